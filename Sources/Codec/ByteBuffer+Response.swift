@@ -1,0 +1,42 @@
+import NIOCore
+import SwiftProtobuf
+
+extension ByteBuffer {
+    /// Appends one frame holding a successful `Response` for `callID` with `payload` serialized in it.
+    ///
+    /// The envelope is written by hand (field 1 `call_id` as a varint, field 3 `payload` as
+    /// length-delimited bytes, exactly as protobuf encodes them) so that the payload is
+    /// serialized once, straight into the outbound buffer, with no intermediate
+    /// `Catalog_V1_Response` copy. Tests decode it with the generated type.
+    public mutating func writeResponseFrame(callID: UInt64, payload: some SwiftProtobuf.Message) throws {
+        let body: [UInt8] = try payload.serializedBytes()
+        let callIDFieldSize = callID == 0 ? 0 : 1 + Self.varintSize(callID)
+        let payloadFieldSize = body.isEmpty ? 0 : 1 + Self.varintSize(UInt64(body.count)) + body.count
+        let envelopeSize = callIDFieldSize + payloadFieldSize
+        self.reserveCapacity(minimumWritableBytes: FrameDecoder.lengthFieldSize + envelopeSize)
+        self.writeInteger(UInt32(envelopeSize))
+        if callID != 0 {
+            self.writeInteger(UInt8(0x08))  // field 1, varint
+            self.writeVarint(callID)
+        }
+        if !body.isEmpty {
+            self.writeInteger(UInt8(0x1A))  // field 3, length-delimited
+            self.writeVarint(UInt64(body.count))
+            self.writeBytes(body)
+        }
+    }
+
+    private mutating func writeVarint(_ value: UInt64) {
+        var value = value
+        while value >= 0x80 {
+            self.writeInteger(UInt8(truncatingIfNeeded: value) | 0x80)
+            value >>= 7
+        }
+        self.writeInteger(UInt8(value))
+    }
+
+    private static func varintSize(_ value: UInt64) -> Int {
+        // One byte per started group of seven bits; zero still takes one byte.
+        max(1, (64 - value.leadingZeroBitCount + 6) / 7)
+    }
+}

@@ -1,0 +1,51 @@
+import NIOCore
+
+/// Splits a byte stream into frame bodies: a big-endian `UInt32` length, then that many bytes.
+///
+/// A length over `maxFrameSize` is refused as soon as its four bytes arrive, before any of
+/// the body is buffered, so a peer cannot make the server hold an oversize frame in memory.
+public struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
+    public typealias InboundOut = ByteBuffer
+
+    /// The size of the length prefix in bytes.
+    public static let lengthFieldSize = 4
+
+    /// The largest body accepted, in bytes.
+    public let maxFrameSize: Int
+
+    public init(maxFrameSize: Int) {
+        precondition(maxFrameSize >= 0 && maxFrameSize <= Int(UInt32.max), "maxFrameSize must fit a UInt32")
+        self.maxFrameSize = maxFrameSize
+    }
+
+    public mutating func decode(buffer: inout ByteBuffer) throws -> ByteBuffer? {
+        guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self) else {
+            return nil
+        }
+        guard length <= self.maxFrameSize else {
+            throw FrameTooLargeError(length: Int(length), maxFrameSize: self.maxFrameSize)
+        }
+        guard buffer.readableBytes >= Self.lengthFieldSize + Int(length) else {
+            return nil
+        }
+        buffer.moveReaderIndex(forwardBy: Self.lengthFieldSize)
+        return buffer.readSlice(length: Int(length))
+    }
+
+    public mutating func decodeLast(buffer: inout ByteBuffer, seenEOF: Bool) throws -> ByteBuffer? {
+        // A partial frame left at end of stream is dropped: the peer is gone and cannot be answered.
+        try self.decode(buffer: &buffer)
+    }
+}
+
+/// A frame announced a body longer than the receiver accepts.
+public struct FrameTooLargeError: Error, Hashable, CustomStringConvertible {
+    /// The length the frame announced.
+    public var length: Int
+    /// The largest length accepted.
+    public var maxFrameSize: Int
+
+    public var description: String {
+        "frame of \(self.length) bytes exceeds the maximum of \(self.maxFrameSize) bytes"
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import Synchronization
+
+/// The products GetProduct serves, kept in memory so a read never touches the store.
+///
+/// Filled at start and updated by every write. When the catalog holds more products than
+/// `capacity`, the cache is partial: a miss then falls through to the store (see `lookup`).
+public final class ProductCache: Sendable {
+    /// The answer of a lookup that does no I/O.
+    public enum Lookup: Sendable {
+        case found(Product)
+        /// The cache holds every product, so the product does not exist.
+        case absent
+        /// The cache is partial: only the store can tell.
+        case unknown
+    }
+
+    private let entries = Striped<[UUID: Product]>(count: 64) { [:] }
+    private let entryCount = Atomic<Int>(0)
+    private let complete = Atomic<Bool>(true)
+    public let capacity: Int
+
+    public init(capacity: Int) {
+        self.capacity = capacity
+    }
+
+    /// Whether every product of the store is in the cache.
+    public var isComplete: Bool { self.complete.load(ordering: .relaxed) }
+
+    /// Fills the cache from a load of at most `capacity + 1` products.
+    public func fill(with products: [Product]) {
+        for product in products.prefix(self.capacity) {
+            self.put(product)
+        }
+        if products.count > self.capacity {
+            self.complete.store(false, ordering: .relaxed)
+        }
+    }
+
+    public func lookup(_ sku: UUID) -> Lookup {
+        if let product = self.entries.withStripe(for: sku, { $0[sku] }) {
+            return .found(product)
+        }
+        return self.isComplete ? .absent : .unknown
+    }
+
+    /// Stores the product's newest state; an older version than the cached one is ignored,
+    /// so writes that finish out of order leave the newest. A full cache becomes partial.
+    public func put(_ product: Product) {
+        let isNew = self.entries.withStripe(for: product.sku) { entries in
+            if let cached = entries[product.sku], cached.version > product.version {
+                return false
+            }
+            return entries.updateValue(product, forKey: product.sku) == nil
+        }
+        guard isNew else { return }
+        let count = self.entryCount.add(1, ordering: .relaxed).newValue
+        if count > self.capacity {
+            self.remove(product.sku)
+            self.complete.store(false, ordering: .relaxed)
+        }
+    }
+
+    public func remove(_ sku: UUID) {
+        let removed = self.entries.withStripe(for: sku) { $0.removeValue(forKey: sku) != nil }
+        if removed {
+            self.entryCount.subtract(1, ordering: .relaxed)
+        }
+    }
+
+    /// Adds flushed view counts to the cached products, so reads show them.
+    public func addViews(_ counts: [UUID: UInt64]) {
+        for (sku, views) in counts {
+            self.entries.withStripe(for: sku) { entries in
+                entries[sku]?.views += views
+            }
+        }
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+
+/// The product use cases: reads served from memory, writes through the store, views
+/// counted in memory and flushed in batches.
+public final class ProductCatalog: Sendable {
+    public struct Configuration: Sendable {
+        /// The currency of a product created without one.
+        public var defaultCurrency = "MXN"
+        /// At most this many products are cached; past it, cache misses read the store.
+        public var cacheCapacity = 1_000_000
+
+        public init() {}
+    }
+
+    private let store: any ProductStore
+    private let cache: ProductCache
+    private let views = ViewCounter()
+    private let configuration: Configuration
+
+    public init(store: any ProductStore, configuration: Configuration = Configuration()) {
+        self.store = store
+        self.configuration = configuration
+        self.cache = ProductCache(capacity: configuration.cacheCapacity)
+    }
+
+    /// Fills the cache from the store; call once before serving.
+    public func warmUp() async throws {
+        let products = try await self.store.loadProducts(limit: self.configuration.cacheCapacity + 1)
+        self.cache.fill(with: products)
+    }
+
+    // MARK: Reads
+
+    /// GetProduct's hot path: answers from memory only, counting a view for an anonymous
+    /// caller who finds the product. `.unknown` means only the store can answer (`product`).
+    @inline(__always)
+    public func cachedProduct(sku: UUID, caller: Caller) -> ProductCache.Lookup {
+        let lookup = self.cache.lookup(sku)
+        if case .found = lookup, caller.admin == nil {
+            self.views.count(sku)
+        }
+        return lookup
+    }
+
+    /// One product, from the cache or, when the cache is partial, from the store.
+    /// - Throws: `notFound` when there is no such product.
+    public func product(sku: UUID, caller: Caller) async throws -> Product {
+        switch self.cachedProduct(sku: sku, caller: caller) {
+        case .found(let product):
+            return product
+        case .absent:
+            throw Self.notFound(sku)
+        case .unknown:
+            guard let product = try await self.store.product(sku: sku) else {
+                throw Self.notFound(sku)
+            }
+            if caller.admin == nil {
+                self.views.count(sku)
+            }
+            return product
+        }
+    }
+
+    /// One page of products ordered by sku, optionally of one brand.
+    public func listProducts(pageSize: Int32, pageToken: String, brand: String) async throws -> Page<Product> {
+        let size = try PageToken.pageSize(pageSize)
+        let after = try PageToken.decode(pageToken)
+        // One extra row tells whether another page follows without a second query.
+        var products = try await self.store.listProducts(
+            after: after,
+            brand: brand.isEmpty ? nil : brand,
+            limit: size + 1
+        )
+        var nextPageToken = ""
+        if products.count > size {
+            products.removeLast(products.count - size)
+            nextPageToken = PageToken.encode(after: products[size - 1].sku)
+        }
+        return Page(items: products, nextPageToken: nextPageToken)
+    }
+
+    // MARK: Writes
+
+    public func createProduct(_ input: NewProduct, by actor: AdminIdentity) async throws -> Product {
+        let product = try input.validated(defaultCurrency: self.configuration.defaultCurrency, now: Timestamp.now())
+        try await self.store.insertProduct(product)
+        self.cache.put(product)
+        return product
+    }
+
+    public func updateProduct(sku: UUID, changes: ProductChanges, by actor: AdminIdentity) async throws -> Product {
+        let updated = try await self.store.updateProduct(sku: sku) { current in
+            try changes.applied(to: current, now: Timestamp.now())
+        }
+        self.cache.put(updated)
+        return updated
+    }
+
+    public func deleteProduct(sku: UUID, expectedVersion: UInt64, by actor: AdminIdentity) async throws {
+        _ = try await self.store.deleteProduct(sku: sku) { current in
+            try checkExpectedVersion(expectedVersion, of: current)
+        }
+        self.cache.remove(sku)
+    }
+
+    // MARK: Views
+
+    /// Writes the views counted since the last flush in one additive batch. On failure the
+    /// counts are kept for the next flush, so none is lost.
+    public func flushViews() async throws {
+        let counts = self.views.drain()
+        guard !counts.isEmpty else { return }
+        do {
+            try await self.store.addViews(counts)
+        } catch {
+            self.views.restore(counts)
+            throw error
+        }
+        self.cache.addViews(counts)
+    }
+
+    /// Flushes views every `interval` until the task is cancelled. A failed flush is
+    /// retried at the next interval; the caller flushes once more after cancellation.
+    public func flushViewsPeriodically(every interval: Duration, onError: @Sendable (any Error) -> Void) async {
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: interval)
+            } catch {
+                return
+            }
+            do {
+                try await self.flushViews()
+            } catch {
+                onError(error)
+            }
+        }
+    }
+
+    /// Whether the store answers now.
+    public func isStoreReachable() async -> Bool {
+        await self.store.isReachable()
+    }
+
+    private static func notFound(_ sku: UUID) -> DomainError {
+        DomainError(.notFound, "product \(sku.canonicalText) not found")
+    }
+}

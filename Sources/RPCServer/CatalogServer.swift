@@ -1,0 +1,143 @@
+import Codec
+import Domain
+import Logging
+import NIOCore
+import NIOExtras
+import NIOPosix
+import NIOSSL
+import ServiceLifecycle
+
+/// The catalog RPC server as a `Service`: binds, serves until graceful shutdown, then stops
+/// accepting, lets in-flight calls finish (bounded by `drainTimeout`), and closes every
+/// connection with the UNAVAILABLE frame of PROTOCOL.md section 5.
+public final class CatalogServer: Service {
+    private let configuration: ServerConfiguration
+    private let tls: NIOSSLContext?
+    private let registry: MethodRegistry
+    private let authenticator: any Authenticator
+    private let servingState: ServingState
+    private let storeProbe: @Sendable () async -> Bool
+    private let eventLoopGroup: any EventLoopGroup
+    private let logger: Logger
+    private let address: (stream: AsyncStream<SocketAddress>, continuation: AsyncStream<SocketAddress>.Continuation)
+
+    /// - Parameters:
+    ///   - tls: the shared TLS context; `nil` serves plaintext (behind a TLS-terminating proxy only).
+    ///   - storeProbe: answers whether the store is reachable, for Health.
+    public init(
+        configuration: ServerConfiguration,
+        tls: NIOSSLContext?,
+        registry: MethodRegistry,
+        authenticator: any Authenticator,
+        servingState: ServingState,
+        storeProbe: @escaping @Sendable () async -> Bool,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger
+    ) {
+        self.configuration = configuration
+        self.tls = tls
+        self.registry = registry
+        self.authenticator = authenticator
+        self.servingState = servingState
+        self.storeProbe = storeProbe
+        self.eventLoopGroup = eventLoopGroup
+        self.logger = logger
+        self.address = AsyncStream.makeStream(of: SocketAddress.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// The address the server listens on, once bound; `nil` if it stopped without binding.
+    public func listeningAddress() async -> SocketAddress? {
+        for await address in self.address.stream {
+            return address
+        }
+        return nil
+    }
+
+    public func run() async throws {
+        defer { self.address.continuation.finish() }
+        let quiescing = ServerQuiescingHelper(group: self.eventLoopGroup)
+        let channel = try await self.bind(quiescing: quiescing)
+        if let address = channel.localAddress {
+            self.logger.info("listening", metadata: ["address": "\(address)", "tls": "\(self.tls != nil)"])
+            self.address.continuation.yield(address)
+        }
+
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                await cancelWhenGracefulShutdown { await self.probeStore() }
+            }
+            // Returns at graceful shutdown, or throws when the task is cancelled: stop either way.
+            try? await gracefulShutdown()
+        }
+
+        self.logger.info("draining connections")
+        self.servingState.startDraining()
+        let drained = self.eventLoopGroup.next().makePromise(of: Void.self)
+        quiescing.initiateShutdown(promise: drained)
+        let finished = await withTaskGroup(of: Bool.self) { group in
+            group.addTask { (try? await drained.futureResult.get()) != nil }
+            group.addTask {
+                try? await Task.sleep(for: self.configuration.drainTimeout)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        if !finished {
+            self.logger.warning("calls still running after the drain timeout; closing their connections")
+            try? await channel.close()
+        }
+        self.logger.info("server stopped")
+    }
+
+    private func bind(quiescing: ServerQuiescingHelper) async throws -> any Channel {
+        try await ServerBootstrap(group: self.eventLoopGroup)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(quiescing.makeServerChannelHandler(channel: channel))
+                }
+            }
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try self.configureConnection(channel)
+                }
+            }
+            .bind(host: self.configuration.host, port: self.configuration.port)
+            .get()
+    }
+
+    private func configureConnection(_ channel: any Channel) throws {
+        let pipeline = channel.pipeline.syncOperations
+        if let tls = self.tls {
+            try pipeline.addHandler(ALPNEnforcer())
+            try pipeline.addHandler(NIOSSLServerHandler(context: tls))
+            try pipeline.addHandler(
+                HandshakeTimeoutHandler(timeout: TimeAmount(self.configuration.handshakeTimeout))
+            )
+        }
+        try pipeline.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameSize: self.configuration.maxFrameSize)))
+        var logger = self.logger
+        logger[metadataKey: "peer"] = "\(channel.remoteAddress.map { "\($0)" } ?? "unknown")"
+        try pipeline.addHandler(
+            ConnectionHandler(
+                registry: self.registry,
+                authenticator: self.authenticator,
+                configuration: self.configuration,
+                logger: logger
+            )
+        )
+    }
+
+    /// Keeps Health's view of the store current without I/O on the call path.
+    private func probeStore() async {
+        while !Task.isCancelled {
+            let reachable = await self.storeProbe()
+            self.servingState.setStoreReachable(reachable)
+            try? await Task.sleep(for: self.configuration.healthProbeInterval)
+        }
+    }
+}

@@ -1,0 +1,285 @@
+import Codec
+import Domain
+import Logging
+import NIOCore
+import NIOExtras
+import SwiftProtobuf
+
+/// Serves the calls of one connection: decodes each frame's `Request`, authenticates,
+/// dispatches, and writes each answer as one frame. Rules live in `ConnectionStateMachine`.
+///
+/// Writes are gathered: every response produced while a read burst is processed goes
+/// into one buffer, written and flushed once at `channelReadComplete`, so a burst of
+/// small calls costs one TLS record rather than one per call.
+final class ConnectionHandler: ChannelDuplexHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private struct RunningCall {
+        var task: Task<Void, Never>
+        var deadline: Scheduled<Void>
+    }
+
+    private var state: ConnectionStateMachine<Catalog_V1_Request>
+    private let registry: MethodRegistry
+    private let authenticator: any Authenticator
+    private let configuration: ServerConfiguration
+    private let logger: Logger
+
+    private var outbound: ByteBuffer?
+    private var isReading = false
+    private var isFlushScheduled = false
+    private var running: [UInt64: RunningCall] = [:]
+    private var lastActivity = NIODeadline.now()
+    private var idleCheck: Scheduled<Void>?
+
+    init(registry: MethodRegistry, authenticator: any Authenticator, configuration: ServerConfiguration, logger: Logger) {
+        self.state = ConnectionStateMachine(maxInFlight: configuration.maxInFlightCallsPerConnection)
+        self.registry = registry
+        self.authenticator = authenticator
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    // MARK: Lifecycle
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.scheduleIdleCheck(context: context, in: TimeAmount(self.configuration.idleTimeout))
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.state.closed()
+        self.idleCheck?.cancel()
+        for call in self.running.values {
+            call.deadline.cancel()
+            call.task.cancel()
+        }
+        self.running.removeAll()
+        context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent {
+            self.perform(self.state.drain(), context: context)
+            self.writeGathered(context: context)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let error = error as? FrameTooLargeError {
+            self.perform(self.state.fail(RPCStatus(.resourceExhausted, error.description)), context: context)
+            self.writeGathered(context: context)
+        } else {
+            self.logger.debug("connection error", metadata: ["error": "\(error)"])
+            context.close(promise: nil)
+        }
+    }
+
+    // MARK: Reading
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        self.isReading = true
+        let frame = self.unwrapInboundIn(data)
+        let request: Catalog_V1_Request
+        do {
+            request = try Catalog_V1_Request(serializedBytes: frame.readableBytesSpan)
+        } catch {
+            self.perform(self.state.fail(RPCStatus(.invalidArgument, "frame is not a catalog.v1.Request")), context: context)
+            return
+        }
+        self.perform(self.state.receive(callID: request.callID, request), context: context)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        self.isReading = false
+        self.writeGathered(context: context)
+        context.fireChannelReadComplete()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if self.state.shouldRead() {
+            context.read()
+        }
+    }
+
+    private func perform(_ action: ConnectionStateMachine<Catalog_V1_Request>.ReceiveAction, context: ChannelHandlerContext) {
+        switch action {
+        case .none:
+            break
+        case .start(let request):
+            self.start(request, context: context)
+        case .reject(let callID, let status):
+            self.write(Catalog_V1_Response(callID: callID, status: status), context: context)
+        case .close(let status):
+            self.close(with: status, context: context)
+        }
+    }
+
+    // MARK: Calls
+
+    private func start(_ request: Catalog_V1_Request, context: ChannelHandlerContext) {
+        self.lastActivity = .now()
+        let callID = request.callID
+        do {
+            guard let handler = self.registry[request.method] else {
+                throw RPCStatus(.unimplemented, "unknown method \"\(request.method)\"")
+            }
+            let caller = try self.authenticator.caller(authorization: request.metadata[CatalogMetadata.authorization])
+            if handler.access == .admin, caller.admin == nil {
+                throw RPCStatus(.unauthenticated, "\(request.method) requires an admin; log in first")
+            }
+            let callContext = CallContext(caller: caller, logger: self.logger)
+            switch try handler.handle(request.payload, callContext) {
+            case .completed(let response):
+                self.finish(callID: callID, .success(response), context: context)
+            case .pending(let work):
+                self.run(work, callID: callID, timeoutMs: request.timeoutMs, context: context)
+            }
+        } catch {
+            self.finish(callID: callID, .failure(error), context: context)
+        }
+    }
+
+    private func run(
+        _ work: @escaping @Sendable () async throws -> any SwiftProtobuf.Message,
+        callID: UInt64,
+        timeoutMs: UInt32,
+        context: ChannelHandlerContext
+    ) {
+        let eventLoop = context.eventLoop
+        let loopBound = NIOLoopBound((handler: self, context: context), eventLoop: eventLoop)
+        // The task runs the handler's I/O off the event loop; its result is handed back to the
+        // loop, where all of this handler's state lives. It is cancelled with the connection.
+        let task = Task {
+            let result: Result<any SwiftProtobuf.Message, any Error>
+            do {
+                result = .success(try await work())
+            } catch {
+                result = .failure(error)
+            }
+            eventLoop.execute {
+                loopBound.value.handler.finish(callID: callID, result, context: loopBound.value.context)
+            }
+        }
+        let timeout: TimeAmount =
+            timeoutMs == 0
+            ? TimeAmount(self.configuration.defaultCallTimeout)
+            : .milliseconds(Int64(timeoutMs))
+        let deadline = eventLoop.scheduleTask(in: timeout) {
+            let (handler, context) = loopBound.value
+            task.cancel()
+            handler.finish(
+                callID: callID,
+                .failure(RPCStatus(.deadlineExceeded, "the call did not finish within its deadline")),
+                context: context
+            )
+        }
+        self.running[callID] = RunningCall(task: task, deadline: deadline)
+    }
+
+    /// Answers a call once; a second answer (the handler after its deadline) is dropped.
+    private func finish(
+        callID: UInt64,
+        _ result: Result<any SwiftProtobuf.Message, any Error>,
+        context: ChannelHandlerContext
+    ) {
+        let action = self.state.finish(callID: callID)
+        guard action.answer else { return }
+        self.running.removeValue(forKey: callID)?.deadline.cancel()
+        self.lastActivity = .now()
+
+        switch result {
+        case .success(let message):
+            var buffer = self.outbound ?? context.channel.allocator.buffer(capacity: 1024)
+            do {
+                // Serialization happens before anything is written, so a failure leaves the buffer intact.
+                try buffer.writeResponseFrame(callID: callID, payload: message)
+                self.outbound = buffer
+            } catch {
+                self.write(Self.failure(callID: callID, error, logger: self.logger), context: context)
+            }
+        case .failure(let error):
+            self.write(Self.failure(callID: callID, error, logger: self.logger), context: context)
+        }
+
+        if let next = action.start {
+            self.start(next, context: context)
+        }
+        if let status = action.close {
+            self.close(with: status, context: context)
+        } else if !self.isReading {
+            self.scheduleFlush(context: context)
+        }
+        if action.resumeReading {
+            context.read()
+        }
+    }
+
+    private static func failure(callID: UInt64, _ error: any Error, logger: Logger) -> Catalog_V1_Response {
+        var logger = logger
+        logger[metadataKey: "call_id"] = "\(callID)"
+        return Catalog_V1_Response(callID: callID, status: RPCStatus.from(error, logger: logger))
+    }
+
+    // MARK: Writing
+
+    private func write(_ response: Catalog_V1_Response, context: ChannelHandlerContext) {
+        var buffer = self.outbound ?? context.channel.allocator.buffer(capacity: 256)
+        // A Response of our own making always serializes.
+        try? buffer.writeFrame(response)
+        self.outbound = buffer
+    }
+
+    /// Writes and flushes what was gathered.
+    private func writeGathered(context: ChannelHandlerContext) {
+        guard let buffer = self.outbound, buffer.readableBytes > 0 else { return }
+        self.outbound = nil
+        context.writeAndFlush(self.wrapOutboundOut(buffer), promise: nil)
+    }
+
+    /// Answers that arrive from tasks between reads are flushed together at the end of this loop tick.
+    private func scheduleFlush(context: ChannelHandlerContext) {
+        guard !self.isFlushScheduled else { return }
+        self.isFlushScheduled = true
+        let loopBound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            let (handler, context) = loopBound.value
+            handler.isFlushScheduled = false
+            handler.writeGathered(context: context)
+        }
+    }
+
+    /// Sends the connection error (call_id 0) after everything gathered, then closes.
+    private func close(with status: RPCStatus, context: ChannelHandlerContext) {
+        self.logger.debug("closing connection", metadata: ["status": "\(status.code)"])
+        var buffer = self.outbound ?? context.channel.allocator.buffer(capacity: 64)
+        self.outbound = nil
+        try? buffer.writeFrame(Catalog_V1_Response(callID: 0, status: status))
+        context.writeAndFlush(self.wrapOutboundOut(buffer)).assumeIsolated().whenComplete { _ in
+            context.close(promise: nil)
+        }
+    }
+
+    // MARK: Idle timeout
+
+    private func scheduleIdleCheck(context: ChannelHandlerContext, in delay: TimeAmount) {
+        let loopBound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        self.idleCheck = context.eventLoop.scheduleTask(in: delay) {
+            loopBound.value.handler.checkIdle(context: loopBound.value.context)
+        }
+    }
+
+    private func checkIdle(context: ChannelHandlerContext) {
+        let idleTimeout = TimeAmount(self.configuration.idleTimeout)
+        let idleUntil = self.lastActivity + idleTimeout
+        if self.state.isIdle, idleUntil <= .now() {
+            self.perform(self.state.idleTimeout(), context: context)
+        } else if case .serving = self.state.phase {
+            let wait = self.state.isIdle ? idleUntil - .now() : idleTimeout
+            self.scheduleIdleCheck(context: context, in: wait)
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import Domain
+import Foundation
+import SwiftProtobuf
+
+/// Who may call a method. Checked in one place, before any handler runs.
+public enum MethodAccess: Sendable {
+    case anyone
+    case admin
+}
+
+/// The result of a handler's synchronous part, which runs on the connection's event loop.
+public enum CallOutcome: Sendable {
+    /// Answered without I/O: the response message.
+    case completed(any SwiftProtobuf.Message)
+    /// Needs I/O: the work to run as a task; its result is handed back to the event loop.
+    case pending(@Sendable () async throws -> any SwiftProtobuf.Message)
+}
+
+/// One method: who may call it and how it answers. The synchronous part decodes the
+/// payload on the event loop and answers there when it can (GetProduct from the cache,
+/// Health); anything that needs I/O returns `.pending`.
+public struct MethodHandler: Sendable {
+    public var access: MethodAccess
+    public var handle: @Sendable (_ payload: Data, _ context: CallContext) throws -> CallOutcome
+
+    public init(
+        access: MethodAccess,
+        handle: @escaping @Sendable (_ payload: Data, _ context: CallContext) throws -> CallOutcome
+    ) {
+        self.access = access
+        self.handle = handle
+    }
+
+    /// A method whose request decodes to `Request` and answers synchronously.
+    public static func synchronous<Request: SwiftProtobuf.Message>(
+        _ request: Request.Type,
+        access: MethodAccess,
+        _ body: @escaping @Sendable (Request, CallContext) throws -> CallOutcome
+    ) -> MethodHandler {
+        MethodHandler(access: access) { payload, context in
+            try body(try decodeRequest(Request.self, from: payload), context)
+        }
+    }
+
+    /// A method whose request decodes to `Request` and answers from a task.
+    public static func asynchronous<Request: SwiftProtobuf.Message>(
+        _ request: Request.Type,
+        access: MethodAccess,
+        _ body: @escaping @Sendable (Request, CallContext) async throws -> any SwiftProtobuf.Message
+    ) -> MethodHandler {
+        MethodHandler(access: access) { payload, context in
+            let request = try decodeRequest(Request.self, from: payload)
+            return .pending { try await body(request, context) }
+        }
+    }
+}
+
+/// Decodes a method's request message; a payload that does not parse is the caller's error.
+private func decodeRequest<Request: SwiftProtobuf.Message>(
+    _ type: Request.Type,
+    from payload: Data
+) throws(DomainError) -> Request {
+    do {
+        return try Request(serializedBytes: payload)
+    } catch {
+        throw DomainError(.invalidArgument, "payload is not a valid \(Request.protoMessageName)")
+    }
+}

@@ -1,0 +1,162 @@
+import Domain
+import Foundation
+import GRDB
+
+extension SQLiteStore: ProductStore {
+    private static let selectProducts = """
+        SELECT p.sku, p.name, p.brand, p.price_cents, p.currency, p.version, p.create_time, p.update_time,
+               COALESCE(v.views, 0) AS views
+        FROM products p LEFT JOIN product_views v ON v.sku = p.sku
+        """
+
+    /// SQLite allows 32766 bound parameters per statement; two per count.
+    private static let maxCountsPerStatement = 10_000
+
+    public func loadProducts(limit: Int) async throws -> [Product] {
+        try await self.pool.read { db in
+            try Row.fetchAll(db, sql: "\(Self.selectProducts) ORDER BY p.sku LIMIT ?", arguments: [limit])
+                .map(Self.product(from:))
+        }
+    }
+
+    public func product(sku: UUID) async throws -> Product? {
+        try await self.pool.read { db in
+            try Self.fetchProduct(db, sku: sku)
+        }
+    }
+
+    public func listProducts(after: UUID?, brand: String?, limit: Int) async throws -> [Product] {
+        try await self.pool.read { db in
+            var conditions: [String] = []
+            var arguments: StatementArguments = []
+            if let after {
+                conditions.append("p.sku > ?")
+                arguments += [after.canonicalText]
+            }
+            if let brand {
+                conditions.append("p.brand = ?")
+                arguments += [brand]
+            }
+            let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            arguments += [limit]
+            return try Row.fetchAll(
+                db,
+                sql: "\(Self.selectProducts) \(filter) ORDER BY p.sku LIMIT ?",
+                arguments: arguments
+            ).map(Self.product(from:))
+        }
+    }
+
+    public func insertProduct(_ product: Product) async throws {
+        do {
+            try await self.pool.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO products (sku, name, brand, price_cents, currency, version, create_time, update_time)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: StatementArguments(Self.columns(of: product))
+                )
+            }
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
+            throw DomainError(.alreadyExists, "product \(product.sku.canonicalText) already exists")
+        }
+    }
+
+    public func updateProduct(sku: UUID, _ change: @Sendable (Product) throws -> Product) async throws -> Product {
+        try await self.pool.write { db in
+            let current = try Self.requireProduct(db, sku: sku)
+            let updated = try change(current)
+            try db.execute(
+                sql: """
+                    UPDATE products SET name = ?, brand = ?, price_cents = ?, currency = ?, version = ?,
+                        create_time = ?, update_time = ?
+                    WHERE sku = ?
+                    """,
+                arguments: StatementArguments(Array(Self.columns(of: updated).dropFirst()) + [sku.canonicalText])
+            )
+            return updated
+        }
+    }
+
+    public func deleteProduct(sku: UUID, _ check: @Sendable (Product) throws -> Void) async throws -> Product {
+        try await self.pool.write { db in
+            let current = try Self.requireProduct(db, sku: sku)
+            try check(current)
+            try db.execute(sql: "DELETE FROM products WHERE sku = ?", arguments: [sku.canonicalText])
+            return current
+        }
+    }
+
+    public func addViews(_ counts: [UUID: UInt64]) async throws {
+        let rows = Array(counts)
+        try await self.pool.write { db in
+            for start in stride(from: 0, to: rows.count, by: Self.maxCountsPerStatement) {
+                let chunk = rows[start..<min(start + Self.maxCountsPerStatement, rows.count)]
+                let values = Array(repeating: "(?, ?)", count: chunk.count).joined(separator: ", ")
+                var arguments: StatementArguments = []
+                for (sku, views) in chunk {
+                    arguments += [sku.canonicalText, Int64(clamping: views)]
+                }
+                // Additive, so any number of daemons may flush into one database. Counts for
+                // products deleted meanwhile are dropped by the EXISTS filter.
+                try db.execute(
+                    sql: """
+                        INSERT INTO product_views (sku, views)
+                        SELECT column1, column2 FROM (VALUES \(values)) AS counted
+                        WHERE EXISTS (SELECT 1 FROM products p WHERE p.sku = counted.column1)
+                        ON CONFLICT (sku) DO UPDATE SET views = views + excluded.views
+                        """,
+                    arguments: arguments
+                )
+            }
+        }
+    }
+
+    public func isReachable() async -> Bool {
+        (try? await self.pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
+    }
+
+    // MARK: Rows
+
+    private static func fetchProduct(_ db: Database, sku: UUID) throws -> Product? {
+        try Row.fetchOne(db, sql: "\(self.selectProducts) WHERE p.sku = ?", arguments: [sku.canonicalText])
+            .map(self.product(from:))
+    }
+
+    private static func requireProduct(_ db: Database, sku: UUID) throws -> Product {
+        guard let product = try self.fetchProduct(db, sku: sku) else {
+            throw DomainError(.notFound, "product \(sku.canonicalText) not found")
+        }
+        return product
+    }
+
+    /// The products row of `product`, in table order.
+    private static func columns(of product: Product) -> [any DatabaseValueConvertible] {
+        [
+            product.sku.canonicalText, product.name, product.brand, product.priceCents, product.currency,
+            Int64(product.version), Timestamp.microseconds(product.createTime),
+            Timestamp.microseconds(product.updateTime),
+        ]
+    }
+
+    private static func product(from row: Row) throws -> Product {
+        let skuText: String = row["sku"]
+        guard let sku = UUID(uuidString: skuText) else {
+            throw StorageError.corruptRow("products.sku is not a UUID")
+        }
+        let version: Int64 = row["version"]
+        let views: Int64 = row["views"]
+        return Product(
+            sku: sku,
+            name: row["name"],
+            brand: row["brand"],
+            priceCents: row["price_cents"],
+            currency: row["currency"],
+            views: UInt64(max(views, 0)),
+            version: UInt64(max(version, 0)),
+            createTime: Timestamp.fromMicroseconds(row["create_time"]),
+            updateTime: Timestamp.fromMicroseconds(row["update_time"])
+        )
+    }
+}

@@ -1,0 +1,25 @@
+import Domain
+import Foundation
+import GRDB
+
+/// The embedded store: one SQLite file in WAL mode, read by a pool of connections and
+/// written by one. GRDB runs every statement on its own dispatch queues, never on an
+/// event loop or the cooperative pool.
+public final class SQLiteStore: Sendable {
+    let pool: DatabasePool
+
+    /// Opens (creating if needed) the database at `path` and applies pending migrations.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        // Another process (catalogd migrate, a second reader) may hold the write lock briefly.
+        configuration.busyMode = .timeout(5)
+        configuration.label = "catalog"
+        self.pool = try DatabasePool(path: path, configuration: configuration)
+        try SQLiteMigrations.migrator.migrate(self.pool)
+    }
+
+    /// Closes every connection; later calls fail.
+    public func close() throws {
+        try self.pool.close()
+    }
+}

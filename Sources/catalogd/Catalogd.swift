@@ -1,0 +1,11 @@
+import ArgumentParser
+
+@main
+struct Catalogd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "catalogd",
+        abstract: "The product-catalog daemon: a TLS RPC server over SQLite or PostgreSQL.",
+        subcommands: [ServeCommand.self, MigrateCommand.self],
+        defaultSubcommand: ServeCommand.self
+    )
+}

@@ -1,0 +1,146 @@
+import ArgumentParser
+import Domain
+import Foundation
+import Logging
+import NIOSSL
+import RPCServer
+import ServiceLifecycle
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the daemon (the default subcommand)."
+    )
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(help: "Address to listen on, HOST:PORT. [env: CATALOG_LISTEN] (default: 127.0.0.1:7443)")
+    var listen: ListenAddress?
+
+    @Option(help: "PEM certificate chain to serve (with --tls-key). Default: a self-signed pair in <data-dir>/tls/.")
+    var tlsCert: String?
+
+    @Option(help: "PEM private key of --tls-cert.")
+    var tlsKey: String?
+
+    @Option(help: "Require client certificates signed by this PEM CA (mutual TLS).")
+    var tlsClientCa: String?
+
+    @Flag(help: "Serve without TLS. Only behind a TLS-terminating proxy.")
+    var plaintext = false
+
+    @Option(help: "Seconds between view-count flushes.")
+    var viewFlushInterval: Double = 1
+
+    @Option(help: "Largest frame body accepted, in bytes.")
+    var maxFrameBytes: Int = 4 * 1024 * 1024
+
+    @Option(help: "Calls in flight per connection before the server stops reading from it.")
+    var maxInFlight: Int = 128
+
+    @Option(help: "Seconds a connection may stay without calls.")
+    var idleTimeout: Double = 300
+
+    @Option(help: "Seconds a TLS handshake may take.")
+    var handshakeTimeout: Double = 10
+
+    func validate() throws {
+        guard (self.tlsCert == nil) == (self.tlsKey == nil) else {
+            throw ValidationError("--tls-cert and --tls-key go together")
+        }
+        guard !(self.plaintext && (self.tlsCert != nil || self.tlsClientCa != nil)) else {
+            throw ValidationError("--plaintext cannot be combined with TLS options")
+        }
+        guard self.viewFlushInterval > 0, self.idleTimeout > 0, self.handshakeTimeout > 0 else {
+            throw ValidationError("intervals and timeouts must be positive")
+        }
+        guard self.maxFrameBytes > 0, self.maxFrameBytes <= Int(UInt32.max) else {
+            throw ValidationError("--max-frame-bytes must be between 1 and \(UInt32.max)")
+        }
+        guard self.maxInFlight > 0 else {
+            throw ValidationError("--max-in-flight must be positive")
+        }
+    }
+
+    func run() async throws {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = Environment.value("CATALOG_LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? .info
+            return handler
+        }
+        let logger = Logger(label: "catalogd")
+        let dataDir = try self.store.resolvedDataDir()
+        let store = try self.store.openStore(dataDir: dataDir)
+        defer { try? store.close() }
+
+        let catalog = ProductCatalog(store: store)
+        try await catalog.warmUp()
+
+        var registry = MethodRegistry()
+        let servingState = ServingState()
+        registry.registerProductService(catalog)
+        registry.registerHealthService(servingState)
+
+        let server = CatalogServer(
+            configuration: try self.serverConfiguration(),
+            tls: try self.tlsContext(dataDir: dataDir, logger: logger),
+            registry: registry,
+            authenticator: AnonymousOnlyAuthenticator(),
+            servingState: servingState,
+            storeProbe: { await catalog.isStoreReachable() },
+            logger: logger
+        )
+        let services = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [
+                    // Listed first so it stops last, after the server drained (see ViewFlushService).
+                    .init(service: ViewFlushService(catalog: catalog, interval: .seconds(self.viewFlushInterval), logger: logger)),
+                    .init(service: server),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await services.run()
+        logger.info("stopped")
+    }
+
+    private func serverConfiguration() throws -> ServerConfiguration {
+        let listen: ListenAddress
+        if let flag = self.listen {
+            listen = flag
+        } else if let text = Environment.value("CATALOG_LISTEN") {
+            guard let parsed = ListenAddress(argument: text) else {
+                throw ValidationError("CATALOG_LISTEN must be HOST:PORT, not \(text)")
+            }
+            listen = parsed
+        } else {
+            listen = ListenAddress(host: "127.0.0.1", port: 7443)
+        }
+        var configuration = ServerConfiguration()
+        configuration.host = listen.host
+        configuration.port = listen.port
+        configuration.maxFrameSize = self.maxFrameBytes
+        configuration.maxInFlightCallsPerConnection = self.maxInFlight
+        configuration.idleTimeout = .seconds(self.idleTimeout)
+        configuration.handshakeTimeout = .seconds(self.handshakeTimeout)
+        return configuration
+    }
+
+    private func tlsContext(dataDir: String, logger: Logger) throws -> NIOSSLContext? {
+        if self.plaintext {
+            logger.warning("serving plaintext: run this only behind a TLS-terminating proxy")
+            return nil
+        }
+        if let certificate = self.tlsCert, let key = self.tlsKey {
+            return try ServerTLS.makeContext(certificatePath: certificate, privateKeyPath: key, clientCAPath: self.tlsClientCa)
+        }
+        let files = try SelfSignedCertificate.ensure(in: (dataDir as NSString).appendingPathComponent("tls"))
+        logger.info("serving the self-signed certificate clients should trust", metadata: ["path": "\(files.certificatePath)"])
+        return try ServerTLS.makeContext(
+            certificatePath: files.certificatePath,
+            privateKeyPath: files.privateKeyPath,
+            clientCAPath: self.tlsClientCa
+        )
+    }
+}

@@ -1,0 +1,75 @@
+import ArgumentParser
+import RPCClient
+
+struct ProductsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "products",
+        abstract: "List and read products.",
+        subcommands: [List.self, Get.self]
+    )
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List products ordered by sku, one page.")
+
+        @OptionGroup var connection: ConnectionOptions
+
+        @Option(help: "Only products of exactly this brand.")
+        var brand = ""
+
+        @Option(help: "Products per page, 1 to 1000 (default 50).")
+        var pageSize: Int32 = 0
+
+        @Option(help: "The next_page_token a previous page printed.")
+        var pageToken = ""
+
+        func run() async throws {
+            try await self.connection.withClient { client in
+                let page = try await client.listProducts(pageSize: self.pageSize, pageToken: self.pageToken, brand: self.brand)
+                if self.connection.json {
+                    try Output.printJSON(page)
+                    return
+                }
+                ProductTable.print(page.products)
+                if !page.nextPageToken.isEmpty {
+                    print("next page: --page-token \(page.nextPageToken)")
+                }
+            }
+        }
+    }
+
+    struct Get: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one product.")
+
+        @OptionGroup var connection: ConnectionOptions
+
+        @Argument(help: "The product's sku (a UUID).")
+        var sku: String
+
+        func run() async throws {
+            try await self.connection.withClient { client in
+                let product = try await client.getProduct(sku: self.sku)
+                if self.connection.json {
+                    try Output.printJSON(product)
+                } else {
+                    ProductTable.print([product])
+                }
+            }
+        }
+    }
+}
+
+enum ProductTable {
+    static func print(_ products: [Product]) {
+        Output.printTable(
+            header: ["SKU", "NAME", "BRAND", "PRICE", "VIEWS", "VERSION", "UPDATED"],
+            rows: products.map { product in
+                [
+                    product.sku, product.name, product.brand,
+                    Price.format(cents: product.priceCents, currency: product.currency),
+                    "\(product.views)", "\(product.version)",
+                    product.updateTime.formatted(.iso8601),
+                ]
+            }
+        )
+    }
+}

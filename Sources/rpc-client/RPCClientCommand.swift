@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct RPCClientCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rpc-client",
+        abstract: "The catalogd admins' command-line client.",
+        subcommands: [HealthCommand.self, ProductsCommand.self]
+    )
+}
