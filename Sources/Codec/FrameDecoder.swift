@@ -45,6 +45,11 @@ public struct FrameTooLargeError: Error, Hashable, CustomStringConvertible {
     /// The largest length accepted.
     public var maxFrameSize: Int
 
+    public init(length: Int, maxFrameSize: Int) {
+        self.length = length
+        self.maxFrameSize = maxFrameSize
+    }
+
     public var description: String {
         "frame of \(self.length) bytes exceeds the maximum of \(self.maxFrameSize) bytes"
     }

@@ -63,7 +63,12 @@ extension CatalogClient {
         request.currency = currency
         request.sku = sku
         return Product(
-            try await self.call(CatalogMethod.createProduct, request, returning: Catalog_V1_Product.self, timeout: timeout)
+            try await self.call(
+                CatalogMethod.createProduct,
+                request,
+                returning: Catalog_V1_Product.self,
+                timeout: timeout
+            )
         )
     }
 
@@ -85,7 +90,12 @@ extension CatalogClient {
         if let currency { request.currency = currency }
         request.expectedVersion = expectedVersion
         return Product(
-            try await self.call(CatalogMethod.updateProduct, request, returning: Catalog_V1_Product.self, timeout: timeout)
+            try await self.call(
+                CatalogMethod.updateProduct,
+                request,
+                returning: Catalog_V1_Product.self,
+                timeout: timeout
+            )
         )
     }
 

@@ -173,7 +173,10 @@ public final class CatalogClient: Sendable {
                 detail: "TLS: the certificate of \(address) does not name \(configuration.host)"
             )
         }
-        return ConnectError(kind: .handshakeFailed, detail: "TLS handshake with \(address) failed: \(Self.describe(error))")
+        return ConnectError(
+            kind: .handshakeFailed,
+            detail: "TLS handshake with \(address) failed: \(Self.describe(error))"
+        )
     }
 
     private static func describe(_ error: any Error) -> String {

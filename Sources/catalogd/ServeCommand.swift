@@ -94,7 +94,13 @@ struct ServeCommand: AsyncParsableCommand {
             configuration: ServiceGroupConfiguration(
                 services: [
                     // Listed first so it stops last, after the server drained (see ViewFlushService).
-                    .init(service: ViewFlushService(catalog: catalog, interval: .seconds(self.viewFlushInterval), logger: logger)),
+                    .init(
+                        service: ViewFlushService(
+                            catalog: catalog,
+                            interval: .seconds(self.viewFlushInterval),
+                            logger: logger
+                        )
+                    ),
                     .init(service: server),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
@@ -133,10 +139,17 @@ struct ServeCommand: AsyncParsableCommand {
             return nil
         }
         if let certificate = self.tlsCert, let key = self.tlsKey {
-            return try ServerTLS.makeContext(certificatePath: certificate, privateKeyPath: key, clientCAPath: self.tlsClientCa)
+            return try ServerTLS.makeContext(
+                certificatePath: certificate,
+                privateKeyPath: key,
+                clientCAPath: self.tlsClientCa
+            )
         }
         let files = try SelfSignedCertificate.ensure(in: (dataDir as NSString).appendingPathComponent("tls"))
-        logger.info("serving the self-signed certificate clients should trust", metadata: ["path": "\(files.certificatePath)"])
+        logger.info(
+            "serving the self-signed certificate clients should trust",
+            metadata: ["path": "\(files.certificatePath)"]
+        )
         return try ServerTLS.makeContext(
             certificatePath: files.certificatePath,
             privateKeyPath: files.privateKeyPath,

@@ -4,12 +4,15 @@ import Storage
 
 /// Where the daemon keeps its state; shared by every subcommand.
 struct StoreOptions: ParsableArguments {
-    @Option(help: "Folder for the SQLite database, TLS files and secrets. [env: CATALOG_DATA_DIR] (default: ./.catalog)")
+    @Option(
+        help: "Folder for the SQLite database, TLS files and secrets. [env: CATALOG_DATA_DIR] (default: ./.catalog)"
+    )
     var dataDir: String?
 
     @Option(
         name: .customLong("database"),
-        help: "Database URL: sqlite:PATH, or postgres://user:pass@host:port/db. [env: CATALOG_DATABASE_URL] (default: SQLite in the data dir)"
+        help:
+            "Database URL: sqlite:PATH, or postgres://user:pass@host:port/db. [env: CATALOG_DATABASE_URL] (default: SQLite in the data dir)"
     )
     var databaseURL: String?
 
@@ -31,7 +34,11 @@ struct StoreOptions: ParsableArguments {
         case nil:
             return try SQLiteStore(path: (dataDir as NSString).appendingPathComponent("catalog.sqlite"))
         case let url? where url.hasPrefix("sqlite:"):
-            let path = String(url.dropFirst("sqlite:".count)).replacingOccurrences(of: "//", with: "", options: .anchored)
+            let path = String(url.dropFirst("sqlite:".count)).replacingOccurrences(
+                of: "//",
+                with: "",
+                options: .anchored
+            )
             guard !path.isEmpty else {
                 throw ValidationError("--database sqlite:PATH needs a path")
             }

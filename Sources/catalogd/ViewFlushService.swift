@@ -12,7 +12,10 @@ struct ViewFlushService: Service {
     func run() async throws {
         await cancelWhenGracefulShutdown {
             await self.catalog.flushViewsPeriodically(every: self.interval) { error in
-                self.logger.warning("view flush failed; the counts are kept for the next one", metadata: ["error": "\(error)"])
+                self.logger.warning(
+                    "view flush failed; the counts are kept for the next one",
+                    metadata: ["error": "\(error)"]
+                )
             }
         }
         do {

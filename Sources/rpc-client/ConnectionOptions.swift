@@ -1,6 +1,6 @@
 import ArgumentParser
-import Foundation
 import Codec
+import Foundation
 import RPCClient
 
 /// How to reach the daemon, and how to print; shared by every command.
@@ -15,7 +15,8 @@ struct ConnectionOptions: ParsableArguments {
     var json = false
 
     func clientConfiguration() throws -> ClientConfiguration {
-        guard let colon = self.server.lastIndex(of: ":"), let port = Int(self.server[self.server.index(after: colon)...])
+        guard let colon = self.server.lastIndex(of: ":"),
+            let port = Int(self.server[self.server.index(after: colon)...])
         else {
             throw ValidationError("--server must be HOST:PORT, not \(self.server)")
         }
@@ -43,7 +44,10 @@ struct ConnectionOptions: ParsableArguments {
         do {
             try await CatalogClient.withClient(configuration, body)
         } catch let error as RPCStatus {
-            Output.fail("\(error.code.name): \(error.message)", details: error.fieldViolations.map { "\($0.field): \($0.description)" })
+            Output.fail(
+                "\(error.code.name): \(error.message)",
+                details: error.fieldViolations.map { "\($0.field): \($0.description)" }
+            )
         } catch let error as ConnectError {
             switch error.kind {
             case .untrustedCertificate:

@@ -24,7 +24,11 @@ struct ProductsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await self.connection.withClient { client in
-                let page = try await client.listProducts(pageSize: self.pageSize, pageToken: self.pageToken, brand: self.brand)
+                let page = try await client.listProducts(
+                    pageSize: self.pageSize,
+                    pageToken: self.pageToken,
+                    brand: self.brand
+                )
                 if self.connection.json {
                     try Output.printJSON(page)
                     return

@@ -32,7 +32,8 @@ public enum ProductValidation {
     }
 
     static func currency(_ text: String, into violations: inout [FieldViolation]) -> String? {
-        let isThreeLetters = text.unicodeScalars.count == 3
+        let isThreeLetters =
+            text.unicodeScalars.count == 3
             && text.unicodeScalars.allSatisfy { $0.isASCII && $0.properties.isAlphabetic }
         guard isThreeLetters else {
             violations.append(FieldViolation(field: "currency", description: "must be three ASCII letters, e.g. MXN"))

@@ -17,7 +17,11 @@ private enum ProtoJSON {
         ]
     }
 
-    static func render(_ message: some SwiftProtobuf.Message, defaults: [String: Any], nested: [String: [String: Any]] = [:])
+    static func render(
+        _ message: some SwiftProtobuf.Message,
+        defaults: [String: Any],
+        nested: [String: [String: Any]] = [:]
+    )
         throws -> String
     {
         var options = JSONEncodingOptions()

@@ -34,7 +34,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var lastActivity = NIODeadline.now()
     private var idleCheck: Scheduled<Void>?
 
-    init(registry: MethodRegistry, authenticator: any Authenticator, configuration: ServerConfiguration, logger: Logger) {
+    init(registry: MethodRegistry, authenticator: any Authenticator, configuration: ServerConfiguration, logger: Logger)
+    {
         self.state = ConnectionStateMachine(maxInFlight: configuration.maxInFlightCallsPerConnection)
         self.registry = registry
         self.authenticator = authenticator
@@ -87,7 +88,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
         do {
             request = try Catalog_V1_Request(serializedBytes: frame.readableBytesSpan)
         } catch {
-            self.perform(self.state.fail(RPCStatus(.invalidArgument, "frame is not a catalog.v1.Request")), context: context)
+            self.perform(
+                self.state.fail(RPCStatus(.invalidArgument, "frame is not a catalog.v1.Request")),
+                context: context
+            )
             return
         }
         self.perform(self.state.receive(callID: request.callID, request), context: context)
@@ -105,7 +109,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    private func perform(_ action: ConnectionStateMachine<Catalog_V1_Request>.ReceiveAction, context: ChannelHandlerContext) {
+    private func perform(
+        _ action: ConnectionStateMachine<Catalog_V1_Request>.ReceiveAction,
+        context: ChannelHandlerContext
+    ) {
         switch action {
         case .none:
             break

@@ -57,7 +57,11 @@ extension MethodRegistry {
             CatalogMethod.deleteProduct,
             .asynchronous(Catalog_V1_DeleteProductRequest.self, access: .admin) { request, context in
                 let sku = try ProductValidation.sku(request.sku)
-                try await catalog.deleteProduct(sku: sku, expectedVersion: request.expectedVersion, by: try context.admin())
+                try await catalog.deleteProduct(
+                    sku: sku,
+                    expectedVersion: request.expectedVersion,
+                    by: try context.admin()
+                )
                 return Catalog_V1_DeleteProductResponse()
             }
         )

@@ -13,7 +13,10 @@ public enum ServerTLS {
     ) throws -> NIOSSLContext {
         let chain = try NIOSSLCertificate.fromPEMFile(certificatePath).map { NIOSSLCertificateSource.certificate($0) }
         let key = try NIOSSLPrivateKey(file: privateKeyPath, format: .pem)
-        var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain,
+            privateKey: .privateKey(key)
+        )
         configuration.minimumTLSVersion = .tlsv12
         configuration.applicationProtocols = [CatalogALPN.protocolID]
         if let clientCAPath {

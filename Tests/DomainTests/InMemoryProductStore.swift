@@ -1,0 +1,85 @@
+import Domain
+import Foundation
+import Synchronization
+
+/// A `ProductStore` in memory that counts every call, for unit tests of the Domain only.
+final class InMemoryProductStore: ProductStore {
+    private let products = Mutex<[UUID: Product]>([:])
+    private let calls = Atomic<Int>(0)
+    private let failing = Atomic<Bool>(false)
+
+    /// Every store call made so far.
+    var callCount: Int { self.calls.load(ordering: .relaxed) }
+
+    /// While set, every call throws `unavailable`.
+    func setFailing(_ failing: Bool) { self.failing.store(failing, ordering: .relaxed) }
+
+    private func enter() throws {
+        self.calls.add(1, ordering: .relaxed)
+        if self.failing.load(ordering: .relaxed) {
+            throw DomainError(.unavailable, "store down")
+        }
+    }
+
+    func loadProducts(limit: Int) async throws -> [Product] {
+        try self.enter()
+        return self.products.withLock { Array($0.values.sorted { $0.sku.canonicalText < $1.sku.canonicalText }.prefix(limit)) }
+    }
+
+    func product(sku: UUID) async throws -> Product? {
+        try self.enter()
+        return self.products.withLock { $0[sku] }
+    }
+
+    func listProducts(after: UUID?, brand: String?, limit: Int) async throws -> [Product] {
+        try self.enter()
+        return self.products.withLock { products in
+            Array(
+                products.values
+                    .filter { after == nil || $0.sku.canonicalText > after!.canonicalText }
+                    .filter { brand == nil || $0.brand == brand }
+                    .sorted { $0.sku.canonicalText < $1.sku.canonicalText }
+                    .prefix(limit)
+            )
+        }
+    }
+
+    func insertProduct(_ product: Product) async throws {
+        try self.enter()
+        try self.products.withLock { products in
+            guard products[product.sku] == nil else { throw DomainError(.alreadyExists, "taken") }
+            products[product.sku] = product
+        }
+    }
+
+    func updateProduct(sku: UUID, _ change: @Sendable (Product) throws -> Product) async throws -> Product {
+        try self.enter()
+        return try self.products.withLock { products in
+            guard let current = products[sku] else { throw DomainError(.notFound, "no product") }
+            let updated = try change(current)
+            products[sku] = updated
+            return updated
+        }
+    }
+
+    func deleteProduct(sku: UUID, _ check: @Sendable (Product) throws -> Void) async throws -> Product {
+        try self.enter()
+        return try self.products.withLock { products in
+            guard let current = products[sku] else { throw DomainError(.notFound, "no product") }
+            try check(current)
+            products[sku] = nil
+            return current
+        }
+    }
+
+    func addViews(_ counts: [UUID: UInt64]) async throws {
+        try self.enter()
+        self.products.withLock { products in
+            for (sku, views) in counts {
+                products[sku]?.views += views
+            }
+        }
+    }
+
+    func isReachable() async -> Bool { !self.failing.load(ordering: .relaxed) }
+}
