@@ -73,10 +73,7 @@ final class FrameConnection: Sendable {
 
     /// The next frame the server sent, or `nil` once it closed the connection.
     func next(limit: Duration = .seconds(10)) async throws -> Catalog_V1_Response? {
-        let index = self.consumed.withLock { index in
-            defer { index += 1 }
-            return index
-        }
+        let index = self.consumed.withLock { $0 }
         try await withTimeout(limit, "a frame or the connection closing") {
             await self.events.wait { events in events.count > index || events.last.map(Self.isClosed) == true }
             try Task.checkCancellation()
@@ -85,6 +82,8 @@ final class FrameConnection: Sendable {
         guard index < events.count, case .response(let response) = events[index] else {
             return nil
         }
+        // Advanced only once a frame was read, so a wait that timed out loses nothing.
+        self.consumed.withLock { $0 = index + 1 }
         return response
     }
 
