@@ -1,0 +1,79 @@
+import Codec
+import Foundation
+import NIOCore
+import NIOPosix
+import RPCClient
+import RPCServer
+import Testing
+
+@Suite struct TLSTests {
+    @Test func aPlaintextClientOnTheTLSPortGetsNoFrameAndIsClosed() async throws {
+        try await withTestServer { server async throws in
+            let connection = try await FrameConnection.connect(port: server.port, caPath: nil)
+            try await connection.send(try .call(1, CatalogMethod.healthCheck, Catalog_V1_HealthCheckRequest()))
+            #expect(try await connection.waitUntilClosed().isEmpty)
+        }
+    }
+
+    @Test func aClientOfferingOnlyOtherProtocolsFailsTheHandshake() async throws {
+        try await withTestServer { server async throws in
+            let connection = try await FrameConnection.connect(port: server.port, caPath: server.caPath, alpn: ["h2"])
+            try? await connection.send(try .call(1, CatalogMethod.healthCheck, Catalog_V1_HealthCheckRequest()))
+            #expect(try await connection.waitUntilClosed().isEmpty)
+        }
+    }
+
+    @Test(arguments: [[String](), [CatalogALPN.protocolID], ["h2", CatalogALPN.protocolID]])
+    func clientsOfferingNoALPNOrOursAreServed(alpn: [String]) async throws {
+        try await withTestServer { server async throws in
+            let connection = try await FrameConnection.connect(port: server.port, caPath: server.caPath, alpn: alpn)
+            try await connection.send(try .call(1, CatalogMethod.healthCheck, Catalog_V1_HealthCheckRequest()))
+            #expect(try await connection.next()?.callID == 1)
+            await connection.close()
+        }
+    }
+
+    @Test func aHandshakeThatNeverStartsIsClosedAtTheTimeout() async throws {
+        try await withTestServer(configure: { $0.handshakeTimeout = .milliseconds(200) }) { server async throws in
+            // A raw TCP connection that sends nothing at all.
+            let connection = try await FrameConnection.connect(port: server.port, caPath: nil)
+            #expect(try await connection.waitUntilClosed(limit: .seconds(5)).isEmpty)
+        }
+    }
+
+    @Test func anUntrustedServerIsReportedAsSuch() async throws {
+        try await withTestServer { server async throws in
+            let otherCA = FileManager.default.temporaryDirectory.appendingPathComponent("other-ca-\(UUID().uuidString)").path
+            defer { try? FileManager.default.removeItem(atPath: otherCA) }
+            let files = try SelfSignedCertificate.ensure(in: otherCA)
+            let configuration = ClientConfiguration(
+                host: "127.0.0.1",
+                port: server.port,
+                security: .tls(trustedCAPath: files.certificatePath)
+            )
+            let error = await #expect(throws: ConnectError.self) {
+                try await CatalogClient.withClient(configuration) { _ in }
+            }
+            #expect(error?.kind == .untrustedCertificate)
+        }
+    }
+
+    @Test func theSelfSignedCertificateNamesLocalhostAndIsMadeOnce() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tls-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let first = try SelfSignedCertificate.ensure(in: directory)
+        let certificate = try String(contentsOfFile: first.certificatePath, encoding: .utf8)
+        let attributes = try FileManager.default.attributesOfItem(atPath: first.privateKeyPath)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        _ = try SelfSignedCertificate.ensure(in: directory)
+        #expect(try String(contentsOfFile: first.certificatePath, encoding: .utf8) == certificate, "reused, not remade")
+
+        // The client checks the name it connects to against the certificate.
+        try await withTestServer { server async throws in
+            for host in ["localhost", "127.0.0.1"] {
+                let configuration = ClientConfiguration(host: host, port: server.port, security: .tls(trustedCAPath: server.caPath))
+                #expect(try await CatalogClient.withClient(configuration) { try await $0.health() } == .serving)
+            }
+        }
+    }
+}
