@@ -98,6 +98,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // Bounded waits and gates shared by the tests that run servers and processes.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "DomainTests", dependencies: ["Domain"]),
         .testTarget(name: "StorageTests", dependencies: ["Domain", "Storage"]),
         .testTarget(
@@ -108,6 +110,7 @@ let package = Package(
                 "Storage",
                 "RPCServer",
                 "RPCClient",
+                "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -123,6 +126,7 @@ let package = Package(
                 "Domain",
                 "Storage",
                 "RPCClient",
+                "TestSupport",
             ]
         ),
     ]

@@ -19,7 +19,10 @@ import Testing
         input.writeBuffer(&third)
         try ByteToMessageDecoderVerifier.verifyDecoder(
             inputOutputPairs: [
-                (input, [ByteBuffer(string: "hello"), ByteBuffer(), ByteBuffer(string: String(repeating: "x", count: 300))])
+                (
+                    input,
+                    [ByteBuffer(string: "hello"), ByteBuffer(), ByteBuffer(string: String(repeating: "x", count: 300))]
+                )
             ],
             decoderFactory: { FrameDecoder(maxFrameSize: 1024) }
         )

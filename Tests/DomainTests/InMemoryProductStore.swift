@@ -23,7 +23,9 @@ final class InMemoryProductStore: ProductStore {
 
     func loadProducts(limit: Int) async throws -> [Product] {
         try self.enter()
-        return self.products.withLock { Array($0.values.sorted { $0.sku.canonicalText < $1.sku.canonicalText }.prefix(limit)) }
+        return self.products.withLock {
+            Array($0.values.sorted { $0.sku.canonicalText < $1.sku.canonicalText }.prefix(limit))
+        }
     }
 
     func product(sku: UUID) async throws -> Product? {

@@ -33,7 +33,13 @@ import Testing
     @Test func createReportsEveryBadFieldAtOnce() async throws {
         let error = await #expect(throws: DomainError.self) {
             _ = try await self.catalog.createProduct(
-                NewProduct(name: "  ", brand: String(repeating: "b", count: 101), priceCents: -1, currency: "EURO", sku: "x"),
+                NewProduct(
+                    name: "  ",
+                    brand: String(repeating: "b", count: 101),
+                    priceCents: -1,
+                    currency: "EURO",
+                    sku: "x"
+                ),
                 by: self.admin
             )
         }
@@ -55,7 +61,10 @@ import Testing
         )
         #expect(product.sku.canonicalText == sku.lowercased())
         let error = await #expect(throws: DomainError.self) {
-            _ = try await self.catalog.createProduct(NewProduct(name: "A", brand: "B", priceCents: 1, sku: sku), by: self.admin)
+            _ = try await self.catalog.createProduct(
+                NewProduct(name: "A", brand: "B", priceCents: 1, sku: sku),
+                by: self.admin
+            )
         }
         #expect(error?.code == .alreadyExists)
     }

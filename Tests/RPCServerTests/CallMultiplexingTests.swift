@@ -2,6 +2,7 @@ import Codec
 import Foundation
 import NIOCore
 import RPCClient
+import TestSupport
 import Testing
 
 /// PROTOCOL.md section 4: many calls per connection, answered in any order, bounded in flight.
@@ -40,7 +41,7 @@ import Testing
 
     @Test func callsAreAnsweredInTheOrderTheyFinish() async throws {
         let slow = ControlledMethod()
-        try await withTestServer(registerExtra: slow.register) { server in
+        try await withTestServer(controlledMethod: slow) { server in
             let connection = try await FrameConnection.connect(port: server.port, caPath: server.caPath)
             try await connection.send(try ControlledMethod.request(1))
             try await slow.started.wait(forAtLeast: 1)
@@ -55,8 +56,8 @@ import Testing
     @Test func atTheBoundTheServerStopsReadingAndDropsNothing() async throws {
         let slow = ControlledMethod()
         try await withTestServer(
-            configure: { $0.maxInFlightCallsPerConnection = 4 },
-            registerExtra: slow.register
+            maxInFlight: 4,
+            controlledMethod: slow
         ) { server in
             let connection = try await FrameConnection.connect(port: server.port, caPath: server.caPath)
             try await connection.send((1...10).map { try ControlledMethod.request($0) })
@@ -79,7 +80,7 @@ import Testing
 
     @Test func aCallPastItsDeadlineIsDeadlineExceededAndTheConnectionGoesOn() async throws {
         let slow = ControlledMethod()
-        try await withTestServer(registerExtra: slow.register) { server in
+        try await withTestServer(controlledMethod: slow) { server in
             let connection = try await FrameConnection.connect(port: server.port, caPath: server.caPath)
             try await connection.send(try ControlledMethod.request(1, timeoutMs: 50))
             let response = try #require(try await connection.next())

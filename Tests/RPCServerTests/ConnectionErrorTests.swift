@@ -2,6 +2,7 @@ import Codec
 import Foundation
 import NIOCore
 import NIOPosix
+import TestSupport
 import Testing
 
 /// PROTOCOL.md section 5: one call_id 0 frame with a status, then the server closes.
@@ -19,7 +20,7 @@ import Testing
     }
 
     @Test func aFrameOverTheMaximumIsRefusedBeforeItsBodyIsSent() async throws {
-        try await withTestServer(configure: { $0.maxFrameSize = 1024 }) { server in
+        try await withTestServer(maxFrameSize: 1024) { server in
             let connection = try await FrameConnection.connect(port: server.port, caPath: server.caPath)
             var header = ByteBuffer()
             header.writeInteger(UInt32(1025))
@@ -49,7 +50,7 @@ import Testing
 
     @Test func aDuplicateInFlightCallIDClosesAfterAnsweringTheFirst() async throws {
         let slow = ControlledMethod()
-        try await withTestServer(registerExtra: slow.register) { server in
+        try await withTestServer(controlledMethod: slow) { server in
             let connection = try await FrameConnection.connect(port: server.port, caPath: server.caPath)
             // One write, so both frames are decoded in one pass on the event loop: the duplicate is
             // seen before the first call can finish.
@@ -65,7 +66,8 @@ import Testing
     }
 
     @Test func anIdleConnectionIsClosedWithUnavailable() async throws {
-        try await withTestServer(configure: { $0.idleTimeout = .milliseconds(200) }) { server in
+        // Long enough for the first call to arrive on a machine busy with parallel tests.
+        try await withTestServer(idleTimeout: .seconds(1)) { server in
             let connection = try await FrameConnection.connect(port: server.port, caPath: server.caPath)
             try await connection.send(try self.healthRequest(1))
             #expect(try await connection.next()?.callID == 1)
@@ -75,11 +77,12 @@ import Testing
 
     @Test func aConnectionWithACallInFlightIsNotIdle() async throws {
         let slow = ControlledMethod()
-        try await withTestServer(configure: { $0.idleTimeout = .milliseconds(100) }, registerExtra: slow.register) { server in
+        try await withTestServer(idleTimeout: .seconds(1), controlledMethod: slow) { server in
             let connection = try await FrameConnection.connect(port: server.port, caPath: server.caPath)
             try await connection.send(try ControlledMethod.request(1))
             try await slow.started.wait(forAtLeast: 1)
-            await #expect(throws: TimedOut.self) { _ = try await connection.next(limit: .milliseconds(400)) }
+            // Twice the idle timeout passes without the connection closing.
+            await #expect(throws: TimedOut.self) { _ = try await connection.next(limit: .seconds(2)) }
             slow.gate.open()
             #expect(try await connection.next()?.callID == 1)
             await connection.close()
@@ -88,15 +91,17 @@ import Testing
 
     @Test func shutdownFinishesCallsInFlightThenSaysUnavailable() async throws {
         let slow = ControlledMethod()
-        try await withTestServer(registerExtra: slow.register) { server in
+        try await withTestServer(controlledMethod: slow) { server in
             let connection = try await FrameConnection.connect(port: server.port, caPath: server.caPath)
             try await connection.send(try ControlledMethod.request(1))
             try await slow.started.wait(forAtLeast: 1)
             let shutdown = Task { await server.shutDown() }
-            #expect(try await withTimeout(.seconds(10), "draining") {
-                while server.servingState.isServing { await Task.yield() }
-                return true
-            })
+            #expect(
+                try await withTimeout(.seconds(10), "draining") {
+                    while server.servingState.isServing { await Task.yield() }
+                    return true
+                }
+            )
             slow.gate.open()
             let frames = try await connection.waitUntilClosed()
             #expect(frames.map(\.callID) == [1, 0])

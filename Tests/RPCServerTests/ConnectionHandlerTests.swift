@@ -20,7 +20,10 @@ import Testing
         }
     }
 
-    private func makeChannel(maxInFlight: Int, slow: ControlledMethod) async throws -> (NIOAsyncTestingChannel, ReadCounter) {
+    private func makeChannel(
+        maxInFlight: Int,
+        slow: ControlledMethod
+    ) async throws -> (NIOAsyncTestingChannel, ReadCounter) {
         var configuration = ServerConfiguration()
         configuration.maxInFlightCallsPerConnection = maxInFlight
         var registry = MethodRegistry()

@@ -145,7 +145,9 @@ import Testing
                     token = page.nextPageToken
                 } while !token.isEmpty
                 #expect(seen == created.sorted())
-                let tooLarge = await #expect(throws: RPCStatus.self) { _ = try await admin.listProducts(pageSize: 1001) }
+                let tooLarge = await #expect(throws: RPCStatus.self) {
+                    _ = try await admin.listProducts(pageSize: 1001)
+                }
                 #expect(tooLarge?.code == .invalidArgument)
             }
         }

@@ -34,7 +34,7 @@ import Testing
     }
 
     @Test func aHandshakeThatNeverStartsIsClosedAtTheTimeout() async throws {
-        try await withTestServer(configure: { $0.handshakeTimeout = .milliseconds(200) }) { server async throws in
+        try await withTestServer(handshakeTimeout: .milliseconds(200)) { server async throws in
             // A raw TCP connection that sends nothing at all.
             let connection = try await FrameConnection.connect(port: server.port, caPath: nil)
             #expect(try await connection.waitUntilClosed(limit: .seconds(5)).isEmpty)
@@ -43,7 +43,8 @@ import Testing
 
     @Test func anUntrustedServerIsReportedAsSuch() async throws {
         try await withTestServer { server async throws in
-            let otherCA = FileManager.default.temporaryDirectory.appendingPathComponent("other-ca-\(UUID().uuidString)").path
+            let otherCA = FileManager.default.temporaryDirectory.appendingPathComponent("other-ca-\(UUID().uuidString)")
+                .path
             defer { try? FileManager.default.removeItem(atPath: otherCA) }
             let files = try SelfSignedCertificate.ensure(in: otherCA)
             let configuration = ClientConfiguration(
@@ -71,7 +72,11 @@ import Testing
         // The client checks the name it connects to against the certificate.
         try await withTestServer { server async throws in
             for host in ["localhost", "127.0.0.1"] {
-                let configuration = ClientConfiguration(host: host, port: server.port, security: .tls(trustedCAPath: server.caPath))
+                let configuration = ClientConfiguration(
+                    host: host,
+                    port: server.port,
+                    security: .tls(trustedCAPath: server.caPath)
+                )
                 #expect(try await CatalogClient.withClient(configuration) { try await $0.health() } == .serving)
             }
         }

@@ -6,7 +6,15 @@ import Testing
 @Suite struct SQLiteStoreTests {
     private func product(name: String = "Lamp", brand: String = "Acme", sku: UUID = UUID()) -> Product {
         let now = Timestamp.now()
-        return Product(sku: sku, name: name, brand: brand, priceCents: 1999, currency: "MXN", createTime: now, updateTime: now)
+        return Product(
+            sku: sku,
+            name: name,
+            brand: brand,
+            priceCents: 1999,
+            currency: "MXN",
+            createTime: now,
+            updateTime: now
+        )
     }
 
     private func withStore(_ body: (SQLiteStore, String) async throws -> Void) async throws {

@@ -1,5 +1,6 @@
 import Codec
 import RPCServer
+import TestSupport
 
 /// A test-only method that holds every call until the test opens its gate, counting the
 /// calls that started, so tests can fill a connection with calls in flight.

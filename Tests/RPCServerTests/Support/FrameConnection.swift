@@ -4,6 +4,7 @@ import NIOPosix
 import NIOSSL
 import SwiftProtobuf
 import Synchronization
+import TestSupport
 
 /// A raw client for protocol tests: writes any bytes, and reads the server's frames as
 /// `Response`s, so a test sees exactly what the server sends and when it closes.
@@ -39,9 +40,13 @@ final class FrameConnection: Sendable {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let tls {
-                        try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: nil))
+                        try channel.pipeline.syncOperations.addHandler(
+                            try NIOSSLClientHandler(context: tls, serverHostname: nil)
+                        )
                     }
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameSize: 1 << 30)))
+                    try channel.pipeline.syncOperations.addHandler(
+                        ByteToMessageHandler(FrameDecoder(maxFrameSize: 1 << 30))
+                    )
                     try channel.pipeline.syncOperations.addHandler(Recorder(events: events))
                 }
             }
@@ -118,7 +123,8 @@ final class FrameConnection: Sendable {
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             let frame = self.unwrapInboundIn(data)
-            let response = (try? Catalog_V1_Response(serializedBytes: Array(frame.readableBytesView))) ?? Catalog_V1_Response()
+            let response =
+                (try? Catalog_V1_Response(serializedBytes: Array(frame.readableBytesView))) ?? Catalog_V1_Response()
             self.events.update { $0.append(.response(response)) }
         }
 
@@ -134,7 +140,12 @@ final class FrameConnection: Sendable {
 
 extension Catalog_V1_Request {
     /// A request for `method` with `payload` serialized.
-    static func call(_ callID: UInt64, _ method: String, _ payload: some SwiftProtobuf.Message, timeoutMs: UInt32 = 0)
+    static func call(
+        _ callID: UInt64,
+        _ method: String,
+        _ payload: some SwiftProtobuf.Message,
+        timeoutMs: UInt32 = 0
+    )
         throws -> Catalog_V1_Request
     {
         var request = Catalog_V1_Request()

@@ -7,6 +7,7 @@ import RPCClient
 import RPCServer
 import ServiceLifecycle
 import Storage
+import TestSupport
 
 /// A real server for one test: real TLS with a certificate made for this run, a real SQLite
 /// file in a temporary folder, listening on 127.0.0.1:0.
@@ -53,11 +54,15 @@ struct TestAuthenticator: Authenticator {
 func withTestServer(
     tls: Bool = true,
     authenticator: any Authenticator = TestAuthenticator(),
-    configure: (inout ServerConfiguration) -> Void = { _ in },
-    registerExtra: (inout MethodRegistry) -> Void = { _ in },
+    maxFrameSize: Int? = nil,
+    maxInFlight: Int? = nil,
+    idleTimeout: Duration? = nil,
+    handshakeTimeout: Duration? = nil,
+    controlledMethod: ControlledMethod? = nil,
     _ body: @Sendable (TestServer) async throws -> Void
 ) async throws {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("catalog-rpc-\(UUID().uuidString)").path
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("catalog-rpc-\(UUID().uuidString)")
+        .path
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: directory) }
 
@@ -70,19 +75,25 @@ func withTestServer(
     let certificate = try SelfSignedCertificate.ensure(in: directory + "/tls")
     var configuration = ServerConfiguration()
     configuration.port = 0
-    configure(&configuration)
+    configuration.maxFrameSize = maxFrameSize ?? configuration.maxFrameSize
+    configuration.maxInFlightCallsPerConnection = maxInFlight ?? configuration.maxInFlightCallsPerConnection
+    configuration.idleTimeout = idleTimeout ?? configuration.idleTimeout
+    configuration.handshakeTimeout = handshakeTimeout ?? configuration.handshakeTimeout
     let servingState = ServingState()
     var registry = MethodRegistry()
     registry.registerProductService(catalog)
     registry.registerHealthService(servingState)
-    registerExtra(&registry)
+    controlledMethod?.register(in: &registry)
 
     var logger = Logger(label: "test-server")
     logger.logLevel = .critical
     let server = CatalogServer(
         configuration: configuration,
         tls: tls
-            ? try ServerTLS.makeContext(certificatePath: certificate.certificatePath, privateKeyPath: certificate.privateKeyPath)
+            ? try ServerTLS.makeContext(
+                certificatePath: certificate.certificatePath,
+                privateKeyPath: certificate.privateKeyPath
+            )
             : nil,
         registry: registry,
         authenticator: authenticator,
@@ -93,7 +104,12 @@ func withTestServer(
     let group = ServiceGroup(services: [server], logger: logger)
     try await withThrowingTaskGroup(of: Void.self) { tasks in
         tasks.addTask { try await group.run() }
-        guard let address = try await withTimeout(.seconds(10), "the server to listen", { await server.listeningAddress() }),
+        guard
+            let address = try await withTimeout(
+                .seconds(10),
+                "the server to listen",
+                { await server.listeningAddress() }
+            ),
             let port = address.port
         else {
             throw TimedOut(what: "a listening address")

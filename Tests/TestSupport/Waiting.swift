@@ -1,14 +1,18 @@
 import Synchronization
 
 /// Thrown when an awaited event does not happen in time.
-struct TimedOut: Error, CustomStringConvertible {
-    var what: String
-    var description: String { "timed out waiting for \(self.what)" }
+public struct TimedOut: Error, CustomStringConvertible {
+    public var what: String
+    public var description: String { "timed out waiting for \(self.what)" }
+
+    public init(what: String) {
+        self.what = what
+    }
 }
 
 /// Runs `body`, failing with `TimedOut` if it takes longer than `limit`. Every wait in
 /// these tests is bounded this way; `body` must end when cancelled.
-func withTimeout<Result: Sendable>(
+public func withTimeout<Result: Sendable>(
     _ limit: Duration = .seconds(10),
     _ what: String,
     _ body: @escaping @Sendable () async throws -> Result
@@ -25,7 +29,7 @@ func withTimeout<Result: Sendable>(
 }
 
 /// Suspends callers until a condition on some state holds; cancellation ends a wait.
-final class Condition<State: Sendable>: Sendable {
+public final class Condition<State: Sendable>: Sendable {
     private struct Waiter {
         var id: Int
         var isSatisfied: @Sendable (State) -> Bool
@@ -34,13 +38,13 @@ final class Condition<State: Sendable>: Sendable {
 
     private let storage: Mutex<(state: State, waiters: [Waiter], nextID: Int)>
 
-    init(_ initial: State) {
+    public init(_ initial: State) {
         self.storage = Mutex((initial, [], 0))
     }
 
-    var value: State { self.storage.withLock { $0.state } }
+    public var value: State { self.storage.withLock { $0.state } }
 
-    func update(_ change: (inout State) -> Void) {
+    public func update(_ change: (inout State) -> Void) {
         let ready = self.storage.withLock { storage in
             change(&storage.state)
             let state = storage.state
@@ -52,7 +56,7 @@ final class Condition<State: Sendable>: Sendable {
     }
 
     /// Returns when `isSatisfied` holds, or at once when the task is cancelled.
-    func wait(until isSatisfied: @escaping @Sendable (State) -> Bool) async {
+    public func wait(until isSatisfied: @escaping @Sendable (State) -> Bool) async {
         let id = self.storage.withLock { storage in
             storage.nextID += 1
             return storage.nextID
@@ -77,23 +81,27 @@ final class Condition<State: Sendable>: Sendable {
 }
 
 /// A gate that calls wait at until the test opens it.
-final class Gate: Sendable {
+public final class Gate: Sendable {
     private let isOpen = Condition(false)
 
-    func wait() async { await self.isOpen.wait { $0 } }
+    public init() {}
 
-    func open() { self.isOpen.update { $0 = true } }
+    public func wait() async { await self.isOpen.wait { $0 } }
+
+    public func open() { self.isOpen.update { $0 = true } }
 }
 
 /// Counts events and lets a test await a count, bounded.
-final class EventCounter: Sendable {
+public final class EventCounter: Sendable {
     private let counter = Condition(0)
 
-    var count: Int { self.counter.value }
+    public init() {}
 
-    func increment() { self.counter.update { $0 += 1 } }
+    public var count: Int { self.counter.value }
 
-    func wait(forAtLeast target: Int, limit: Duration = .seconds(10)) async throws {
+    public func increment() { self.counter.update { $0 += 1 } }
+
+    public func wait(forAtLeast target: Int, limit: Duration = .seconds(10)) async throws {
         try await withTimeout(limit, "\(target) events") {
             await self.counter.wait { $0 >= target }
             try Task.checkCancellation()

@@ -1,0 +1,70 @@
+import Domain
+import Foundation
+import RPCClient
+import Storage
+import Testing
+
+/// The shipped executables, run as an operator runs them.
+@Suite struct DaemonLifecycleTests {
+    /// Seeds a product straight into the daemon's SQLite file: the shipped daemon takes no writes yet.
+    private func seedProduct(dataDir: String) async throws -> Domain.Product {
+        try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+        let store = try SQLiteStore(path: dataDir + "/catalog.sqlite")
+        let now = Timestamp.now()
+        let product = Domain.Product(
+            sku: UUID(),
+            name: "Lamp",
+            brand: "Acme",
+            priceCents: 1999,
+            currency: "MXN",
+            createTime: now,
+            updateTime: now
+        )
+        try await store.insertProduct(product)
+        try store.close()
+        return product
+    }
+
+    @Test func sigtermKeepsEveryCountedViewAcrossARestart() async throws {
+        try await withTemporaryDirectory { directory in
+            let product = try await self.seedProduct(dataDir: directory + "/.catalog")
+            // A flush interval longer than the test: only the shutdown flush can save the views.
+            let arguments = ["--view-flush-interval", "3600"]
+            let reads = 300
+
+            let first = try await DaemonProcess(workingDirectory: directory, arguments: arguments)
+            try await CatalogClient.withClient(first.clientConfiguration()) { client in
+                for _ in 0..<reads {
+                    _ = try await client.getProduct(sku: product.sku.canonicalText)
+                }
+                _ = try await client.listProducts()
+            }
+            #expect(try await first.terminate() == 0)
+            #expect(first.output.value.contains("views flushed"))
+
+            let second = try await DaemonProcess(workingDirectory: directory, arguments: arguments)
+            let views = try await CatalogClient.withClient(second.clientConfiguration()) { client in
+                try await client.getProduct(sku: product.sku.canonicalText).views
+            }
+            #expect(views == UInt64(reads))
+            #expect(try await second.terminate() == 0)
+        }
+    }
+
+    @Test func theDaemonMakesItsCertificateOnceWithAPrivateKey() async throws {
+        try await withTemporaryDirectory { directory in
+            let first = try await DaemonProcess(workingDirectory: directory)
+            let certificate = try String(contentsOfFile: first.caPath, encoding: .utf8)
+            let key = try FileManager.default.attributesOfItem(atPath: directory + "/.catalog/tls/key.pem")
+            #expect((key[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+            #expect(try await first.terminate() == 0)
+
+            let second = try await DaemonProcess(workingDirectory: directory)
+            #expect(try String(contentsOfFile: second.caPath, encoding: .utf8) == certificate)
+            #expect(
+                try await CatalogClient.withClient(second.clientConfiguration()) { try await $0.health() } == .serving
+            )
+            #expect(try await second.terminate() == 0)
+        }
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import RPCClient
+import TestSupport
+
+/// A real `catalogd serve` process on 127.0.0.1:0 in its own data folder.
+final class DaemonProcess: Sendable {
+    let process: Process
+    let output = OutputCollector()
+    /// The exit status, once the process ended.
+    let exitStatus = Condition<Int32?>(nil)
+    let port: Int
+    let workingDirectory: String
+
+    /// The daemon's own certificate, which clients trust.
+    var caPath: String { self.workingDirectory + "/.catalog/tls/cert.pem" }
+
+    /// Starts the daemon with `arguments` after `serve --listen 127.0.0.1:0`, in
+    /// `workingDirectory` (its data dir defaults to `./.catalog` there), and waits until it listens.
+    init(workingDirectory: String, arguments: [String] = []) async throws {
+        self.workingDirectory = workingDirectory
+        let process = Process()
+        process.executableURL = Executables.catalogd
+        process.arguments = ["serve", "--listen", "127.0.0.1:0"] + arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory)
+        let pipe = Pipe()
+        process.standardError = pipe
+        process.standardOutput = pipe
+        self.output.attach(to: pipe)
+        let exitStatus = self.exitStatus
+        process.terminationHandler = { process in exitStatus.update { $0 = process.terminationStatus } }
+        try process.run()
+        self.process = process
+
+        let log = try await self.output.wait { $0.contains("listening") || $0.contains("rror") }
+        // The log line reads "address=[IPv4]127.0.0.1/127.0.0.1:PORT".
+        guard let line = log.split(separator: "\n").first(where: { $0.contains("listening") }),
+            let portText = line.split(separator: " ").first(where: { $0.hasPrefix("address=") })?.split(separator: ":")
+                .last,
+            let port = Int(portText)
+        else {
+            process.terminate()
+            throw ProcessFailure("catalogd did not start:\n\(log)")
+        }
+        self.port = port
+    }
+
+    func clientConfiguration() -> ClientConfiguration {
+        ClientConfiguration(host: "127.0.0.1", port: self.port, security: .tls(trustedCAPath: self.caPath))
+    }
+
+    /// Sends SIGTERM and waits (bounded) for the process to exit; returns its status.
+    func terminate(limit: Duration = .seconds(30)) async throws -> Int32 {
+        self.process.terminate()
+        return try await withTimeout(limit, "catalogd to exit") {
+            await self.exitStatus.wait { $0 != nil }
+            try Task.checkCancellation()
+            return self.exitStatus.value ?? -1
+        }
+    }
+
+    deinit {
+        if self.process.isRunning {
+            self.process.terminate()
+        }
+    }
+}
+
+/// Runs `rpc-client` with `arguments` in `directory` and returns its exit status and output.
+func runClient(
+    _ arguments: [String],
+    in directory: String,
+    environment: [String: String] = [:]
+) async throws
+    -> (status: Int32, stdout: String, stderr: String)
+{
+    let process = Process()
+    process.executableURL = Executables.rpcClient
+    process.arguments = arguments
+    process.currentDirectoryURL = URL(fileURLWithPath: directory)
+    var env = ProcessInfo.processInfo.environment
+    env["CATALOG_CA"] = nil
+    env.merge(environment) { $1 }
+    process.environment = env
+    let stdout = Pipe()
+    let stderr = Pipe()
+    process.standardOutput = stdout
+    process.standardError = stderr
+    let out = OutputCollector()
+    let err = OutputCollector()
+    out.attach(to: stdout)
+    err.attach(to: stderr)
+    let exitStatus = Condition<Int32?>(nil)
+    process.terminationHandler = { process in exitStatus.update { $0 = process.terminationStatus } }
+    try process.run()
+    let status = try await withTimeout(.seconds(30), "rpc-client to exit") {
+        await exitStatus.wait { $0 != nil }
+        try Task.checkCancellation()
+        return exitStatus.value ?? -1
+    }
+    // The output collectors see end of file once the process has gone.
+    _ = try await out.waitForEnd()
+    _ = try await err.waitForEnd()
+    return (status, out.value, err.value)
+}
+
+/// A fresh folder for one test, removed afterwards.
+func withTemporaryDirectory<Result>(_ body: (String) async throws -> Result) async throws -> Result {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("catalog-e2e-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    return try await body(path)
+}
