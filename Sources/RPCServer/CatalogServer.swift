@@ -1,5 +1,6 @@
 import Codec
 import Domain
+import Foundation
 import Logging
 import NIOCore
 import NIOExtras
@@ -92,7 +93,17 @@ public final class CatalogServer: Service {
     }
 
     private func bind(quiescing: ServerQuiescingHelper) async throws -> any Channel {
-        try await ServerBootstrap(group: self.eventLoopGroup)
+        do {
+            return try await self.makeBootstrap(quiescing: quiescing)
+                .bind(host: self.configuration.host, port: self.configuration.port)
+                .get()
+        } catch {
+            throw ListenError(host: self.configuration.host, port: self.configuration.port, cause: error)
+        }
+    }
+
+    private func makeBootstrap(quiescing: ServerQuiescingHelper) -> ServerBootstrap {
+        ServerBootstrap(group: self.eventLoopGroup)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelInitializer { channel in
@@ -106,8 +117,6 @@ public final class CatalogServer: Service {
                     try self.configureConnection(channel)
                 }
             }
-            .bind(host: self.configuration.host, port: self.configuration.port)
-            .get()
     }
 
     private func configureConnection(_ channel: any Channel) throws {
@@ -139,5 +148,22 @@ public final class CatalogServer: Service {
             self.servingState.setStoreReachable(reachable)
             try? await Task.sleep(for: self.configuration.healthProbeInterval)
         }
+    }
+}
+
+/// The server could not listen on its address.
+public struct ListenError: Error, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+    public var cause: any Error
+
+    public var description: String {
+        let reason: String
+        if let error = self.cause as? IOError {
+            reason = String(cString: strerror(error.errnoCode)).lowercased()
+        } else {
+            reason = "\(self.cause)"
+        }
+        return "cannot listen on \(self.host):\(self.port): \(reason)"
     }
 }
