@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
     ],
     targets: [
         .target(
@@ -40,6 +41,20 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        // Debian's libargon2 (libargon2-dev), the reference Argon2 implementation.
+        .systemLibrary(name: "CArgon2", pkgConfig: "libargon2", providers: [.apt(["libargon2-dev"])]),
+        .target(
+            name: "Credentials",
+            dependencies: [
+                "CArgon2",
+                "Domain",
+                "HostSupport",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "RPCServer",
             dependencies: [
@@ -53,8 +68,6 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "X509", package: "swift-certificates"),
-                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .target(
@@ -68,9 +81,13 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
+        // What processes on a host share: secret files, password prompts.
+        .target(name: "HostSupport"),
         .executableTarget(
             name: "catalogd",
             dependencies: [
+                "HostSupport",
+                "Credentials",
                 "Domain",
                 "Storage",
                 "RPCServer",
@@ -83,6 +100,7 @@ let package = Package(
         .executableTarget(
             name: "rpc-client",
             dependencies: [
+                "HostSupport",
                 "Codec",
                 "RPCClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -102,10 +120,12 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "DomainTests", dependencies: ["Domain"]),
         .testTarget(name: "StorageTests", dependencies: ["Domain", "Storage"]),
+        .testTarget(name: "CredentialsTests", dependencies: ["Credentials", "Domain"]),
         .testTarget(
             name: "RPCServerTests",
             dependencies: [
                 "Codec",
+                "Credentials",
                 "Domain",
                 "Storage",
                 "RPCServer",

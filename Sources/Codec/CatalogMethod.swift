@@ -5,6 +5,14 @@ public enum CatalogMethod {
     public static let createProduct = "catalog.v1.ProductService/CreateProduct"
     public static let updateProduct = "catalog.v1.ProductService/UpdateProduct"
     public static let deleteProduct = "catalog.v1.ProductService/DeleteProduct"
+    public static let listAdmins = "catalog.v1.AdminService/ListAdmins"
+    public static let getAdmin = "catalog.v1.AdminService/GetAdmin"
+    public static let createAdmin = "catalog.v1.AdminService/CreateAdmin"
+    public static let updateAdmin = "catalog.v1.AdminService/UpdateAdmin"
+    public static let deleteAdmin = "catalog.v1.AdminService/DeleteAdmin"
+    public static let login = "catalog.v1.AuthService/Login"
+    public static let refresh = "catalog.v1.AuthService/Refresh"
+    public static let logout = "catalog.v1.AuthService/Logout"
     public static let healthCheck = "catalog.v1.Health/Check"
 }
 

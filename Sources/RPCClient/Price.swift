@@ -1,3 +1,5 @@
+import Foundation
+
 /// Prices as people write them: "19.99 MXN" for 1999 minor units.
 public enum Price {
     /// ISO 4217 currencies whose minor unit is not the usual hundredth.
@@ -24,4 +26,30 @@ public enum Price {
         let padded = String(repeating: "0", count: digits - fraction.count) + fraction
         return "\(sign)\(magnitude / UInt64(scale)).\(padded) \(currency)"
     }
+
+    /// Decimal text such as "19.99" as exact minor units of `currency` (1999), or `nil` when
+    /// the text is not a non-negative number with at most the currency's decimal digits.
+    public static func parse(_ text: String, currency: String) -> Int64? {
+        let digits = self.digits(of: currency)
+        let parts = text.trimmingCharacters(in: .whitespaces).split(separator: ".", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), !parts[0].isEmpty, parts[0].allSatisfy(\.isASCIIDigit) else {
+            return nil
+        }
+        let fraction = parts.count == 2 ? String(parts[1]) : ""
+        guard fraction.count <= digits, fraction.allSatisfy(\.isASCIIDigit), parts.count == 1 || !fraction.isEmpty else {
+            return nil
+        }
+        let padded = fraction + String(repeating: "0", count: digits - fraction.count)
+        guard let whole = Int64(parts[0]), let minor = Int64(padded.isEmpty ? "0" : padded) else { return nil }
+        var scale: Int64 = 1
+        for _ in 0..<digits { scale *= 10 }
+        let (scaled, overflow) = whole.multipliedReportingOverflow(by: scale)
+        guard !overflow else { return nil }
+        let (total, overflowed) = scaled.addingReportingOverflow(minor)
+        return overflowed ? nil : total
+    }
+}
+
+extension Character {
+    fileprivate var isASCIIDigit: Bool { self.isASCII && self.isNumber }
 }

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Credentials
+import HostSupport
 import Domain
 import Foundation
 import Logging
@@ -28,6 +30,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Flag(help: "Serve without TLS. Only behind a TLS-terminating proxy.")
     var plaintext = false
+
+    @Option(help: "Email of the superuser made at first start. [env: CATALOG_ADMIN_EMAIL]")
+    var adminEmail: String?
 
     @Option(help: "Seconds between view-count flushes.")
     var viewFlushInterval: Double = 1
@@ -75,17 +80,21 @@ struct ServeCommand: AsyncParsableCommand {
 
         let catalog = ProductCatalog(store: store)
         try await catalog.warmUp()
+        let wiring = try await IdentityWiring(store: store, dataDir: dataDir, logger: logger)
+        try await self.createInitialSuperuser(wiring.identity, dataDir: dataDir, logger: logger)
 
         var registry = MethodRegistry()
         let servingState = ServingState()
         registry.registerProductService(catalog)
+        registry.registerAdminService(wiring.identity)
+        registry.registerAuthService(wiring.identity)
         registry.registerHealthService(servingState)
 
         let server = CatalogServer(
             configuration: try self.serverConfiguration(),
             tls: try self.tlsContext(dataDir: dataDir, logger: logger),
             registry: registry,
-            authenticator: AnonymousOnlyAuthenticator(),
+            authenticator: TokenAuthenticator(identity: wiring.identity),
             servingState: servingState,
             storeProbe: { await catalog.isStoreReachable() },
             logger: logger
@@ -107,8 +116,26 @@ struct ServeCommand: AsyncParsableCommand {
                 logger: logger
             )
         )
-        try await services.run()
+        do {
+            try await services.run()
+        } catch {
+            await wiring.shutdown()
+            throw error
+        }
+        await wiring.shutdown()
         logger.info("stopped")
+    }
+
+    /// With no admin at all, makes the superuser `admin` and hands its password to the
+    /// operator once: printed, and in a 0600 file until the password is changed.
+    private func createInitialSuperuser(_ identity: IdentityService, dataDir: String, logger: Logger) async throws {
+        let email = self.adminEmail ?? Environment.value("CATALOG_ADMIN_EMAIL") ?? ""
+        guard let password = try await identity.createInitialSuperuserIfNoAdmins(email: email) else { return }
+        let path = IdentityWiring.initialPasswordPath(dataDir: dataDir)
+        try SecretFile.write(password + "\n", to: path)
+        logger.notice("created the superuser \(IdentityService.initialSuperuserName); its password is in \(path)")
+        print("initial superuser: \(IdentityService.initialSuperuserName)  password: \(password)")
+        print("(also in \(path) until the password is changed with catalogd set-password)")
     }
 
     private func serverConfiguration() throws -> ServerConfiguration {

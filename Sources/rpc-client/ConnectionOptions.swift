@@ -1,6 +1,7 @@
 import ArgumentParser
 import Codec
 import Foundation
+import HostSupport
 import RPCClient
 
 /// How to reach the daemon, and how to print; shared by every command.
@@ -39,10 +40,18 @@ struct ConnectionOptions: ParsableArguments {
     }
 
     /// Connects, runs `body`, and turns any failure into one line on stderr and exit status 1.
-    func withClient(_ body: (CatalogClient) async throws -> Void) async throws {
+    ///
+    /// With `authenticated`, the call carries the stored access token of this server,
+    /// refreshed first when it has expired; without a stored login it fails with a hint.
+    func withClient(authenticated: Bool = false, _ body: (CatalogClient) async throws -> Void) async throws {
         let configuration = try self.clientConfiguration()
         do {
-            try await CatalogClient.withClient(configuration, body)
+            try await CatalogClient.withClient(configuration) { client in
+                if authenticated {
+                    try await self.authenticate(client)
+                }
+                try await body(client)
+            }
         } catch let error as RPCStatus {
             Output.fail(
                 "\(error.code.name): \(error.message)",
@@ -58,6 +67,27 @@ struct ConnectionOptions: ParsableArguments {
             case .unreachable, .handshakeFailed:
                 Output.fail("UNAVAILABLE: \(error.detail)")
             }
+        } catch let error as PasswordInput.Failure {
+            Output.fail(error.description)
         }
+    }
+
+    /// Sets the stored access token on `client`, refreshing (and storing) the pair first
+    /// when the access token has expired or is about to.
+    private func authenticate(_ client: CatalogClient) async throws {
+        let credentials = CredentialsFile.standard
+        guard var tokens = credentials.tokens(for: self.server) else {
+            throw RPCStatus(.unauthenticated, "not logged in to \(self.server); run rpc-client login --username NAME")
+        }
+        if tokens.accessExpireTime.timeIntervalSinceNow < 30 {
+            do {
+                tokens = try await client.refresh(refreshToken: tokens.refreshToken)
+            } catch let error as RPCStatus where error.code == .unauthenticated {
+                try credentials.save(nil, for: self.server)
+                throw RPCStatus(.unauthenticated, "the login to \(self.server) expired; run rpc-client login --username NAME")
+            }
+            try credentials.save(tokens, for: self.server)
+        }
+        client.setAccessToken(tokens.accessToken)
     }
 }

@@ -4,8 +4,8 @@ import RPCClient
 struct ProductsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "products",
-        abstract: "List and read products.",
-        subcommands: [List.self, Get.self]
+        abstract: "List and read products; admins also create, update and delete them.",
+        subcommands: [List.self, Get.self, Create.self, Update.self, Delete.self]
     )
 
     struct List: AsyncParsableCommand {
@@ -51,18 +51,21 @@ struct ProductsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await self.connection.withClient { client in
-                let product = try await client.getProduct(sku: self.sku)
-                if self.connection.json {
-                    try Output.printJSON(product)
-                } else {
-                    ProductTable.print([product])
-                }
+                try ProductTable.show(try await client.getProduct(sku: self.sku), json: self.connection.json)
             }
         }
     }
 }
 
 enum ProductTable {
+    static func show(_ product: Product, json: Bool) throws {
+        if json {
+            try Output.printJSON(product)
+        } else {
+            self.print([product])
+        }
+    }
+
     static func print(_ products: [Product]) {
         Output.printTable(
             header: ["SKU", "NAME", "BRAND", "PRICE", "VIEWS", "VERSION", "UPDATED"],

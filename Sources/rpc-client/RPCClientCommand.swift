@@ -5,6 +5,8 @@ struct RPCClientCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rpc-client",
         abstract: "The catalogd admins' command-line client.",
-        subcommands: [HealthCommand.self, ProductsCommand.self]
+        subcommands: [
+            LoginCommand.self, LogoutCommand.self, ProductsCommand.self, AdminsCommand.self, HealthCommand.self,
+        ]
     )
 }

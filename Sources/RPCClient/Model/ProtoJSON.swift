@@ -17,6 +17,10 @@ private enum ProtoJSON {
         ]
     }
 
+    static var adminDefaults: [String: Any] {
+        ["id": "", "username": "", "email": "", "is_superuser": false]
+    }
+
     static func render(
         _ message: some SwiftProtobuf.Message,
         defaults: [String: Any],
@@ -45,6 +49,25 @@ private enum ProtoJSON {
         for (key, value) in defaults where object[key] == nil {
             object[key] = value
         }
+    }
+}
+
+extension Admin: ProtoJSONConvertible {
+    public func protoJSON() throws -> String {
+        try ProtoJSON.render(self.wire, defaults: ProtoJSON.adminDefaults)
+    }
+}
+
+extension AdminPage: ProtoJSONConvertible {
+    public func protoJSON() throws -> String {
+        var wire = Catalog_V1_ListAdminsResponse()
+        wire.admins = self.admins.map(\.wire)
+        wire.nextPageToken = self.nextPageToken
+        return try ProtoJSON.render(
+            wire,
+            defaults: ["admins": [Any](), "next_page_token": ""],
+            nested: ["admins": ProtoJSON.adminDefaults]
+        )
     }
 }
 

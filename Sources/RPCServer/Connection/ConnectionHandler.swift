@@ -26,6 +26,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private let authenticator: any Authenticator
     private let configuration: ServerConfiguration
     private let logger: Logger
+    /// The peer's IP address, for login throttling.
+    private let clientAddress: String?
 
     private var outbound: ByteBuffer?
     private var isReading = false
@@ -34,8 +36,14 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var lastActivity = NIODeadline.now()
     private var idleCheck: Scheduled<Void>?
 
-    init(registry: MethodRegistry, authenticator: any Authenticator, configuration: ServerConfiguration, logger: Logger)
-    {
+    init(
+        registry: MethodRegistry,
+        authenticator: any Authenticator,
+        configuration: ServerConfiguration,
+        clientAddress: String?,
+        logger: Logger
+    ) {
+        self.clientAddress = clientAddress
         self.state = ConnectionStateMachine(maxInFlight: configuration.maxInFlightCallsPerConnection)
         self.registry = registry
         self.authenticator = authenticator
@@ -134,20 +142,45 @@ final class ConnectionHandler: ChannelDuplexHandler {
             guard let handler = self.registry[request.method] else {
                 throw RPCStatus(.unimplemented, "unknown method \"\(request.method)\"")
             }
-            let caller = try self.authenticator.caller(authorization: request.metadata[CatalogMetadata.authorization])
-            if handler.access == .admin, caller.admin == nil {
-                throw RPCStatus(.unauthenticated, "\(request.method) requires an admin; log in first")
-            }
-            let callContext = CallContext(caller: caller, logger: self.logger)
-            switch try handler.handle(request.payload, callContext) {
-            case .completed(let response):
-                self.finish(callID: callID, .success(response), context: context)
-            case .pending(let work):
+            let authorization = request.metadata[CatalogMetadata.authorization]
+            switch try self.authenticator.authenticate(authorization: authorization) {
+            case .caller(let caller):
+                // The usual path: the caller is known from memory, the handler's first part runs here.
+                switch try Self.invoke(handler, request, caller: caller, clientAddress: self.clientAddress, logger: self.logger) {
+                case .completed(let response):
+                    self.finish(callID: callID, .success(response), context: context)
+                case .pending(let work):
+                    self.run(work, callID: callID, timeoutMs: request.timeoutMs, context: context)
+                }
+            case .verify(let verify):
+                // A token not seen before: verify it off the loop, then run the whole call there.
+                let (clientAddress, logger) = (self.clientAddress, self.logger)
+                let work: @Sendable () async throws -> any SwiftProtobuf.Message = {
+                    let caller = try await verify()
+                    switch try Self.invoke(handler, request, caller: caller, clientAddress: clientAddress, logger: logger) {
+                    case .completed(let response): return response
+                    case .pending(let work): return try await work()
+                    }
+                }
                 self.run(work, callID: callID, timeoutMs: request.timeoutMs, context: context)
             }
         } catch {
             self.finish(callID: callID, .failure(error), context: context)
         }
+    }
+
+    /// Checks the method's access level, then runs the handler's synchronous part.
+    private static func invoke(
+        _ handler: MethodHandler,
+        _ request: Catalog_V1_Request,
+        caller: Caller,
+        clientAddress: String?,
+        logger: Logger
+    ) throws -> CallOutcome {
+        if handler.access == .admin, caller.admin == nil {
+            throw RPCStatus(.unauthenticated, "\(request.method) requires an admin; log in first")
+        }
+        return try handler.handle(request.payload, CallContext(caller: caller, clientAddress: clientAddress, logger: logger))
     }
 
     private func run(

@@ -1,23 +1,42 @@
 import Domain
 
-/// Turns a call's `authorization` metadata into a caller. Runs on the event loop for
-/// every call, so it must answer from memory.
+/// How a call's credentials resolve: at once from memory, or after a verification that
+/// needs work off the event loop (a token not seen before).
+public enum Authentication: Sendable {
+    case caller(Caller)
+    case verify(@Sendable () async throws -> Caller)
+}
+
+/// Turns a call's `authorization` metadata into a caller. Runs on the event loop for every
+/// call, so it answers from memory whenever it can.
 public protocol Authenticator: Sendable {
     /// - Parameter authorization: the metadata value, `nil` when the call has none.
     /// - Throws: `DomainError` `unauthenticated` for a present but invalid credential; it is
     ///   never treated as anonymous.
-    func caller(authorization: String?) throws(DomainError) -> Caller
+    func authenticate(authorization: String?) throws(DomainError) -> Authentication
 }
 
-/// The authenticator until admin login exists: every caller without credentials is
-/// anonymous, and every credential is refused, so no write can be made.
-public struct AnonymousOnlyAuthenticator: Authenticator {
-    public init() {}
+/// Bearer access tokens checked by the identity service: signature verified once per token,
+/// then expiry, revocation and the admin's token version checked from memory on every call.
+public struct TokenAuthenticator: Authenticator {
+    private let identity: IdentityService
 
-    public func caller(authorization: String?) throws(DomainError) -> Caller {
-        guard authorization == nil else {
-            throw DomainError(.unauthenticated, "invalid access token")
+    public init(identity: IdentityService) {
+        self.identity = identity
+    }
+
+    public func authenticate(authorization: String?) throws(DomainError) -> Authentication {
+        guard let authorization else {
+            return .caller(.anonymous)
         }
-        return .anonymous
+        let scheme = "Bearer "
+        guard authorization.count > scheme.count, authorization.prefix(scheme.count).lowercased() == scheme.lowercased() else {
+            throw DomainError(.unauthenticated, "authorization must be \"Bearer <access token>\"")
+        }
+        let token = String(authorization.dropFirst(scheme.count))
+        if let caller = try self.identity.cachedCaller(bearerToken: token) {
+            return .caller(caller)
+        }
+        return .verify { [identity] in try await identity.verifiedCaller(bearerToken: token) }
     }
 }

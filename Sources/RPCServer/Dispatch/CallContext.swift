@@ -5,6 +5,7 @@ import Logging
 public struct CallContext: Sendable {
     /// Who makes the call, as the authenticator established it.
     public var caller: Caller
-    /// Carries the call id and method as metadata.
+    /// The client's IP address, for throttling; `nil` when unknown.
+    public var clientAddress: String?
     public var logger: Logger
 }

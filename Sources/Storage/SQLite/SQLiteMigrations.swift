@@ -27,6 +27,35 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v2 admins and refresh tokens") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE admins (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        username TEXT NOT NULL,
+                        -- The lower-cased username: usernames are unique case-insensitively.
+                        username_key TEXT NOT NULL UNIQUE,
+                        email TEXT NOT NULL,
+                        is_superuser INTEGER NOT NULL,
+                        password_hash TEXT NOT NULL,
+                        token_version INTEGER NOT NULL,
+                        create_time INTEGER NOT NULL,
+                        update_time INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    -- Only the SHA-256 digest of a refresh token is kept, never the token.
+                    CREATE TABLE refresh_tokens (
+                        digest TEXT PRIMARY KEY NOT NULL,
+                        admin_id TEXT NOT NULL REFERENCES admins (id) ON DELETE CASCADE,
+                        family_id TEXT NOT NULL,
+                        create_time INTEGER NOT NULL,
+                        expire_time INTEGER NOT NULL,
+                        revoke_time INTEGER
+                    ) WITHOUT ROWID;
+                    CREATE INDEX refresh_tokens_family ON refresh_tokens (family_id);
+                    CREATE INDEX refresh_tokens_admin ON refresh_tokens (admin_id);
+                    """
+            )
+        }
         return migrator
     }
 }

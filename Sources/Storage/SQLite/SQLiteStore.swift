@@ -2,6 +2,10 @@ import Domain
 import Foundation
 import GRDB
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The embedded store: one SQLite file in WAL mode, read by a pool of connections and
 /// written by one. GRDB runs every statement on its own dispatch queues, never on an
 /// event loop or the cooperative pool.
@@ -9,7 +13,13 @@ public final class SQLiteStore: Sendable {
     let pool: DatabasePool
 
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
+    /// A new file is created with mode 0600: it holds password hashes. SQLite gives its
+    /// journal files the same mode.
     public init(path: String) throws {
+        let descriptor = open(path, O_RDWR | O_CREAT, 0o600)
+        if descriptor >= 0 {
+            Glibc.close(descriptor)
+        }
         var configuration = Configuration()
         // Another process (catalogd migrate, a second reader) may hold the write lock briefly.
         configuration.busyMode = .timeout(5)

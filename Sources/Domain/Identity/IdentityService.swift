@@ -1,0 +1,121 @@
+import Foundation
+
+/// Admins, logins and the authentication of calls (PROTOCOL.md sections 6 and 7).
+///
+/// Whether a token still works is decided from memory (`TokenState`): a call never reads
+/// the database to authenticate. Writes that end tokens (password change, deletion,
+/// logout, reuse of a rotated refresh token) update that memory as they commit.
+public final class IdentityService: Sendable {
+    public struct Configuration: Sendable {
+        public var accessTokenLifetime: TimeInterval = 15 * 60
+        public var refreshTokenLifetime: TimeInterval = 7 * 24 * 3600
+        /// Failed logins per username, and per client address, before further tries are refused.
+        public var maxLoginFailures = 10
+        public var loginFailureWindow: TimeInterval = 5 * 60
+        /// The clock; tests move it.
+        public var now: @Sendable () -> Date = { Timestamp.now() }
+        /// Told of events an operator must see, such as a reused refresh token.
+        public var securityEvent: @Sendable (String) -> Void = { _ in }
+
+        public init() {}
+    }
+
+    /// The username of the superuser made at first start.
+    public static let initialSuperuserName = "admin"
+
+    let store: any AdminStore
+    let hasher: any PasswordHasher
+    let tokens: any TokenCodec
+    let configuration: Configuration
+    let state = TokenState()
+    let throttle: LoginThrottle
+
+    public init(store: any AdminStore, hasher: any PasswordHasher, tokens: any TokenCodec, configuration: Configuration = Configuration()) {
+        self.store = store
+        self.hasher = hasher
+        self.tokens = tokens
+        self.configuration = configuration
+        self.throttle = LoginThrottle(maxFailures: configuration.maxLoginFailures, window: configuration.loginFailureWindow)
+    }
+
+    /// Loads the token state from the store; call once before serving.
+    public func warmUp() async throws {
+        for admin in try await self.store.loadAdmins() {
+            self.state.setAdmin(admin)
+        }
+        let since = self.configuration.now().addingTimeInterval(-self.configuration.accessTokenLifetime)
+        for family in try await self.store.revokedFamilies(since: since) {
+            self.state.revokeFamily(family, at: self.configuration.now())
+        }
+    }
+
+    // MARK: Authenticating calls
+
+    /// The caller a bearer token names when its claims were verified before; `nil` when
+    /// the token must first be verified (`verifiedCaller`). Answers from memory only.
+    /// - Throws: `unauthenticated` for an expired or revoked token.
+    public func cachedCaller(bearerToken: String) throws(DomainError) -> Caller? {
+        guard let claims = self.state.verifiedClaims(bearerToken) else { return nil }
+        return try self.caller(for: claims)
+    }
+
+    /// Verifies a token's signature and claims, remembers them, and returns its caller.
+    /// - Throws: `unauthenticated` for any token that does not hold.
+    public func verifiedCaller(bearerToken: String) async throws -> Caller {
+        let claims = try await self.tokens.verifyAccessToken(bearerToken)
+        let caller = try self.caller(for: claims)
+        self.state.rememberVerified(bearerToken, claims)
+        return caller
+    }
+
+    private func caller(for claims: AccessClaims) throws(DomainError) -> Caller {
+        guard claims.expireTime > self.configuration.now() else {
+            throw DomainError(.unauthenticated, "access token expired; refresh it or log in again")
+        }
+        guard let admin = self.state.admin(claims.adminID), admin.tokenVersion == claims.tokenVersion,
+            !self.state.isRevoked(claims.familyID)
+        else {
+            throw DomainError(.unauthenticated, "access token revoked; log in again")
+        }
+        return .admin(AdminIdentity(id: claims.adminID, username: admin.username))
+    }
+
+    // MARK: Tokens
+
+    /// A new token pair for `admin` in `familyID`, the refresh token's digest stored by `store`.
+    func issueTokens(
+        for admin: Admin,
+        familyID: UUID,
+        store: (RefreshTokenRecord) async throws -> Void
+    ) async throws -> TokenPair {
+        let now = self.configuration.now()
+        let refresh = self.tokens.makeRefreshToken()
+        let record = RefreshTokenRecord(
+            digest: refresh.digest,
+            adminID: admin.id,
+            familyID: familyID,
+            createTime: now,
+            expireTime: now.addingTimeInterval(self.configuration.refreshTokenLifetime)
+        )
+        try await store(record)
+        return try await self.pair(for: admin.id, version: admin.tokenVersion, familyID: familyID, refresh: refresh.token, refreshExpireTime: record.expireTime)
+    }
+
+    func pair(for adminID: UUID, version: Int64, familyID: UUID, refresh: String, refreshExpireTime: Date) async throws -> TokenPair {
+        let now = self.configuration.now()
+        let claims = AccessClaims(
+            adminID: adminID,
+            familyID: familyID,
+            tokenVersion: version,
+            tokenID: UUID(),
+            issueTime: now,
+            expireTime: now.addingTimeInterval(self.configuration.accessTokenLifetime)
+        )
+        return TokenPair(
+            accessToken: try await self.tokens.signAccessToken(claims),
+            accessExpireTime: claims.expireTime,
+            refreshToken: refresh,
+            refreshExpireTime: refreshExpireTime
+        )
+    }
+}

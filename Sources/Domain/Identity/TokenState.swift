@@ -1,0 +1,57 @@
+import Foundation
+
+/// What decides, from memory, whether an access token still works: each admin's token
+/// version, the login families revoked recently, and the claims of tokens already verified.
+/// Every admin call reads it, so it is striped like the hot path's other state.
+final class TokenState: Sendable {
+    struct AdminEntry: Sendable, Hashable {
+        var username: String
+        var tokenVersion: Int64
+    }
+
+    private let admins = Striped<[UUID: AdminEntry]>(count: 16) { [:] }
+    private let revokedFamilies = Striped<[UUID: Date]>(count: 16) { [:] }
+    private let verified = Striped<[String: AccessClaims]>(count: 16) { [:] }
+    /// Verified tokens kept per stripe; a full stripe starts over (tokens verify again).
+    private let verifiedPerStripe = 1024
+
+    func setAdmin(_ admin: Admin) {
+        self.admins.withStripe(for: admin.id) { $0[admin.id] = AdminEntry(username: admin.username, tokenVersion: admin.tokenVersion) }
+    }
+
+    func removeAdmin(_ id: UUID) {
+        self.admins.withStripe(for: id) { $0[id] = nil }
+    }
+
+    func admin(_ id: UUID) -> AdminEntry? {
+        self.admins.withStripe(for: id) { $0[id] }
+    }
+
+    func revokeFamily(_ family: UUID, at time: Date) {
+        self.revokedFamilies.withStripe(for: family) { $0[family] = time }
+    }
+
+    func isRevoked(_ family: UUID) -> Bool {
+        self.revokedFamilies.withStripe(for: family) { $0[family] != nil }
+    }
+
+    /// Forgets revocations older than any access token could be.
+    func pruneRevocations(before cutoff: Date) {
+        self.revokedFamilies.forEachStripe { families in
+            families = families.filter { $0.value >= cutoff }
+        }
+    }
+
+    func verifiedClaims(_ token: String) -> AccessClaims? {
+        self.verified.withStripe(for: token) { $0[token] }
+    }
+
+    func rememberVerified(_ token: String, _ claims: AccessClaims) {
+        self.verified.withStripe(for: token) { cache in
+            if cache.count >= self.verifiedPerStripe {
+                cache.removeAll(keepingCapacity: true)
+            }
+            cache[token] = claims
+        }
+    }
+}

@@ -1,0 +1,220 @@
+import Domain
+import Foundation
+import GRDB
+
+extension SQLiteStore: AdminStore {
+    private static let selectAdmins = """
+        SELECT id, username, email, is_superuser, password_hash, token_version, create_time, update_time FROM admins
+        """
+
+    public func loadAdmins() async throws -> [Admin] {
+        try await self.pool.read { db in
+            try Row.fetchAll(db, sql: Self.selectAdmins).map(Self.admin(from:))
+        }
+    }
+
+    public func admin(id: UUID) async throws -> Admin? {
+        try await self.pool.read { db in
+            try Self.fetchAdmin(db, id: id)
+        }
+    }
+
+    public func admin(username: String) async throws -> Admin? {
+        try await self.pool.read { db in
+            try Row.fetchOne(db, sql: "\(Self.selectAdmins) WHERE username_key = ?", arguments: [Admin.usernameKey(username)])
+                .map(Self.admin(from:))
+        }
+    }
+
+    public func listAdmins(after: UUID?, limit: Int) async throws -> [Admin] {
+        try await self.pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "\(Self.selectAdmins) WHERE id > ? ORDER BY id LIMIT ?",
+                arguments: [after?.canonicalText ?? "", limit]
+            ).map(Self.admin(from:))
+        }
+    }
+
+    public func insertAdmin(_ admin: Admin) async throws {
+        do {
+            try await self.pool.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO admins (id, username, username_key, email, is_superuser, password_hash, token_version,
+                            create_time, update_time)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: StatementArguments(Self.columns(of: admin))
+                )
+            }
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+            throw DomainError(.alreadyExists, "username \(admin.username) is taken")
+        }
+    }
+
+    public func updateAdmin(id: UUID, _ change: @Sendable (Admin) throws -> Admin) async throws -> Admin {
+        do {
+            return try await self.pool.write { db in
+                guard let current = try Self.fetchAdmin(db, id: id) else {
+                    throw DomainError(.notFound, "admin \(id.canonicalText) not found")
+                }
+                let updated = try change(current)
+                try db.execute(
+                    sql: """
+                        UPDATE admins SET username = ?, username_key = ?, email = ?, is_superuser = ?, password_hash = ?,
+                            token_version = ?, create_time = ?, update_time = ?
+                        WHERE id = ?
+                        """,
+                    arguments: StatementArguments(Array(Self.columns(of: updated).dropFirst()) + [id.canonicalText])
+                )
+                return updated
+            }
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+            throw DomainError(.alreadyExists, "that username is taken")
+        }
+    }
+
+    public func deleteAdmin(id: UUID, _ check: @Sendable (Admin) throws -> Void) async throws -> Admin {
+        try await self.pool.write { db in
+            guard let current = try Self.fetchAdmin(db, id: id) else {
+                throw DomainError(.notFound, "admin \(id.canonicalText) not found")
+            }
+            try check(current)
+            try db.execute(sql: "DELETE FROM admins WHERE id = ?", arguments: [id.canonicalText])
+            return current
+        }
+    }
+
+    // MARK: Refresh tokens
+
+    public func insertRefreshToken(_ token: RefreshTokenRecord) async throws {
+        try await self.pool.write { db in
+            try Self.insert(token, into: db)
+        }
+    }
+
+    public func rotateRefreshToken(
+        digest: String,
+        replacementDigest: String,
+        now: Date,
+        expireTime: Date
+    ) async throws -> RotationOutcome {
+        try await self.pool.write { db in
+            guard let row = try Row.fetchOne(
+                db,
+                sql: "SELECT admin_id, family_id, expire_time, revoke_time FROM refresh_tokens WHERE digest = ?",
+                arguments: [digest]
+            ),
+                let adminID = UUID(uuidString: row["admin_id"]),
+                let familyID = UUID(uuidString: row["family_id"])
+            else {
+                return .invalid
+            }
+            let nowMicros = Timestamp.microseconds(now)
+            if row["revoke_time"] as Int64? != nil {
+                try Self.revokeFamily(familyID, in: db, at: nowMicros)
+                return .reused(adminID: adminID, familyID: familyID)
+            }
+            guard (row["expire_time"] as Int64) > nowMicros else {
+                return .invalid
+            }
+            try db.execute(sql: "UPDATE refresh_tokens SET revoke_time = ? WHERE digest = ?", arguments: [nowMicros, digest])
+            try Self.insert(
+                RefreshTokenRecord(
+                    digest: replacementDigest,
+                    adminID: adminID,
+                    familyID: familyID,
+                    createTime: now,
+                    expireTime: expireTime
+                ),
+                into: db
+            )
+            return .rotated(adminID: adminID, familyID: familyID)
+        }
+    }
+
+    public func revokeRefreshTokenFamily(digest: String, now: Date) async throws -> RefreshTokenRecord? {
+        try await self.pool.write { db in
+            guard let row = try Row.fetchOne(
+                db,
+                sql: "SELECT admin_id, family_id, create_time, expire_time FROM refresh_tokens WHERE digest = ?",
+                arguments: [digest]
+            ),
+                let adminID = UUID(uuidString: row["admin_id"]),
+                let familyID = UUID(uuidString: row["family_id"])
+            else {
+                return nil
+            }
+            try Self.revokeFamily(familyID, in: db, at: Timestamp.microseconds(now))
+            return RefreshTokenRecord(
+                digest: digest,
+                adminID: adminID,
+                familyID: familyID,
+                createTime: Timestamp.fromMicroseconds(row["create_time"]),
+                expireTime: Timestamp.fromMicroseconds(row["expire_time"])
+            )
+        }
+    }
+
+    public func revokedFamilies(since: Date) async throws -> [UUID] {
+        try await self.pool.read { db in
+            try String.fetchAll(
+                db,
+                sql: "SELECT DISTINCT family_id FROM refresh_tokens WHERE revoke_time >= ?",
+                arguments: [Timestamp.microseconds(since)]
+            ).compactMap(UUID.init(uuidString:))
+        }
+    }
+
+    // MARK: Rows
+
+    private static func insert(_ token: RefreshTokenRecord, into db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO refresh_tokens (digest, admin_id, family_id, create_time, expire_time)
+                VALUES (?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                token.digest, token.adminID.canonicalText, token.familyID.canonicalText,
+                Timestamp.microseconds(token.createTime), Timestamp.microseconds(token.expireTime),
+            ]
+        )
+    }
+
+    private static func revokeFamily(_ familyID: UUID, in db: Database, at time: Int64) throws {
+        try db.execute(
+            sql: "UPDATE refresh_tokens SET revoke_time = ? WHERE family_id = ? AND revoke_time IS NULL",
+            arguments: [time, familyID.canonicalText]
+        )
+    }
+
+    private static func fetchAdmin(_ db: Database, id: UUID) throws -> Admin? {
+        try Row.fetchOne(db, sql: "\(self.selectAdmins) WHERE id = ?", arguments: [id.canonicalText]).map(self.admin(from:))
+    }
+
+    /// The admins row of `admin`, in table order.
+    private static func columns(of admin: Admin) -> [any DatabaseValueConvertible] {
+        [
+            admin.id.canonicalText, admin.username, Admin.usernameKey(admin.username), admin.email, admin.isSuperuser,
+            admin.passwordHash, admin.tokenVersion, Timestamp.microseconds(admin.createTime),
+            Timestamp.microseconds(admin.updateTime),
+        ]
+    }
+
+    private static func admin(from row: Row) throws -> Admin {
+        guard let id = UUID(uuidString: row["id"]) else {
+            throw StorageError.corruptRow("admins.id is not a UUID")
+        }
+        return Admin(
+            id: id,
+            username: row["username"],
+            email: row["email"],
+            isSuperuser: row["is_superuser"],
+            passwordHash: row["password_hash"],
+            tokenVersion: row["token_version"],
+            createTime: Timestamp.fromMicroseconds(row["create_time"]),
+            updateTime: Timestamp.fromMicroseconds(row["update_time"])
+        )
+    }
+}

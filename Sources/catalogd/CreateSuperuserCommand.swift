@@ -1,0 +1,34 @@
+import ArgumentParser
+import HostSupport
+import Logging
+
+struct CreateSuperuserCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "create-superuser",
+        abstract: "Create a superuser (superusers are managed only here, on the server host).",
+        discussion: "The password comes from CATALOG_PASSWORD, or is asked for without echo."
+    )
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(help: "3 to 150 of letters, digits and @.+-_")
+    var username: String
+
+    @Option(help: "Where product-change notifications go.")
+    var email = ""
+
+    func run() async throws {
+        let dataDir = try self.store.resolvedDataDir()
+        let store = try self.store.openStore(dataDir: dataDir)
+        let wiring = try await IdentityWiring(store: store, dataDir: dataDir, logger: Logger(label: "catalogd"))
+        let password = try PasswordInput.read(prompt: "Password for \(self.username): ")
+        do {
+            let admin = try await wiring.identity.createSuperuser(username: self.username, email: self.email, password: password)
+            print("created superuser \(admin.username) (\(admin.id.canonicalText))")
+        } catch {
+            await wiring.shutdown()
+            throw HostCommandError(error)
+        }
+        await wiring.shutdown()
+    }
+}

@@ -1,0 +1,38 @@
+import Credentials
+import Domain
+import Foundation
+import Logging
+import Storage
+
+/// Builds the identity service over the store, with the Argon2id hasher and the token
+/// codec whose key comes from `CATALOG_TOKEN_KEY` or `<data-dir>/token-key`.
+struct IdentityWiring {
+    let identity: IdentityService
+    let hasher: Argon2PasswordHasher
+
+    init(store: SQLiteStore, dataDir: String, logger: Logger) async throws {
+        self.hasher = try Argon2PasswordHasher()
+        let key = try TokenKey.load(
+            environment: ProcessInfo.processInfo.environment,
+            fileInDataDir: (dataDir as NSString).appendingPathComponent("token-key")
+        )
+        var configuration = IdentityService.Configuration()
+        configuration.securityEvent = { event in logger.warning("security event: \(event)") }
+        self.identity = IdentityService(
+            store: store,
+            hasher: self.hasher,
+            tokens: try await JWTTokenCodec(key: key),
+            configuration: configuration
+        )
+        try await self.identity.warmUp()
+    }
+
+    /// The file holding the first-start superuser's password until it is changed.
+    static func initialPasswordPath(dataDir: String) -> String {
+        (dataDir as NSString).appendingPathComponent("initial-admin-password")
+    }
+
+    func shutdown() async {
+        try? await self.hasher.shutdown()
+    }
+}
