@@ -117,7 +117,7 @@ let package = Package(
             ]
         ),
         // Bounded waits and gates shared by the tests that run servers and processes.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Credentials"], path: "Tests/TestSupport"),
         .testTarget(name: "DomainTests", dependencies: ["Domain"]),
         .testTarget(name: "StorageTests", dependencies: ["Domain", "Storage"]),
         .testTarget(name: "CredentialsTests", dependencies: ["Credentials", "Domain"]),

@@ -20,7 +20,7 @@ public final class Argon2PasswordHasher: PasswordHasher {
     private let parameters: Parameters
     private let pool: NIOThreadPool
     /// Verified for unknown usernames, so they cost as much as a wrong password.
-    private let dummyHash: String
+    let dummyHash: String
 
     /// - Parameter threads: hashes computed at once; each holds `memoryKiB` while it runs.
     public init(parameters: Parameters = Parameters(), threads: Int = 2) throws {

@@ -13,7 +13,7 @@ import Testing
 
     @Test func thousandPipelinedCallsWithAHundredInFlightAreAllAnswered() async throws {
         try await withTestServer { server in
-            let sku = try await server.withClient(accessToken: TestAuthenticator.adminToken) { admin in
+            let sku = try await server.withClient(accessToken: try await server.accessToken()) { admin in
                 try await admin.createProduct(name: "Lamp", brand: "Acme", priceCents: 1).sku
             }
             let connection = try await FrameConnection.connect(port: server.port, caPath: server.caPath)

@@ -1,4 +1,5 @@
 import Codec
+import Domain
 import Logging
 import NIOCore
 import NIOEmbedded
@@ -38,8 +39,9 @@ import Testing
             try channel.pipeline.syncOperations.addHandler(
                 ConnectionHandler(
                     registry: frozenRegistry,
-                    authenticator: TestAuthenticator(),
+                    authenticator: AnonymousCallers(),
                     configuration: frozenConfiguration,
+                    clientAddress: nil,
                     logger: Logger(label: "test")
                 )
             )
@@ -97,5 +99,12 @@ import Testing
         }
         #expect(callIDs == [1, 2, 3])
         _ = try? await channel.finish()
+    }
+}
+
+/// Every call anonymous: these tests are about the handler, not about identity.
+private struct AnonymousCallers: Authenticator {
+    func authenticate(authorization: String?) throws(DomainError) -> Authentication {
+        .caller(.anonymous)
     }
 }

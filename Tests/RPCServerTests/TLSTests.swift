@@ -1,4 +1,5 @@
 import Codec
+import Credentials
 import Foundation
 import NIOCore
 import NIOPosix
@@ -59,16 +60,7 @@ import Testing
         }
     }
 
-    @Test func theSelfSignedCertificateNamesLocalhostAndIsMadeOnce() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tls-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let first = try SelfSignedCertificate.ensure(in: directory)
-        let certificate = try String(contentsOfFile: first.certificatePath, encoding: .utf8)
-        let attributes = try FileManager.default.attributesOfItem(atPath: first.privateKeyPath)
-        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
-        _ = try SelfSignedCertificate.ensure(in: directory)
-        #expect(try String(contentsOfFile: first.certificatePath, encoding: .utf8) == certificate, "reused, not remade")
-
+    @Test func theClientChecksTheNameItConnectsTo() async throws {
         // The client checks the name it connects to against the certificate.
         try await withTestServer { server async throws in
             for host in ["localhost", "127.0.0.1"] {

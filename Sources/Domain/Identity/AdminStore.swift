@@ -37,8 +37,9 @@ public protocol AdminStore: Sendable {
         expireTime: Date
     ) async throws -> RotationOutcome
 
-    /// Revokes every token of the family of the token with `digest`; returns that family.
-    func revokeRefreshTokenFamily(digest: String, now: Date) async throws -> RefreshTokenRecord?
+    /// Revokes every token of the family of the token with `digest`. Returns the token, and
+    /// whether it was still active (neither revoked nor expired); `nil` for an unknown token.
+    func revokeRefreshTokenFamily(digest: String, now: Date) async throws -> (token: RefreshTokenRecord, wasActive: Bool)?
 
     /// Families with a token revoked after `since`: their access tokens may still be unexpired.
     func revokedFamilies(since: Date) async throws -> [UUID]

@@ -63,15 +63,20 @@ extension IdentityService {
     }
 
     /// Ends a login: its refresh tokens and, through the family, its access tokens.
+    /// A token that was already revoked or expired still ends its login, and is reported
+    /// like any invalid token.
     public func logout(refreshToken: String) async throws {
         let now = self.configuration.now()
-        guard let record = try await self.store.revokeRefreshTokenFamily(
+        guard let revoked = try await self.store.revokeRefreshTokenFamily(
             digest: self.tokens.digest(refreshToken: refreshToken),
             now: now
         ) else {
             throw Self.invalidRefreshToken
         }
-        self.state.revokeFamily(record.familyID, at: now)
+        self.state.revokeFamily(revoked.token.familyID, at: now)
         self.state.pruneRevocations(before: now.addingTimeInterval(-self.configuration.accessTokenLifetime))
+        guard revoked.wasActive else {
+            throw Self.invalidRefreshToken
+        }
     }
 }

@@ -134,11 +134,14 @@ extension SQLiteStore: AdminStore {
         }
     }
 
-    public func revokeRefreshTokenFamily(digest: String, now: Date) async throws -> RefreshTokenRecord? {
+    public func revokeRefreshTokenFamily(
+        digest: String,
+        now: Date
+    ) async throws -> (token: RefreshTokenRecord, wasActive: Bool)? {
         try await self.pool.write { db in
             guard let row = try Row.fetchOne(
                 db,
-                sql: "SELECT admin_id, family_id, create_time, expire_time FROM refresh_tokens WHERE digest = ?",
+                sql: "SELECT admin_id, family_id, create_time, expire_time, revoke_time FROM refresh_tokens WHERE digest = ?",
                 arguments: [digest]
             ),
                 let adminID = UUID(uuidString: row["admin_id"]),
@@ -146,14 +149,17 @@ extension SQLiteStore: AdminStore {
             else {
                 return nil
             }
-            try Self.revokeFamily(familyID, in: db, at: Timestamp.microseconds(now))
-            return RefreshTokenRecord(
+            let nowMicros = Timestamp.microseconds(now)
+            let wasActive = (row["revoke_time"] as Int64?) == nil && (row["expire_time"] as Int64) > nowMicros
+            try Self.revokeFamily(familyID, in: db, at: nowMicros)
+            let token = RefreshTokenRecord(
                 digest: digest,
                 adminID: adminID,
                 familyID: familyID,
                 createTime: Timestamp.fromMicroseconds(row["create_time"]),
                 expireTime: Timestamp.fromMicroseconds(row["expire_time"])
             )
+            return (token, wasActive)
         }
     }
 

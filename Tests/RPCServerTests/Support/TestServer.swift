@@ -1,4 +1,5 @@
 import Codec
+import Credentials
 import Domain
 import Foundation
 import Logging
@@ -16,12 +17,22 @@ struct TestServer: Sendable {
     var caPath: String
     var catalog: ProductCatalog
     var store: CountingProductStore
+    var identity: IdentityService
+    /// The store behind `identity`.
+    var adminStore: any AdminStore
     var servingState: ServingState
     /// Starts graceful shutdown, as SIGTERM does.
     var shutDown: @Sendable () async -> Void
 
     func clientConfiguration() -> ClientConfiguration {
         ClientConfiguration(host: "127.0.0.1", port: self.port, security: .tls(trustedCAPath: self.caPath))
+    }
+
+    /// Logs in over RPC and returns the access token.
+    func accessToken(username: String = TestAdmin.username, password: String = TestAdmin.password) async throws -> String {
+        try await self.withClient { client in
+            try await client.login(username: username, password: password).accessToken
+        }
     }
 
     /// A connected client, closed when `body` ends.
@@ -36,24 +47,17 @@ struct TestServer: Sendable {
     }
 }
 
-/// Test-only identities; the shipped daemon has no way to make them.
-struct TestAuthenticator: Authenticator {
-    static let adminToken = "test-admin"
-    static let admin = AdminIdentity(id: UUID(), username: "test-admin")
-
-    func caller(authorization: String?) throws(DomainError) -> Caller {
-        switch authorization {
-        case nil: .anonymous
-        case "Bearer \(Self.adminToken)": .admin(Self.admin)
-        default: throw DomainError(.unauthenticated, "invalid access token")
-        }
-    }
+/// The admin every test server starts with, and the password tests log in with.
+enum TestAdmin {
+    static let username = "alice"
+    static let password = "correct horse battery staple"
 }
 
 /// Runs a server for `body`, then shuts it down gracefully and waits for it to stop.
 func withTestServer(
     tls: Bool = true,
-    authenticator: any Authenticator = TestAuthenticator(),
+    identityConfiguration: IdentityService.Configuration = IdentityService.Configuration(),
+    logs: CapturedLogs? = nil,
     maxFrameSize: Int? = nil,
     maxInFlight: Int? = nil,
     idleTimeout: Duration? = nil,
@@ -72,6 +76,18 @@ func withTestServer(
     let catalog = ProductCatalog(store: store)
     try await catalog.warmUp()
 
+    let identity = IdentityService(
+        store: sqlite,
+        hasher: try await TestCredentials.hasher(),
+        tokens: try await JWTTokenCodec(key: TestCredentials.tokenKey),
+        configuration: identityConfiguration
+    )
+    try await identity.warmUp()
+    _ = try await identity.createAdmin(
+        NewAdmin(username: TestAdmin.username, password: TestAdmin.password, email: "alice@example.com"),
+        by: AdminIdentity(id: UUID(), username: "setup")
+    )
+
     let certificate = try SelfSignedCertificate.ensure(in: directory + "/tls")
     var configuration = ServerConfiguration()
     configuration.port = 0
@@ -82,11 +98,15 @@ func withTestServer(
     let servingState = ServingState()
     var registry = MethodRegistry()
     registry.registerProductService(catalog)
+    registry.registerAdminService(identity)
+    registry.registerAuthService(identity)
     registry.registerHealthService(servingState)
     controlledMethod?.register(in: &registry)
 
-    var logger = Logger(label: "test-server")
-    logger.logLevel = .critical
+    var logger = logs?.logger(label: "test-server") ?? Logger(label: "test-server")
+    if logs == nil {
+        logger.logLevel = .critical
+    }
     let server = CatalogServer(
         configuration: configuration,
         tls: tls
@@ -96,7 +116,7 @@ func withTestServer(
             )
             : nil,
         registry: registry,
-        authenticator: authenticator,
+        authenticator: TokenAuthenticator(identity: identity),
         servingState: servingState,
         storeProbe: { await catalog.isStoreReachable() },
         logger: logger
@@ -119,6 +139,8 @@ func withTestServer(
             caPath: certificate.certificatePath,
             catalog: catalog,
             store: store,
+            identity: identity,
+            adminStore: sqlite,
             servingState: servingState,
             shutDown: { await group.triggerGracefulShutdown() }
         )
