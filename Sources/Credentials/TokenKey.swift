@@ -14,7 +14,8 @@ public enum TokenKey {
             return Array(key)
         }
         if let text = try? String(contentsOfFile: path, encoding: .utf8) {
-            guard let key = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)), key.count >= 32 else {
+            guard let key = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)), key.count >= 32
+            else {
                 throw TokenKeyError.invalidFile(path)
             }
             return Array(key)

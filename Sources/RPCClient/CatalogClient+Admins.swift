@@ -8,26 +8,39 @@ extension CatalogClient {
         var request = Catalog_V1_LoginRequest()
         request.username = username
         request.password = password
-        return TokenPair(try await self.call(CatalogMethod.login, request, returning: Catalog_V1_TokenPair.self, timeout: timeout))
+        return TokenPair(
+            try await self.call(CatalogMethod.login, request, returning: Catalog_V1_TokenPair.self, timeout: timeout)
+        )
     }
 
     /// Trades a refresh token for a new pair; the old refresh token stops working.
     public func refresh(refreshToken: String, timeout: Duration? = nil) async throws -> TokenPair {
         var request = Catalog_V1_RefreshRequest()
         request.refreshToken = refreshToken
-        return TokenPair(try await self.call(CatalogMethod.refresh, request, returning: Catalog_V1_TokenPair.self, timeout: timeout))
+        return TokenPair(
+            try await self.call(CatalogMethod.refresh, request, returning: Catalog_V1_TokenPair.self, timeout: timeout)
+        )
     }
 
     /// Ends the login the refresh token belongs to.
     public func logout(refreshToken: String, timeout: Duration? = nil) async throws {
         var request = Catalog_V1_LogoutRequest()
         request.refreshToken = refreshToken
-        _ = try await self.call(CatalogMethod.logout, request, returning: Catalog_V1_LogoutResponse.self, timeout: timeout)
+        _ = try await self.call(
+            CatalogMethod.logout,
+            request,
+            returning: Catalog_V1_LogoutResponse.self,
+            timeout: timeout
+        )
     }
 
     // MARK: AdminService
 
-    public func listAdmins(pageSize: Int32 = 0, pageToken: String = "", timeout: Duration? = nil) async throws -> AdminPage {
+    public func listAdmins(
+        pageSize: Int32 = 0,
+        pageToken: String = "",
+        timeout: Duration? = nil
+    ) async throws -> AdminPage {
         var request = Catalog_V1_ListAdminsRequest()
         request.pageSize = pageSize
         request.pageToken = pageToken
@@ -43,17 +56,26 @@ extension CatalogClient {
     public func getAdmin(id: String, timeout: Duration? = nil) async throws -> Admin {
         var request = Catalog_V1_GetAdminRequest()
         request.id = id
-        return Admin(try await self.call(CatalogMethod.getAdmin, request, returning: Catalog_V1_Admin.self, timeout: timeout))
+        return Admin(
+            try await self.call(CatalogMethod.getAdmin, request, returning: Catalog_V1_Admin.self, timeout: timeout)
+        )
     }
 
-    public func createAdmin(username: String, password: String, email: String = "", timeout: Duration? = nil) async throws
+    public func createAdmin(
+        username: String,
+        password: String,
+        email: String = "",
+        timeout: Duration? = nil
+    ) async throws
         -> Admin
     {
         var request = Catalog_V1_CreateAdminRequest()
         request.username = username
         request.password = password
         request.email = email
-        return Admin(try await self.call(CatalogMethod.createAdmin, request, returning: Catalog_V1_Admin.self, timeout: timeout))
+        return Admin(
+            try await self.call(CatalogMethod.createAdmin, request, returning: Catalog_V1_Admin.self, timeout: timeout)
+        )
     }
 
     public func updateAdmin(
@@ -68,12 +90,19 @@ extension CatalogClient {
         if let username { request.username = username }
         if let password { request.password = password }
         if let email { request.email = email }
-        return Admin(try await self.call(CatalogMethod.updateAdmin, request, returning: Catalog_V1_Admin.self, timeout: timeout))
+        return Admin(
+            try await self.call(CatalogMethod.updateAdmin, request, returning: Catalog_V1_Admin.self, timeout: timeout)
+        )
     }
 
     public func deleteAdmin(id: String, timeout: Duration? = nil) async throws {
         var request = Catalog_V1_DeleteAdminRequest()
         request.id = id
-        _ = try await self.call(CatalogMethod.deleteAdmin, request, returning: Catalog_V1_DeleteAdminResponse.self, timeout: timeout)
+        _ = try await self.call(
+            CatalogMethod.deleteAdmin,
+            request,
+            returning: Catalog_V1_DeleteAdminResponse.self,
+            timeout: timeout
+        )
     }
 }

@@ -36,7 +36,8 @@ public enum Price {
             return nil
         }
         let fraction = parts.count == 2 ? String(parts[1]) : ""
-        guard fraction.count <= digits, fraction.allSatisfy(\.isASCIIDigit), parts.count == 1 || !fraction.isEmpty else {
+        guard fraction.count <= digits, fraction.allSatisfy(\.isASCIIDigit), parts.count == 1 || !fraction.isEmpty
+        else {
             return nil
         }
         let padded = fraction + String(repeating: "0", count: digits - fraction.count)

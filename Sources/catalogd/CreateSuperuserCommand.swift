@@ -23,7 +23,11 @@ struct CreateSuperuserCommand: AsyncParsableCommand {
         let wiring = try await IdentityWiring(store: store, dataDir: dataDir, logger: Logger(label: "catalogd"))
         let password = try PasswordInput.read(prompt: "Password for \(self.username): ")
         do {
-            let admin = try await wiring.identity.createSuperuser(username: self.username, email: self.email, password: password)
+            let admin = try await wiring.identity.createSuperuser(
+                username: self.username,
+                email: self.email,
+                password: password
+            )
             print("created superuser \(admin.username) (\(admin.id.canonicalText))")
         } catch {
             await wiring.shutdown()

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Credentials
-import HostSupport
 import Domain
 import Foundation
+import HostSupport
 import Logging
 import NIOSSL
 import RPCServer
@@ -37,6 +37,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds between view-count flushes.")
     var viewFlushInterval: Double = 1
 
+    @Option(help: "Seconds between re-reads of the admins, which make host-side changes take effect.")
+    var identitySyncInterval: Double = 2
+
     @Option(help: "Largest frame body accepted, in bytes.")
     var maxFrameBytes: Int = 4 * 1024 * 1024
 
@@ -56,7 +59,8 @@ struct ServeCommand: AsyncParsableCommand {
         guard !(self.plaintext && (self.tlsCert != nil || self.tlsClientCa != nil)) else {
             throw ValidationError("--plaintext cannot be combined with TLS options")
         }
-        guard self.viewFlushInterval > 0, self.idleTimeout > 0, self.handshakeTimeout > 0 else {
+        guard self.viewFlushInterval > 0, self.identitySyncInterval > 0, self.idleTimeout > 0, self.handshakeTimeout > 0
+        else {
             throw ValidationError("intervals and timeouts must be positive")
         }
         guard self.maxFrameBytes > 0, self.maxFrameBytes <= Int(UInt32.max) else {
@@ -107,6 +111,13 @@ struct ServeCommand: AsyncParsableCommand {
                         service: ViewFlushService(
                             catalog: catalog,
                             interval: .seconds(self.viewFlushInterval),
+                            logger: logger
+                        )
+                    ),
+                    .init(
+                        service: IdentitySyncService(
+                            identity: wiring.identity,
+                            interval: .seconds(self.identitySyncInterval),
                             logger: logger
                         )
                     ),

@@ -1,7 +1,7 @@
 import ArgumentParser
-import HostSupport
 import Domain
 import Foundation
+import HostSupport
 import Logging
 
 struct SetPasswordCommand: AsyncParsableCommand {

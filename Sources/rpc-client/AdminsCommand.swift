@@ -128,7 +128,10 @@ enum AdminTable {
         Output.printTable(
             header: ["ID", "USERNAME", "EMAIL", "SUPERUSER", "UPDATED"],
             rows: admins.map { admin in
-                [admin.id, admin.username, admin.email, admin.isSuperuser ? "yes" : "no", admin.updateTime.formatted(.iso8601)]
+                [
+                    admin.id, admin.username, admin.email, admin.isSuperuser ? "yes" : "no",
+                    admin.updateTime.formatted(.iso8601),
+                ]
             }
         )
     }

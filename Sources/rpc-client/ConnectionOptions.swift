@@ -84,7 +84,10 @@ struct ConnectionOptions: ParsableArguments {
                 tokens = try await client.refresh(refreshToken: tokens.refreshToken)
             } catch let error as RPCStatus where error.code == .unauthenticated {
                 try credentials.save(nil, for: self.server)
-                throw RPCStatus(.unauthenticated, "the login to \(self.server) expired; run rpc-client login --username NAME")
+                throw RPCStatus(
+                    .unauthenticated,
+                    "the login to \(self.server) expired; run rpc-client login --username NAME"
+                )
             }
             try credentials.save(tokens, for: self.server)
         }

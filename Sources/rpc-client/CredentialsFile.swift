@@ -9,7 +9,9 @@ struct CredentialsFile {
 
     static var standard: CredentialsFile {
         let home = ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()
-        let base = ProcessInfo.processInfo.environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? home + "/.config"
+        let base =
+            ProcessInfo.processInfo.environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? home
+            + "/.config"
         return CredentialsFile(path: base + "/catalog/credentials")
     }
 

@@ -107,7 +107,9 @@ enum PriceArgument {
     static func cents(_ text: String, currency: String) throws -> Int64 {
         guard let cents = Price.parse(text, currency: currency) else {
             let digits = Price.digits(of: currency)
-            throw ValidationError("--price must be a decimal number with at most \(digits) decimals for \(currency.uppercased()), e.g. 19.99")
+            throw ValidationError(
+                "--price must be a decimal number with at most \(digits) decimals for \(currency.uppercased()), e.g. 19.99"
+            )
         }
         return cents
     }

@@ -46,7 +46,10 @@ import Testing
             #expect(certificate.hasPrefix("-----BEGIN CERTIFICATE-----"))
             #expect(try self.mode(first.privateKeyPath) == 0o600)
             _ = try SelfSignedCertificate.ensure(in: directory + "/tls")
-            #expect(try String(contentsOfFile: first.certificatePath, encoding: .utf8) == certificate, "reused, not remade")
+            #expect(
+                try String(contentsOfFile: first.certificatePath, encoding: .utf8) == certificate,
+                "reused, not remade"
+            )
         }
     }
 }

@@ -1,9 +1,9 @@
 import Codec
 import Credentials
-import TestSupport
 import Domain
 import Foundation
 import RPCClient
+import TestSupport
 import Testing
 
 @Suite struct AuthServiceTests {
@@ -18,7 +18,10 @@ import Testing
                 }
                 #expect(wrong?.code == .unauthenticated)
                 #expect(wrong == unknown)
-                let pair = try await client.login(username: TestAdmin.username.uppercased(), password: TestAdmin.password)
+                let pair = try await client.login(
+                    username: TestAdmin.username.uppercased(),
+                    password: TestAdmin.password
+                )
                 #expect(pair.accessExpireTime.timeIntervalSinceNow > 14 * 60)
                 #expect(pair.refreshExpireTime.timeIntervalSinceNow > 6 * 24 * 3600)
             }
@@ -36,7 +39,9 @@ import Testing
 
                 // The rotated token again: an attacker's copy. Every token of that login dies.
                 client.setAccessToken(nil)
-                let reused = await #expect(throws: RPCStatus.self) { _ = try await client.refresh(refreshToken: first.refreshToken) }
+                let reused = await #expect(throws: RPCStatus.self) {
+                    _ = try await client.refresh(refreshToken: first.refreshToken)
+                }
                 #expect(reused?.code == .unauthenticated)
                 let descendant = await #expect(throws: RPCStatus.self) {
                     _ = try await client.refresh(refreshToken: second.refreshToken)
@@ -69,7 +74,9 @@ import Testing
                 let after = await #expect(throws: RPCStatus.self) { _ = try await client.listAdmins() }
                 #expect(after?.code == .unauthenticated)
                 client.setAccessToken(nil)
-                let again = await #expect(throws: RPCStatus.self) { try await client.logout(refreshToken: pair.refreshToken) }
+                let again = await #expect(throws: RPCStatus.self) {
+                    try await client.logout(refreshToken: pair.refreshToken)
+                }
                 #expect(again?.code == .unauthenticated)
             }
         }
@@ -126,7 +133,9 @@ import Testing
                 tokens: try await JWTTokenCodec(key: TestCredentials.tokenKey)
             )
             try await restarted.warmUp()
-            #expect(try await restarted.verifiedCaller(bearerToken: pair.accessToken).admin?.username == TestAdmin.username)
+            #expect(
+                try await restarted.verifiedCaller(bearerToken: pair.accessToken).admin?.username == TestAdmin.username
+            )
             _ = try await restarted.refresh(refreshToken: pair.refreshToken)
         }
     }

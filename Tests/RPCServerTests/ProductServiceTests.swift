@@ -77,7 +77,8 @@ import Testing
 
     @Test func anonymousReadsCountExactlyAndNothingElseDoes() async throws {
         try await withTestServer { server in
-            let product = try await server.withClient(accessToken: try await server.accessToken()) { admin async throws in
+            let product = try await server.withClient(accessToken: try await server.accessToken()) {
+                admin async throws in
                 let product = try await admin.createProduct(name: "Lamp", brand: "Acme", priceCents: 1)
                 _ = try await admin.getProduct(sku: product.sku)
                 return product

@@ -28,8 +28,9 @@ public protocol AdminStore: Sendable {
 
     /// In one transaction: revokes the token with `digest` and stores a token with
     /// `replacementDigest` in its family, for its admin, expiring at `expireTime` — unless the
-    /// token is unknown, expired or already revoked (see `RotationOutcome`). Presenting an
-    /// already revoked token revokes its whole family.
+    /// token is unknown, expired, already revoked, or older than the admin's current token
+    /// version (see `RotationOutcome`). Presenting an already revoked token revokes its
+    /// whole family.
     func rotateRefreshToken(
         digest: String,
         replacementDigest: String,
@@ -39,7 +40,10 @@ public protocol AdminStore: Sendable {
 
     /// Revokes every token of the family of the token with `digest`. Returns the token, and
     /// whether it was still active (neither revoked nor expired); `nil` for an unknown token.
-    func revokeRefreshTokenFamily(digest: String, now: Date) async throws -> (token: RefreshTokenRecord, wasActive: Bool)?
+    func revokeRefreshTokenFamily(
+        digest: String,
+        now: Date
+    ) async throws -> (token: RefreshTokenRecord, wasActive: Bool)?
 
     /// Families with a token revoked after `since`: their access tokens may still be unexpired.
     func revokedFamilies(since: Date) async throws -> [UUID]
@@ -51,13 +55,17 @@ public struct RefreshTokenRecord: Sendable, Hashable {
     public var adminID: UUID
     /// One login and every token rotated from it.
     public var familyID: UUID
+    /// The admin's token version at issue; once the admin's version moves on, the token is dead.
+    public var tokenVersion: Int64
     public var createTime: Date
     public var expireTime: Date
 
-    public init(digest: String, adminID: UUID, familyID: UUID, createTime: Date, expireTime: Date) {
+    public init(digest: String, adminID: UUID, familyID: UUID, tokenVersion: Int64, createTime: Date, expireTime: Date)
+    {
         self.digest = digest
         self.adminID = adminID
         self.familyID = familyID
+        self.tokenVersion = tokenVersion
         self.createTime = createTime
         self.expireTime = expireTime
     }
@@ -65,8 +73,9 @@ public struct RefreshTokenRecord: Sendable, Hashable {
 
 /// What presenting a refresh token did.
 public enum RotationOutcome: Sendable, Hashable {
-    /// Revoked and replaced; the token belonged to this admin and family.
-    case rotated(adminID: UUID, familyID: UUID)
+    /// Revoked and replaced; the token belonged to this admin and family, and the admin is
+    /// at `tokenVersion` now.
+    case rotated(adminID: UUID, familyID: UUID, tokenVersion: Int64)
     /// No such token, or it expired.
     case invalid
     /// The token had been rotated or revoked before: its whole family is now revoked.

@@ -9,7 +9,9 @@ public enum AdminValidation {
 
     static func username(_ text: String, into violations: inout [FieldViolation]) -> String? {
         let allowed = text.unicodeScalars.allSatisfy { scalar in
-            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "@.+-_".unicodeScalars.contains(scalar))
+            scalar.isASCII
+                && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar)
+                    || "@.+-_".unicodeScalars.contains(scalar))
         }
         guard self.usernameLength.contains(text.count), allowed else {
             violations.append(
@@ -44,9 +46,13 @@ public enum AdminValidation {
             && !parts[0].isEmpty
             && parts[1].contains(".")
             && !parts[1].hasPrefix(".") && !parts[1].hasSuffix(".")
-            && !trimmed.unicodeScalars.contains { $0.properties.isWhitespace || $0.properties.generalCategory == .control }
+            && !trimmed.unicodeScalars.contains {
+                $0.properties.isWhitespace || $0.properties.generalCategory == .control
+            }
         guard isValid else {
-            violations.append(FieldViolation(field: "email", description: "must be an address such as name@example.com"))
+            violations.append(
+                FieldViolation(field: "email", description: "must be an address such as name@example.com")
+            )
             return nil
         }
         return trimmed

@@ -48,7 +48,9 @@ extension IdentityService {
             next.email = email ?? current.email
             if let password = changes.password, let passwordHash {
                 guard password.lowercased() != next.username.lowercased() else {
-                    throw DomainError.invalid([FieldViolation(field: "password", description: "must not equal the username")])
+                    throw DomainError.invalid([
+                        FieldViolation(field: "password", description: "must not equal the username")
+                    ])
                 }
                 next.passwordHash = passwordHash
                 next.tokenVersion += 1

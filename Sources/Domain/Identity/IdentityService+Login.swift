@@ -48,13 +48,13 @@ extension IdentityService {
                 "refresh token reused: revoked login family \(familyID.canonicalText) of admin \(adminID.canonicalText)"
             )
             throw Self.invalidRefreshToken
-        case .rotated(let adminID, let familyID):
-            guard let admin = self.state.admin(adminID) else {
+        case .rotated(let adminID, let familyID, let tokenVersion):
+            guard self.state.admin(adminID) != nil else {
                 throw Self.invalidRefreshToken
             }
             return try await self.pair(
                 for: adminID,
-                version: admin.tokenVersion,
+                version: tokenVersion,
                 familyID: familyID,
                 refresh: replacement.token,
                 refreshExpireTime: expireTime
@@ -67,10 +67,12 @@ extension IdentityService {
     /// like any invalid token.
     public func logout(refreshToken: String) async throws {
         let now = self.configuration.now()
-        guard let revoked = try await self.store.revokeRefreshTokenFamily(
-            digest: self.tokens.digest(refreshToken: refreshToken),
-            now: now
-        ) else {
+        guard
+            let revoked = try await self.store.revokeRefreshTokenFamily(
+                digest: self.tokens.digest(refreshToken: refreshToken),
+                now: now
+            )
+        else {
             throw Self.invalidRefreshToken
         }
         self.state.revokeFamily(revoked.token.familyID, at: now)

@@ -30,12 +30,20 @@ public final class IdentityService: Sendable {
     let state = TokenState()
     let throttle: LoginThrottle
 
-    public init(store: any AdminStore, hasher: any PasswordHasher, tokens: any TokenCodec, configuration: Configuration = Configuration()) {
+    public init(
+        store: any AdminStore,
+        hasher: any PasswordHasher,
+        tokens: any TokenCodec,
+        configuration: Configuration = Configuration()
+    ) {
         self.store = store
         self.hasher = hasher
         self.tokens = tokens
         self.configuration = configuration
-        self.throttle = LoginThrottle(maxFailures: configuration.maxLoginFailures, window: configuration.loginFailureWindow)
+        self.throttle = LoginThrottle(
+            maxFailures: configuration.maxLoginFailures,
+            window: configuration.loginFailureWindow
+        )
     }
 
     /// Loads the token state from the store; call once before serving.
@@ -47,6 +55,13 @@ public final class IdentityService: Sendable {
         for family in try await self.store.revokedFamilies(since: since) {
             self.state.revokeFamily(family, at: self.configuration.now())
         }
+    }
+
+    /// Brings the token state up to date with the store: admins changed or deleted by
+    /// another process (`catalogd set-password`, another daemon) take effect here too.
+    public func syncFromStore() async throws {
+        let admins = try await self.store.loadAdmins()
+        self.state.replaceAdmins(admins)
     }
 
     // MARK: Authenticating calls
@@ -94,14 +109,27 @@ public final class IdentityService: Sendable {
             digest: refresh.digest,
             adminID: admin.id,
             familyID: familyID,
+            tokenVersion: admin.tokenVersion,
             createTime: now,
             expireTime: now.addingTimeInterval(self.configuration.refreshTokenLifetime)
         )
         try await store(record)
-        return try await self.pair(for: admin.id, version: admin.tokenVersion, familyID: familyID, refresh: refresh.token, refreshExpireTime: record.expireTime)
+        return try await self.pair(
+            for: admin.id,
+            version: admin.tokenVersion,
+            familyID: familyID,
+            refresh: refresh.token,
+            refreshExpireTime: record.expireTime
+        )
     }
 
-    func pair(for adminID: UUID, version: Int64, familyID: UUID, refresh: String, refreshExpireTime: Date) async throws -> TokenPair {
+    func pair(
+        for adminID: UUID,
+        version: Int64,
+        familyID: UUID,
+        refresh: String,
+        refreshExpireTime: Date
+    ) async throws -> TokenPair {
         let now = self.configuration.now()
         let claims = AccessClaims(
             adminID: adminID,

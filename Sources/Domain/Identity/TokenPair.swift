@@ -19,5 +19,7 @@ public struct TokenPair: Sendable, Hashable {
 
 extension TokenPair: CustomStringConvertible {
     /// Never prints the tokens.
-    public var description: String { "TokenPair(access until \(self.accessExpireTime), refresh until \(self.refreshExpireTime))" }
+    public var description: String {
+        "TokenPair(access until \(self.accessExpireTime), refresh until \(self.refreshExpireTime))"
+    }
 }

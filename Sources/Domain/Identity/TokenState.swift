@@ -16,7 +16,25 @@ final class TokenState: Sendable {
     private let verifiedPerStripe = 1024
 
     func setAdmin(_ admin: Admin) {
-        self.admins.withStripe(for: admin.id) { $0[admin.id] = AdminEntry(username: admin.username, tokenVersion: admin.tokenVersion) }
+        self.admins.withStripe(for: admin.id) {
+            $0[admin.id] = AdminEntry(username: admin.username, tokenVersion: admin.tokenVersion)
+        }
+    }
+
+    /// Makes the admins exactly `admins`: changed ones updated, vanished ones removed.
+    func replaceAdmins(_ admins: [Admin]) {
+        var byStripe: [UUID: Admin] = [:]
+        for admin in admins {
+            byStripe[admin.id] = admin
+        }
+        self.admins.forEachStripe { entries in
+            for id in entries.keys where byStripe[id] == nil {
+                entries[id] = nil
+            }
+        }
+        for admin in admins {
+            self.setAdmin(admin)
+        }
     }
 
     func removeAdmin(_ id: UUID) {

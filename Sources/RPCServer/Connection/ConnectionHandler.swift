@@ -146,7 +146,13 @@ final class ConnectionHandler: ChannelDuplexHandler {
             switch try self.authenticator.authenticate(authorization: authorization) {
             case .caller(let caller):
                 // The usual path: the caller is known from memory, the handler's first part runs here.
-                switch try Self.invoke(handler, request, caller: caller, clientAddress: self.clientAddress, logger: self.logger) {
+                switch try Self.invoke(
+                    handler,
+                    request,
+                    caller: caller,
+                    clientAddress: self.clientAddress,
+                    logger: self.logger
+                ) {
                 case .completed(let response):
                     self.finish(callID: callID, .success(response), context: context)
                 case .pending(let work):
@@ -157,7 +163,13 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 let (clientAddress, logger) = (self.clientAddress, self.logger)
                 let work: @Sendable () async throws -> any SwiftProtobuf.Message = {
                     let caller = try await verify()
-                    switch try Self.invoke(handler, request, caller: caller, clientAddress: clientAddress, logger: logger) {
+                    switch try Self.invoke(
+                        handler,
+                        request,
+                        caller: caller,
+                        clientAddress: clientAddress,
+                        logger: logger
+                    ) {
                     case .completed(let response): return response
                     case .pending(let work): return try await work()
                     }
@@ -180,7 +192,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
         if handler.access == .admin, caller.admin == nil {
             throw RPCStatus(.unauthenticated, "\(request.method) requires an admin; log in first")
         }
-        return try handler.handle(request.payload, CallContext(caller: caller, clientAddress: clientAddress, logger: logger))
+        return try handler.handle(
+            request.payload,
+            CallContext(caller: caller, clientAddress: clientAddress, logger: logger)
+        )
     }
 
     private func run(

@@ -30,7 +30,8 @@ public struct TokenAuthenticator: Authenticator {
             return .caller(.anonymous)
         }
         let scheme = "Bearer "
-        guard authorization.count > scheme.count, authorization.prefix(scheme.count).lowercased() == scheme.lowercased() else {
+        guard authorization.count > scheme.count, authorization.prefix(scheme.count).lowercased() == scheme.lowercased()
+        else {
             throw DomainError(.unauthenticated, "authorization must be \"Bearer <access token>\"")
         }
         let token = String(authorization.dropFirst(scheme.count))

@@ -36,7 +36,9 @@ extension MethodRegistry {
                     email: request.hasEmail ? request.email : nil
                 )
                 let id = try AdminValidation.id(request.id)
-                return Catalog_V1_Admin(try await identity.updateAdmin(id: id, changes: changes, by: try context.admin()))
+                return Catalog_V1_Admin(
+                    try await identity.updateAdmin(id: id, changes: changes, by: try context.admin())
+                )
             }
         )
         self.register(

@@ -47,6 +47,8 @@ enum SQLiteMigrations {
                         digest TEXT PRIMARY KEY NOT NULL,
                         admin_id TEXT NOT NULL REFERENCES admins (id) ON DELETE CASCADE,
                         family_id TEXT NOT NULL,
+                        -- The admin's token version at issue: a password change since ends the token.
+                        token_version INTEGER NOT NULL,
                         create_time INTEGER NOT NULL,
                         expire_time INTEGER NOT NULL,
                         revoke_time INTEGER

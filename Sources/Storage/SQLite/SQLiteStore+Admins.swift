@@ -21,8 +21,12 @@ extension SQLiteStore: AdminStore {
 
     public func admin(username: String) async throws -> Admin? {
         try await self.pool.read { db in
-            try Row.fetchOne(db, sql: "\(Self.selectAdmins) WHERE username_key = ?", arguments: [Admin.usernameKey(username)])
-                .map(Self.admin(from:))
+            try Row.fetchOne(
+                db,
+                sql: "\(Self.selectAdmins) WHERE username_key = ?",
+                arguments: [Admin.usernameKey(username)]
+            )
+            .map(Self.admin(from:))
         }
     }
 
@@ -101,11 +105,17 @@ extension SQLiteStore: AdminStore {
         expireTime: Date
     ) async throws -> RotationOutcome {
         try await self.pool.write { db in
-            guard let row = try Row.fetchOne(
-                db,
-                sql: "SELECT admin_id, family_id, expire_time, revoke_time FROM refresh_tokens WHERE digest = ?",
-                arguments: [digest]
-            ),
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT r.admin_id, r.family_id, r.expire_time, r.revoke_time, r.token_version,
+                            a.token_version AS current_version
+                        FROM refresh_tokens r JOIN admins a ON a.id = r.admin_id
+                        WHERE r.digest = ?
+                        """,
+                    arguments: [digest]
+                ),
                 let adminID = UUID(uuidString: row["admin_id"]),
                 let familyID = UUID(uuidString: row["family_id"])
             else {
@@ -116,21 +126,27 @@ extension SQLiteStore: AdminStore {
                 try Self.revokeFamily(familyID, in: db, at: nowMicros)
                 return .reused(adminID: adminID, familyID: familyID)
             }
-            guard (row["expire_time"] as Int64) > nowMicros else {
+            let currentVersion: Int64 = row["current_version"]
+            guard (row["expire_time"] as Int64) > nowMicros, (row["token_version"] as Int64) == currentVersion else {
+                // Expired, or issued before a password change.
                 return .invalid
             }
-            try db.execute(sql: "UPDATE refresh_tokens SET revoke_time = ? WHERE digest = ?", arguments: [nowMicros, digest])
+            try db.execute(
+                sql: "UPDATE refresh_tokens SET revoke_time = ? WHERE digest = ?",
+                arguments: [nowMicros, digest]
+            )
             try Self.insert(
                 RefreshTokenRecord(
                     digest: replacementDigest,
                     adminID: adminID,
                     familyID: familyID,
+                    tokenVersion: currentVersion,
                     createTime: now,
                     expireTime: expireTime
                 ),
                 into: db
             )
-            return .rotated(adminID: adminID, familyID: familyID)
+            return .rotated(adminID: adminID, familyID: familyID, tokenVersion: currentVersion)
         }
     }
 
@@ -139,11 +155,15 @@ extension SQLiteStore: AdminStore {
         now: Date
     ) async throws -> (token: RefreshTokenRecord, wasActive: Bool)? {
         try await self.pool.write { db in
-            guard let row = try Row.fetchOne(
-                db,
-                sql: "SELECT admin_id, family_id, create_time, expire_time, revoke_time FROM refresh_tokens WHERE digest = ?",
-                arguments: [digest]
-            ),
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT admin_id, family_id, token_version, create_time, expire_time, revoke_time
+                        FROM refresh_tokens WHERE digest = ?
+                        """,
+                    arguments: [digest]
+                ),
                 let adminID = UUID(uuidString: row["admin_id"]),
                 let familyID = UUID(uuidString: row["family_id"])
             else {
@@ -156,6 +176,7 @@ extension SQLiteStore: AdminStore {
                 digest: digest,
                 adminID: adminID,
                 familyID: familyID,
+                tokenVersion: row["token_version"],
                 createTime: Timestamp.fromMicroseconds(row["create_time"]),
                 expireTime: Timestamp.fromMicroseconds(row["expire_time"])
             )
@@ -178,11 +199,11 @@ extension SQLiteStore: AdminStore {
     private static func insert(_ token: RefreshTokenRecord, into db: Database) throws {
         try db.execute(
             sql: """
-                INSERT INTO refresh_tokens (digest, admin_id, family_id, create_time, expire_time)
-                VALUES (?, ?, ?, ?, ?)
+                INSERT INTO refresh_tokens (digest, admin_id, family_id, token_version, create_time, expire_time)
+                VALUES (?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
-                token.digest, token.adminID.canonicalText, token.familyID.canonicalText,
+                token.digest, token.adminID.canonicalText, token.familyID.canonicalText, token.tokenVersion,
                 Timestamp.microseconds(token.createTime), Timestamp.microseconds(token.expireTime),
             ]
         )
@@ -196,7 +217,9 @@ extension SQLiteStore: AdminStore {
     }
 
     private static func fetchAdmin(_ db: Database, id: UUID) throws -> Admin? {
-        try Row.fetchOne(db, sql: "\(self.selectAdmins) WHERE id = ?", arguments: [id.canonicalText]).map(self.admin(from:))
+        try Row.fetchOne(db, sql: "\(self.selectAdmins) WHERE id = ?", arguments: [id.canonicalText]).map(
+            self.admin(from:)
+        )
     }
 
     /// The admins row of `admin`, in table order.

@@ -29,7 +29,10 @@ struct TestServer: Sendable {
     }
 
     /// Logs in over RPC and returns the access token.
-    func accessToken(username: String = TestAdmin.username, password: String = TestAdmin.password) async throws -> String {
+    func accessToken(
+        username: String = TestAdmin.username,
+        password: String = TestAdmin.password
+    ) async throws -> String {
         try await self.withClient { client in
             try await client.login(username: username, password: password).accessToken
         }
