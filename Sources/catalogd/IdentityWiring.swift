@@ -10,13 +10,21 @@ struct IdentityWiring {
     let identity: IdentityService
     let hasher: Argon2PasswordHasher
 
-    init(store: SQLiteStore, dataDir: String, logger: Logger) async throws {
+    init(
+        store: SQLiteStore,
+        dataDir: String,
+        logger: Logger,
+        accessTokenLifetime: TimeInterval = 15 * 60,
+        refreshTokenLifetime: TimeInterval = 7 * 24 * 3600
+    ) async throws {
         self.hasher = try Argon2PasswordHasher()
         let key = try TokenKey.load(
             environment: ProcessInfo.processInfo.environment,
             fileInDataDir: (dataDir as NSString).appendingPathComponent("token-key")
         )
         var configuration = IdentityService.Configuration()
+        configuration.accessTokenLifetime = accessTokenLifetime
+        configuration.refreshTokenLifetime = refreshTokenLifetime
         configuration.securityEvent = { event in logger.warning("security event: \(event)") }
         self.identity = IdentityService(
             store: store,

@@ -37,6 +37,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds between view-count flushes.")
     var viewFlushInterval: Double = 1
 
+    @Option(help: "Seconds an access token works.")
+    var accessTokenLifetime: Double = 15 * 60
+
+    @Option(help: "Seconds a refresh token works (each refresh issues a new one).")
+    var refreshTokenLifetime: Double = 7 * 24 * 3600
+
     @Option(help: "Seconds between re-reads of the admins, which make host-side changes take effect.")
     var identitySyncInterval: Double = 2
 
@@ -59,8 +65,11 @@ struct ServeCommand: AsyncParsableCommand {
         guard !(self.plaintext && (self.tlsCert != nil || self.tlsClientCa != nil)) else {
             throw ValidationError("--plaintext cannot be combined with TLS options")
         }
-        guard self.viewFlushInterval > 0, self.identitySyncInterval > 0, self.idleTimeout > 0, self.handshakeTimeout > 0
-        else {
+        let durations = [
+            self.viewFlushInterval, self.identitySyncInterval, self.idleTimeout, self.handshakeTimeout,
+            self.accessTokenLifetime, self.refreshTokenLifetime,
+        ]
+        guard durations.allSatisfy({ $0 > 0 }) else {
             throw ValidationError("intervals and timeouts must be positive")
         }
         guard self.maxFrameBytes > 0, self.maxFrameBytes <= Int(UInt32.max) else {
@@ -84,7 +93,13 @@ struct ServeCommand: AsyncParsableCommand {
 
         let catalog = ProductCatalog(store: store)
         try await catalog.warmUp()
-        let wiring = try await IdentityWiring(store: store, dataDir: dataDir, logger: logger)
+        let wiring = try await IdentityWiring(
+            store: store,
+            dataDir: dataDir,
+            logger: logger,
+            accessTokenLifetime: self.accessTokenLifetime,
+            refreshTokenLifetime: self.refreshTokenLifetime
+        )
         try await self.createInitialSuperuser(wiring.identity, dataDir: dataDir, logger: logger)
 
         var registry = MethodRegistry()
@@ -145,8 +160,13 @@ struct ServeCommand: AsyncParsableCommand {
         let path = IdentityWiring.initialPasswordPath(dataDir: dataDir)
         try SecretFile.write(password + "\n", to: path)
         logger.notice("created the superuser \(IdentityService.initialSuperuserName); its password is in \(path)")
-        print("initial superuser: \(IdentityService.initialSuperuserName)  password: \(password)")
-        print("(also in \(path) until the password is changed with catalogd set-password)")
+        // Written straight to the file descriptor: print() would sit in a buffer while the daemon runs.
+        let notice = """
+            initial superuser: \(IdentityService.initialSuperuserName)  password: \(password)
+            (also in \(path) until the password is changed with catalogd set-password)
+
+            """
+        FileHandle.standardOutput.write(Data(notice.utf8))
     }
 
     private func serverConfiguration() throws -> ServerConfiguration {

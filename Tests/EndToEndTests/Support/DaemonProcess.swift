@@ -103,6 +103,35 @@ func runClient(
     return (status, out.value, err.value)
 }
 
+/// Runs a `catalogd` subcommand to its end and returns its status and combined output.
+func runCatalogd(
+    _ arguments: [String],
+    in directory: String,
+    environment: [String: String] = [:]
+) async throws
+    -> (status: Int32, output: String)
+{
+    let process = Process()
+    process.executableURL = Executables.catalogd
+    process.arguments = arguments
+    process.currentDirectoryURL = URL(fileURLWithPath: directory)
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    let output = OutputCollector()
+    output.attach(to: pipe)
+    let exitStatus = Condition<Int32?>(nil)
+    process.terminationHandler = { process in exitStatus.update { $0 = process.terminationStatus } }
+    try process.run()
+    let status = try await withTimeout(.seconds(60), "catalogd \(arguments.first ?? "") to exit") {
+        await exitStatus.wait { $0 != nil }
+        try Task.checkCancellation()
+        return exitStatus.value ?? -1
+    }
+    return (status, try await output.waitForEnd())
+}
+
 /// A fresh folder for one test, removed afterwards.
 func withTemporaryDirectory<Result>(_ body: (String) async throws -> Result) async throws -> Result {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("catalog-e2e-\(UUID().uuidString)").path
