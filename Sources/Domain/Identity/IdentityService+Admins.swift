@@ -155,6 +155,7 @@ extension IdentityService {
     static func randomPassword() -> String {
         let alphabet = Array("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
         var generator = SystemRandomNumberGenerator()
+        // The alphabet is a non-empty literal, so randomElement always returns a character.
         return String((0..<24).map { _ in alphabet.randomElement(using: &generator)! })
     }
 }
