@@ -55,6 +55,18 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // Debian's libcurl (libcurl4-openssl-dev), the SMTP client.
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .target(
+            name: "Notifications",
+            dependencies: [
+                "CCurl",
+                "Domain",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(
             name: "RPCServer",
             dependencies: [
@@ -89,6 +101,7 @@ let package = Package(
                 "HostSupport",
                 "Credentials",
                 "Domain",
+                "Notifications",
                 "Storage",
                 "RPCServer",
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -121,6 +134,10 @@ let package = Package(
         .testTarget(name: "DomainTests", dependencies: ["Domain"]),
         .testTarget(name: "StorageTests", dependencies: ["Domain", "Storage"]),
         .testTarget(name: "CredentialsTests", dependencies: ["Credentials", "Domain"]),
+        .testTarget(
+            name: "NotificationsTests",
+            dependencies: ["Domain", "Notifications", "Storage", "TestSupport"]
+        ),
         .testTarget(
             name: "RPCServerTests",
             dependencies: [

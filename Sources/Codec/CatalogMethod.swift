@@ -13,6 +13,7 @@ public enum CatalogMethod {
     public static let login = "catalog.v1.AuthService/Login"
     public static let refresh = "catalog.v1.AuthService/Refresh"
     public static let logout = "catalog.v1.AuthService/Logout"
+    public static let listNotifications = "catalog.v1.NotificationService/ListNotifications"
     public static let healthCheck = "catalog.v1.Health/Check"
 }
 

@@ -5,6 +5,7 @@ import Foundation
 import HostSupport
 import Logging
 import NIOSSL
+import Notifications
 import RPCServer
 import ServiceLifecycle
 
@@ -15,6 +16,8 @@ struct ServeCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var store: StoreOptions
+
+    @OptionGroup(title: "Notifications") var notifications: NotificationOptions
 
     @Option(help: "Address to listen on, HOST:PORT. [env: CATALOG_LISTEN] (default: 127.0.0.1:7443)")
     var listen: ListenAddress?
@@ -91,7 +94,10 @@ struct ServeCommand: AsyncParsableCommand {
         let store = try self.store.openStore(dataDir: dataDir)
         defer { try? store.close() }
 
-        let catalog = ProductCatalog(store: store)
+        let (worker, smtp) = try self.notifications.makeWorker(store: store, logger: logger)
+        var catalogConfiguration = ProductCatalog.Configuration()
+        catalogConfiguration.changeCommitted = { worker.wake() }
+        let catalog = ProductCatalog(store: store, configuration: catalogConfiguration)
         try await catalog.warmUp()
         let wiring = try await IdentityWiring(
             store: store,
@@ -107,6 +113,7 @@ struct ServeCommand: AsyncParsableCommand {
         registry.registerProductService(catalog)
         registry.registerAdminService(wiring.identity)
         registry.registerAuthService(wiring.identity)
+        registry.registerNotificationService(NotificationLog(store: store))
         registry.registerHealthService(servingState)
 
         let server = CatalogServer(
@@ -136,6 +143,8 @@ struct ServeCommand: AsyncParsableCommand {
                             logger: logger
                         )
                     ),
+                    // Before the server, so it stops after it: changes of drained calls still go out.
+                    .init(service: worker),
                     .init(service: server),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
@@ -146,9 +155,11 @@ struct ServeCommand: AsyncParsableCommand {
             try await services.run()
         } catch {
             await wiring.shutdown()
+            try? await smtp?.shutdown()
             throw error
         }
         await wiring.shutdown()
+        try? await smtp?.shutdown()
         logger.info("stopped")
     }
 

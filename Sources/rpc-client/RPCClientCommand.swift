@@ -6,7 +6,8 @@ struct RPCClientCommand: AsyncParsableCommand {
         commandName: "rpc-client",
         abstract: "The catalogd admins' command-line client.",
         subcommands: [
-            LoginCommand.self, LogoutCommand.self, ProductsCommand.self, AdminsCommand.self, HealthCommand.self,
+            LoginCommand.self, LogoutCommand.self, ProductsCommand.self, AdminsCommand.self, NotificationsCommand.self,
+            HealthCommand.self,
         ]
     )
 }

@@ -46,32 +46,45 @@ final class InMemoryProductStore: ProductStore {
         }
     }
 
-    func insertProduct(_ product: Product) async throws {
+    /// Every change a write committed, in order: the outbox of this fake.
+    var changes: [ProductChange] { self.recorded.withLock { $0 } }
+    private let recorded = Mutex<[ProductChange]>([])
+
+    func insertProduct(_ product: Product, change: ProductChange) async throws {
         try self.enter()
+        defer { self.recorded.withLock { $0.append(change) } }
         try self.products.withLock { products in
             guard products[product.sku] == nil else { throw DomainError(.alreadyExists, "taken") }
             products[product.sku] = product
         }
     }
 
-    func updateProduct(sku: UUID, _ change: @Sendable (Product) throws -> Product) async throws -> Product {
+    func updateProduct(sku: UUID, _ update: @Sendable (Product) throws -> ProductUpdate) async throws -> Product {
         try self.enter()
-        return try self.products.withLock { products in
+        let outcome = try self.products.withLock { products in
             guard let current = products[sku] else { throw DomainError(.notFound, "no product") }
-            let updated = try change(current)
-            products[sku] = updated
-            return updated
+            let outcome = try update(current)
+            if outcome.change != nil {
+                products[sku] = outcome.product
+            }
+            return outcome
         }
+        if let change = outcome.change {
+            self.recorded.withLock { $0.append(change) }
+        }
+        return outcome.product
     }
 
-    func deleteProduct(sku: UUID, _ check: @Sendable (Product) throws -> Void) async throws -> Product {
+    func deleteProduct(sku: UUID, _ check: @Sendable (Product) throws -> ProductChange) async throws -> Product {
         try self.enter()
-        return try self.products.withLock { products in
+        let (current, change) = try self.products.withLock { products in
             guard let current = products[sku] else { throw DomainError(.notFound, "no product") }
-            try check(current)
+            let change = try check(current)
             products[sku] = nil
-            return current
+            return (current, change)
         }
+        self.recorded.withLock { $0.append(change) }
+        return current
     }
 
     func addViews(_ counts: [UUID: UInt64]) async throws {

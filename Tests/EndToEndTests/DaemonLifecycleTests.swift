@@ -20,7 +20,11 @@ import Testing
             createTime: now,
             updateTime: now
         )
-        try await store.insertProduct(product)
+        let seeder = AdminIdentity(id: UUID(), username: "seeder")
+        try await store.insertProduct(
+            product,
+            change: ProductChange(actor: seeder, action: .created, sku: product.sku, name: product.name)
+        )
         try store.close()
         return product
     }

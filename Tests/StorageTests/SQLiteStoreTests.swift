@@ -17,6 +17,16 @@ import Testing
         )
     }
 
+    private let actor = AdminIdentity(id: UUID(), username: "tester")
+
+    private func created(_ product: Product) -> ProductChange {
+        ProductChange(actor: self.actor, action: .created, sku: product.sku, name: product.name)
+    }
+
+    private func deleted(_ product: Product) -> ProductChange {
+        ProductChange(actor: self.actor, action: .deleted, sku: product.sku, name: product.name)
+    }
+
     private func withStore(_ body: (SQLiteStore, String) async throws -> Void) async throws {
         try await withTemporaryDirectory { directory in
             let path = directory + "/catalog.sqlite"
@@ -29,7 +39,7 @@ import Testing
     @Test func productsRoundTripExactly() async throws {
         try await self.withStore { store, _ in
             let product = self.product(name: "Läмп ☃")
-            try await store.insertProduct(product)
+            try await store.insertProduct(product, change: self.created(product))
             #expect(try await store.product(sku: product.sku) == product)
             #expect(try await store.product(sku: UUID()) == nil)
         }
@@ -38,10 +48,12 @@ import Testing
     @Test func aTakenSkuIsAlreadyExistsAndWritesNothing() async throws {
         try await self.withStore { store, _ in
             let product = self.product()
-            try await store.insertProduct(product)
+            try await store.insertProduct(product, change: self.created(product))
             var copy = self.product(name: "Other", sku: product.sku)
             copy.priceCents = 1
-            let error = await #expect(throws: DomainError.self) { try await store.insertProduct(copy) }
+            let error = await #expect(throws: DomainError.self) {
+                try await store.insertProduct(copy, change: self.created(copy))
+            }
             #expect(error?.code == .alreadyExists)
             #expect(try await store.product(sku: product.sku) == product)
         }
@@ -50,27 +62,34 @@ import Testing
     @Test func updateAndDeleteRunTheirChecksInTheTransaction() async throws {
         try await self.withStore { store, _ in
             let product = self.product()
-            try await store.insertProduct(product)
+            try await store.insertProduct(product, change: self.created(product))
             let updated = try await store.updateProduct(sku: product.sku) { current in
                 var next = current
                 next.name = "Desk"
                 next.version += 1
-                return next
+                return ProductUpdate(
+                    product: next,
+                    change: ProductChange.update(from: current, to: next, by: self.actor)
+                )
             }
             #expect(try await store.product(sku: product.sku) == updated)
 
             await #expect(throws: DomainError.self) {
-                _ = try await store.updateProduct(sku: product.sku) { _ in throw DomainError(.aborted, "no") }
+                _ = try await store.updateProduct(sku: product.sku) { _ -> ProductUpdate in
+                    throw DomainError(.aborted, "no")
+                }
             }
             await #expect(throws: DomainError.self) {
-                _ = try await store.deleteProduct(sku: product.sku) { _ in throw DomainError(.aborted, "no") }
+                _ = try await store.deleteProduct(sku: product.sku) { _ -> ProductChange in
+                    throw DomainError(.aborted, "no")
+                }
             }
             #expect(try await store.product(sku: product.sku) == updated, "a refused change writes nothing")
 
-            #expect(try await store.deleteProduct(sku: product.sku) { _ in } == updated)
+            #expect(try await store.deleteProduct(sku: product.sku) { self.deleted($0) } == updated)
             #expect(try await store.product(sku: product.sku) == nil)
             let error = await #expect(throws: DomainError.self) {
-                _ = try await store.deleteProduct(sku: product.sku) { _ in }
+                _ = try await store.deleteProduct(sku: product.sku) { self.deleted($0) }
             }
             #expect(error?.code == .notFound)
         }
@@ -81,7 +100,7 @@ import Testing
             var all: [Product] = []
             for index in 0..<10 {
                 let product = self.product(name: "P\(index)", brand: index < 4 ? "Acme" : "Other")
-                try await store.insertProduct(product)
+                try await store.insertProduct(product, change: self.created(product))
                 all.append(product)
             }
             let sorted = all.sorted { $0.sku.canonicalText < $1.sku.canonicalText }
@@ -97,17 +116,21 @@ import Testing
         try await self.withStore { store, _ in
             let kept = self.product()
             let deleted = self.product()
-            try await store.insertProduct(kept)
-            try await store.insertProduct(deleted)
-            _ = try await store.deleteProduct(sku: deleted.sku) { _ in }
+            try await store.insertProduct(kept, change: self.created(kept))
+            try await store.insertProduct(deleted, change: self.created(deleted))
+            _ = try await store.deleteProduct(sku: deleted.sku) { self.deleted($0) }
             try await store.addViews([kept.sku: 5, deleted.sku: 3, UUID(): 1])
             try await store.addViews([kept.sku: 2])
             #expect(try await store.product(sku: kept.sku)?.views == 7)
             // An update keeps the views: they live in their own table.
             let updated = try await store.updateProduct(sku: kept.sku) { current in
                 var next = current
+                next.name = "Renamed"
                 next.version += 1
-                return next
+                return ProductUpdate(
+                    product: next,
+                    change: ProductChange.update(from: current, to: next, by: self.actor)
+                )
             }
             #expect(updated.views == 7)
         }
@@ -116,7 +139,7 @@ import Testing
     @Test func moreCountsThanOneStatementBindsFitOneFlush() async throws {
         try await self.withStore { store, _ in
             let counted = self.product()
-            try await store.insertProduct(counted)
+            try await store.insertProduct(counted, change: self.created(counted))
             // 17,000 counts bind 34,000 parameters, past SQLite's 32,766 per statement.
             var counts: [UUID: UInt64] = [counted.sku: 9]
             for _ in 0..<17_000 {
@@ -133,7 +156,7 @@ import Testing
             let product = self.product()
             do {
                 let store = try SQLiteStore(path: path)
-                try await store.insertProduct(product)
+                try await store.insertProduct(product, change: self.created(product))
                 try await store.addViews([product.sku: 4])
                 try store.close()
             }

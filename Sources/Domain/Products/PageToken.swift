@@ -6,22 +6,33 @@ enum PageToken {
     private static let prefix = "v1:"
 
     static func encode(after key: UUID) -> String {
-        Data((self.prefix + key.canonicalText).utf8).base64EncodedString()
+        self.encode(cursor: key.canonicalText)
     }
 
     /// The key a token names, `nil` for the empty token (the first page).
     static func decode(_ token: String) throws(DomainError) -> UUID? {
-        guard !token.isEmpty else { return nil }
-        guard let data = Data(base64Encoded: token),
-            let text = String(data: data, encoding: .utf8),
-            text.hasPrefix(self.prefix),
-            let key = UUID(uuidString: String(text.dropFirst(self.prefix.count)))
-        else {
-            throw DomainError.invalid([
-                FieldViolation(field: "page_token", description: "is not a token this server issued")
-            ])
-        }
+        guard let cursor = try self.decodeCursor(token) else { return nil }
+        guard let key = UUID(uuidString: cursor) else { throw self.invalid }
         return key
+    }
+
+    static func encode(cursor: String) -> String {
+        Data((self.prefix + cursor).utf8).base64EncodedString()
+    }
+
+    /// The cursor text a token carries, `nil` for the empty token.
+    static func decodeCursor(_ token: String) throws(DomainError) -> String? {
+        guard !token.isEmpty else { return nil }
+        guard let data = Data(base64Encoded: token), let text = String(data: data, encoding: .utf8),
+            text.hasPrefix(self.prefix)
+        else {
+            throw self.invalid
+        }
+        return String(text.dropFirst(self.prefix.count))
+    }
+
+    private static var invalid: DomainError {
+        DomainError.invalid([FieldViolation(field: "page_token", description: "is not a token this server issued")])
     }
 
     /// The page size asked for: 0 means `defaultSize`; above `maxSize` is refused.

@@ -8,6 +8,8 @@ public final class ProductCatalog: Sendable {
         public var defaultCurrency = "MXN"
         /// At most this many products are cached; past it, cache misses read the store.
         public var cacheCapacity = 1_000_000
+        /// Called after a change and its notifications committed, to wake the mail worker.
+        public var changeCommitted: @Sendable () -> Void = {}
 
         public init() {}
     }
@@ -83,24 +85,35 @@ public final class ProductCatalog: Sendable {
 
     public func createProduct(_ input: NewProduct, by actor: AdminIdentity) async throws -> Product {
         let product = try input.validated(defaultCurrency: self.configuration.defaultCurrency, now: Timestamp.now())
-        try await self.store.insertProduct(product)
+        let change = ProductChange(actor: actor, action: .created, sku: product.sku, name: product.name)
+        try await self.store.insertProduct(product, change: change)
         self.cache.put(product)
+        self.configuration.changeCommitted()
         return product
     }
 
+    /// Applies `changes`; an update that changes nothing writes nothing, keeps the version
+    /// and notifies nobody.
     public func updateProduct(sku: UUID, changes: ProductChanges, by actor: AdminIdentity) async throws -> Product {
         let updated = try await self.store.updateProduct(sku: sku) { current in
-            try changes.applied(to: current, now: Timestamp.now())
+            let next = try changes.applied(to: current, now: Timestamp.now())
+            guard let change = ProductChange.update(from: current, to: next, by: actor) else {
+                return ProductUpdate(product: current, change: nil)
+            }
+            return ProductUpdate(product: next, change: change)
         }
         self.cache.put(updated)
+        self.configuration.changeCommitted()
         return updated
     }
 
     public func deleteProduct(sku: UUID, expectedVersion: UInt64, by actor: AdminIdentity) async throws {
         _ = try await self.store.deleteProduct(sku: sku) { current in
             try checkExpectedVersion(expectedVersion, of: current)
+            return ProductChange(actor: actor, action: .deleted, sku: current.sku, name: current.name)
         }
         self.cache.remove(sku)
+        self.configuration.changeCommitted()
     }
 
     // MARK: Views

@@ -14,21 +14,36 @@ public protocol ProductStore: Sendable {
     /// Up to `limit` products with a sku greater than `after`, ordered by sku.
     func listProducts(after: UUID?, brand: String?, limit: Int) async throws -> [Product]
 
-    /// Stores a new product.
+    /// Stores a new product and, in the same transaction, one pending notification of
+    /// `change` for every admin with an email but its actor (the outbox).
     /// - Throws: `DomainError` `alreadyExists` when its sku is taken.
-    func insertProduct(_ product: Product) async throws
+    func insertProduct(_ product: Product, change: ProductChange) async throws
 
-    /// Replaces the product with `change(current)` in one transaction and returns the result.
-    /// - Throws: `DomainError` `notFound` when there is no such product, or what `change` throws.
-    func updateProduct(sku: UUID, _ change: @Sendable (Product) throws -> Product) async throws -> Product
+    /// In one transaction: computes `update(current)`, and when it carries a change, stores
+    /// the new product and its notifications; returns the product as it now is.
+    /// - Throws: `DomainError` `notFound` when there is no such product, or what `update` throws.
+    func updateProduct(sku: UUID, _ update: @Sendable (Product) throws -> ProductUpdate) async throws -> Product
 
-    /// Deletes the product after `check(current)` passes, in one transaction, and returns it.
+    /// In one transaction: deletes the product once `check(current)` returns the change,
+    /// and stores its notifications; returns the deleted product.
     /// - Throws: `DomainError` `notFound` when there is no such product, or what `check` throws.
-    func deleteProduct(sku: UUID, _ check: @Sendable (Product) throws -> Void) async throws -> Product
+    func deleteProduct(sku: UUID, _ check: @Sendable (Product) throws -> ProductChange) async throws -> Product
 
     /// Adds each count to its product's views in one statement; skus of deleted products are skipped.
     func addViews(_ counts: [UUID: UInt64]) async throws
 
     /// Whether the store answers now.
     func isReachable() async -> Bool
+}
+
+/// The outcome of an update: the product after it, and the change to notify, `nil` when
+/// nothing changed (then nothing is written and nobody is notified).
+public struct ProductUpdate: Sendable {
+    public var product: Product
+    public var change: ProductChange?
+
+    public init(product: Product, change: ProductChange?) {
+        self.product = product
+        self.change = change
+    }
 }

@@ -10,7 +10,7 @@ public protocol ProtoJSONConvertible {
 
 /// SwiftProtobuf's JSON omits fields at their default value, as the mapping allows; scripts
 /// read better with every field present, so the defaults are filled back in here.
-private enum ProtoJSON {
+enum ProtoJSON {
     static var productDefaults: [String: Any] {
         [
             "sku": "", "name": "", "brand": "", "price_cents": "0", "currency": "", "views": "0", "version": "0",

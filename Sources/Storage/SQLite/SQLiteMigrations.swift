@@ -58,6 +58,28 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v3 notification outbox") { db in
+            try db.execute(
+                sql: """
+                    -- One row per email: written in the transaction of the product change it reports.
+                    CREATE TABLE notifications (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        recipient TEXT NOT NULL,
+                        subject TEXT NOT NULL,
+                        body TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        attempts INTEGER NOT NULL,
+                        last_error TEXT NOT NULL,
+                        create_time INTEGER NOT NULL,
+                        next_attempt_time INTEGER NOT NULL,
+                        claimed_until INTEGER,
+                        sent_time INTEGER
+                    ) WITHOUT ROWID;
+                    CREATE INDEX notifications_due ON notifications (status, next_attempt_time);
+                    CREATE INDEX notifications_newest ON notifications (create_time DESC, id DESC);
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -47,7 +47,7 @@ extension SQLiteStore: ProductStore {
         }
     }
 
-    public func insertProduct(_ product: Product) async throws {
+    public func insertProduct(_ product: Product, change: ProductChange) async throws {
         do {
             try await self.pool.write { db in
                 try db.execute(
@@ -57,16 +57,22 @@ extension SQLiteStore: ProductStore {
                         """,
                     arguments: StatementArguments(Self.columns(of: product))
                 )
+                try Self.enqueueNotifications(of: change, in: db, at: product.updateTime)
             }
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
             throw DomainError(.alreadyExists, "product \(product.sku.canonicalText) already exists")
         }
     }
 
-    public func updateProduct(sku: UUID, _ change: @Sendable (Product) throws -> Product) async throws -> Product {
+    public func updateProduct(sku: UUID, _ update: @Sendable (Product) throws -> ProductUpdate) async throws -> Product
+    {
         try await self.pool.write { db in
             let current = try Self.requireProduct(db, sku: sku)
-            let updated = try change(current)
+            let outcome = try update(current)
+            guard let change = outcome.change else {
+                return current
+            }
+            let updated = outcome.product
             try db.execute(
                 sql: """
                     UPDATE products SET name = ?, brand = ?, price_cents = ?, currency = ?, version = ?,
@@ -75,15 +81,17 @@ extension SQLiteStore: ProductStore {
                     """,
                 arguments: StatementArguments(Array(Self.columns(of: updated).dropFirst()) + [sku.canonicalText])
             )
+            try Self.enqueueNotifications(of: change, in: db, at: updated.updateTime)
             return updated
         }
     }
 
-    public func deleteProduct(sku: UUID, _ check: @Sendable (Product) throws -> Void) async throws -> Product {
+    public func deleteProduct(sku: UUID, _ check: @Sendable (Product) throws -> ProductChange) async throws -> Product {
         try await self.pool.write { db in
             let current = try Self.requireProduct(db, sku: sku)
-            try check(current)
+            let change = try check(current)
             try db.execute(sql: "DELETE FROM products WHERE sku = ?", arguments: [sku.canonicalText])
+            try Self.enqueueNotifications(of: change, in: db, at: Timestamp.now())
             return current
         }
     }

@@ -30,17 +30,17 @@ final class CountingProductStore: ProductStore {
         return try await self.store.listProducts(after: after, brand: brand, limit: limit)
     }
 
-    func insertProduct(_ product: Product) async throws {
+    func insertProduct(_ product: Product, change: ProductChange) async throws {
         self.count()
-        try await self.store.insertProduct(product)
+        try await self.store.insertProduct(product, change: change)
     }
 
-    func updateProduct(sku: UUID, _ change: @Sendable (Product) throws -> Product) async throws -> Product {
+    func updateProduct(sku: UUID, _ update: @Sendable (Product) throws -> ProductUpdate) async throws -> Product {
         self.count()
-        return try await self.store.updateProduct(sku: sku, change)
+        return try await self.store.updateProduct(sku: sku, update)
     }
 
-    func deleteProduct(sku: UUID, _ check: @Sendable (Product) throws -> Void) async throws -> Product {
+    func deleteProduct(sku: UUID, _ check: @Sendable (Product) throws -> ProductChange) async throws -> Product {
         self.count()
         return try await self.store.deleteProduct(sku: sku, check)
     }

@@ -1,0 +1,150 @@
+import Domain
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Delivers the outbox: claims due notifications, sends each, marks it sent, and on
+/// failure schedules a retry with backoff or, after the last attempt, marks it failed
+/// and logs it. Rows survive restarts and crashes in the store, so nothing is lost.
+///
+/// Product writes wake it (`wake()`), so an email leaves within moments of its change; it
+/// also polls, for retries and for rows written by other daemons. Sends run on the
+/// transport's own thread, never on an event loop, so a slow mail server slows no RPC.
+public final class NotificationWorker: Service {
+    public struct Configuration: Sendable {
+        /// The From address of every email.
+        public var from = "catalogd <catalogd@localhost>"
+        /// The right-hand side of Message-IDs.
+        public var hostname = "catalogd"
+        public var retry = RetryPolicy()
+        public var pollInterval: Duration = .seconds(1)
+        /// How long a claimed notification is held before another worker may take it.
+        public var lease: TimeInterval = 120
+        public var batchSize = 16
+
+        public init() {}
+    }
+
+    private let store: any NotificationStore
+    private let transport: any MailTransport
+    private let configuration: Configuration
+    private let logger: Logger
+    private let signal: (stream: AsyncStream<Void>, continuation: AsyncStream<Void>.Continuation)
+
+    public init(
+        store: any NotificationStore,
+        transport: any MailTransport,
+        configuration: Configuration,
+        logger: Logger
+    ) {
+        self.store = store
+        self.transport = transport
+        self.configuration = configuration
+        self.logger = logger
+        self.signal = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Asks for a delivery round now; cheap, and safe from any thread.
+    public func wake() {
+        self.signal.continuation.yield()
+    }
+
+    public func run() async throws {
+        // On graceful shutdown the round in progress finishes its current send (bounded by
+        // the transport's timeouts); what it had not started is given back to the outbox.
+        let shuttingDown = ShutdownFlag()
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                // The poll: a wake-up every interval, for retries and other daemons' rows.
+                group.addTask {
+                    while !shuttingDown.isSet {
+                        try? await Task.sleep(for: self.configuration.pollInterval)
+                        self.signal.continuation.yield()
+                    }
+                }
+                var wakeUps = self.signal.stream.makeAsyncIterator()
+                while !shuttingDown.isSet {
+                    await self.deliverDue(shuttingDown: shuttingDown)
+                    _ = await wakeUps.next()
+                }
+            }
+        } onGracefulShutdown: {
+            shuttingDown.set()
+            self.signal.continuation.yield()
+        }
+    }
+
+    /// One round: everything due now, batch after batch.
+    func deliverDue(shuttingDown: ShutdownFlag) async {
+        while !shuttingDown.isSet {
+            let batch: [ChangeNotification]
+            do {
+                batch = try await self.store.claimDueNotifications(
+                    now: Date(),
+                    limit: self.configuration.batchSize,
+                    lease: self.configuration.lease
+                )
+            } catch {
+                self.logger.warning("could not read the notification outbox", metadata: ["error": "\(error)"])
+                return
+            }
+            guard !batch.isEmpty else { return }
+            for (index, notification) in batch.enumerated() {
+                if shuttingDown.isSet {
+                    try? await self.store.releaseClaims(batch[index...].map(\.id))
+                    return
+                }
+                await self.deliver(notification)
+            }
+        }
+    }
+
+    private func deliver(_ notification: ChangeNotification) async {
+        let message = MailMessage(
+            notification: notification,
+            from: self.configuration.from,
+            hostname: self.configuration.hostname
+        )
+        var logger = self.logger
+        logger[metadataKey: "notification"] = "\(notification.id.canonicalText)"
+        logger[metadataKey: "to"] = "\(notification.recipient)"
+        do {
+            try await self.transport.send(message)
+            try await self.store.markSent(notification.id, at: Date())
+            logger.debug("notification sent")
+        } catch {
+            let attempts = notification.attempts + 1
+            let retryAt = self.configuration.retry.nextAttempt(after: attempts, now: Date())
+            let reason = String(describing: error)
+            do {
+                try await self.store.markAttemptFailed(notification.id, error: reason, retryAt: retryAt)
+            } catch {
+                logger.warning(
+                    "could not record a failed delivery; it will be retried",
+                    metadata: ["error": "\(error)"]
+                )
+            }
+            if let retryAt {
+                logger.info(
+                    "notification not delivered; will retry",
+                    metadata: ["attempt": "\(attempts)", "retry_at": "\(retryAt)", "error": "\(reason)"]
+                )
+            } else {
+                logger.error(
+                    "notification failed for good",
+                    metadata: ["attempts": "\(attempts)", "error": "\(reason)"]
+                )
+            }
+        }
+    }
+}
+
+/// Set once, read from any task.
+final class ShutdownFlag: Sendable {
+    private let storage = Mutex(false)
+
+    var isSet: Bool { self.storage.withLock { $0 } }
+
+    func set() { self.storage.withLock { $0 = true } }
+}
