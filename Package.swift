@@ -136,7 +136,14 @@ let package = Package(
         .testTarget(name: "CredentialsTests", dependencies: ["Credentials", "Domain"]),
         .testTarget(
             name: "NotificationsTests",
-            dependencies: ["Domain", "Notifications", "Storage", "TestSupport"]
+            dependencies: [
+                "Domain",
+                "Notifications",
+                "Storage",
+                "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         .testTarget(
             name: "RPCServerTests",
