@@ -20,7 +20,7 @@ public final class NotificationWorker: Service {
         public var retry = RetryPolicy()
         public var pollInterval: Duration = .seconds(1)
         /// How long a claimed notification is held before another worker may take it.
-        public var lease: TimeInterval = 120
+        public var lease: TimeInterval = 60
         public var batchSize = 16
 
         public init() {}
@@ -54,6 +54,11 @@ public final class NotificationWorker: Service {
         // On graceful shutdown the round in progress finishes its current send (bounded by
         // the transport's timeouts); what it had not started is given back to the outbox.
         let shuttingDown = ShutdownFlag()
+        do {
+            try await self.store.releaseClaimsOfDeadWorkers()
+        } catch {
+            self.logger.warning("could not release the claims of a previous run", metadata: ["error": "\(error)"])
+        }
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 // The poll: a wake-up every interval, for retries and other daemons' rows.

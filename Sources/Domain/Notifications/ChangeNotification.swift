@@ -59,6 +59,10 @@ public protocol NotificationStore: Sendable {
     /// Gives claimed but unsent notifications back, as at shutdown.
     func releaseClaims(_ ids: [UUID]) async throws
 
+    /// At a worker's start: makes claimable again what a worker that is gone (a crash)
+    /// still held, so its emails need not wait for the lease to run out.
+    func releaseClaimsOfDeadWorkers() async throws
+
     /// Newest first, after `cursor` (from a previous page), optionally of one status.
     func listNotifications(
         status: ChangeNotification.Status?,

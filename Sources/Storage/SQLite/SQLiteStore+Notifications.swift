@@ -100,6 +100,13 @@ extension SQLiteStore: NotificationStore {
         }
     }
 
+    /// One daemon owns a SQLite file, so at its start every claim is a dead worker's.
+    public func releaseClaimsOfDeadWorkers() async throws {
+        try await self.pool.write { db in
+            try db.execute(sql: "UPDATE notifications SET claimed_until = NULL WHERE claimed_until IS NOT NULL")
+        }
+    }
+
     public func listNotifications(
         status: ChangeNotification.Status?,
         after cursor: NotificationCursor?,

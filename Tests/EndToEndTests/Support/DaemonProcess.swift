@@ -58,6 +58,23 @@ final class DaemonProcess: Sendable {
         }
     }
 
+    /// Kills the process with SIGKILL, as a crash would, and waits until it is gone.
+    func crash(limit: Duration = .seconds(10)) async throws {
+        kill(self.process.processIdentifier, SIGKILL)
+        try await withTimeout(limit, "catalogd to die") {
+            await self.exitStatus.wait { $0 != nil }
+            try Task.checkCancellation()
+        }
+    }
+
+    /// The first-start superuser's password, from its file.
+    var initialPassword: String {
+        get throws {
+            try String(contentsOfFile: self.workingDirectory + "/.catalog/initial-admin-password", encoding: .utf8)
+                .trimmingCharacters(in: .newlines)
+        }
+    }
+
     deinit {
         if self.process.isRunning {
             self.process.terminate()
