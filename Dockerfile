@@ -2,7 +2,7 @@
 # Build stage: the Swift toolchain and the -dev packages the build links against.
 FROM swift:6.2-bookworm AS build
 RUN apt-get update \
-    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libsqlite3-dev libargon2-dev \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libsqlite3-dev libargon2-dev libcurl4-openssl-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Dependencies first, so source edits do not refetch them.
@@ -19,7 +19,7 @@ RUN swift build -c release --static-swift-stdlib --product catalogd \
 # Runtime stage: only the shared libraries the binaries load, and an unprivileged user.
 FROM debian:bookworm-slim
 RUN apt-get update \
-    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libsqlite3-0 libargon2-1 ca-certificates tzdata \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libsqlite3-0 libargon2-1 libcurl4 ca-certificates tzdata \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --create-home --home-dir /var/lib/catalog --uid 10001 catalog
 COPY --from=build /out/catalogd /out/rpc-client /usr/local/bin/
