@@ -132,8 +132,8 @@ let package = Package(
         // Bounded waits and gates shared by the tests that run servers and processes.
         .target(name: "TestSupport", dependencies: ["Credentials"], path: "Tests/TestSupport"),
         .testTarget(name: "DomainTests", dependencies: ["Domain"]),
-        .testTarget(name: "StorageTests", dependencies: ["Domain", "Storage"]),
-        .testTarget(name: "CredentialsTests", dependencies: ["Credentials", "Domain"]),
+        .testTarget(name: "StorageTests", dependencies: ["Domain", "Storage", "TestSupport"]),
+        .testTarget(name: "CredentialsTests", dependencies: ["Credentials", "Domain", "TestSupport"]),
         .testTarget(
             name: "NotificationsTests",
             dependencies: [

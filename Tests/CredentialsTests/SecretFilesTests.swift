@@ -1,21 +1,15 @@
 import Credentials
 import Foundation
+import TestSupport
 import Testing
 
 @Suite struct SecretFilesTests {
-    private func withDirectory(_ body: (String) async throws -> Void) async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("secrets-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        try await body(path)
-    }
-
     private func mode(_ path: String) throws -> Int? {
         (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue
     }
 
     @Test func theTokenKeyIsMadeOnceWithMode0600() async throws {
-        try await self.withDirectory { directory async throws in
+        try await withTemporaryDirectory { directory async throws in
             let path = directory + "/token-key"
             let first = try TokenKey.load(environment: [:], fileInDataDir: path)
             #expect(first.count == 32)
@@ -25,7 +19,7 @@ import Testing
     }
 
     @Test func theEnvironmentKeyWinsAndMustBeLongEnough() async throws {
-        try await self.withDirectory { directory async throws in
+        try await withTemporaryDirectory { directory async throws in
             let key = [UInt8](repeating: 9, count: 32)
             let environment = [TokenKey.environmentVariable: Data(key).base64EncodedString()]
             #expect(try TokenKey.load(environment: environment, fileInDataDir: directory + "/token-key") == key)
@@ -40,7 +34,7 @@ import Testing
     }
 
     @Test func theSelfSignedCertificateIsMadeOnceWithAPrivateKey() async throws {
-        try await self.withDirectory { directory async throws in
+        try await withTemporaryDirectory { directory async throws in
             let first = try SelfSignedCertificate.ensure(in: directory + "/tls")
             let certificate = try String(contentsOfFile: first.certificatePath, encoding: .utf8)
             #expect(certificate.hasPrefix("-----BEGIN CERTIFICATE-----"))

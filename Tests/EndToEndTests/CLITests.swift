@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `rpc-client` against a real daemon, as an admin types it.

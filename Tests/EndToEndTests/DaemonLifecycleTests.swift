@@ -2,6 +2,7 @@ import Domain
 import Foundation
 import RPCClient
 import Storage
+import TestSupport
 import Testing
 
 /// The shipped executables, run as an operator runs them.

@@ -58,7 +58,6 @@ enum TestAdmin {
 
 /// Runs a server for `body`, then shuts it down gracefully and waits for it to stop.
 func withTestServer(
-    tls: Bool = true,
     identityConfiguration: IdentityService.Configuration = IdentityService.Configuration(),
     logs: CapturedLogs? = nil,
     maxFrameSize: Int? = nil,
@@ -112,12 +111,10 @@ func withTestServer(
     }
     let server = CatalogServer(
         configuration: configuration,
-        tls: tls
-            ? try ServerTLS.makeContext(
-                certificatePath: certificate.certificatePath,
-                privateKeyPath: certificate.privateKeyPath
-            )
-            : nil,
+        tls: try ServerTLS.makeContext(
+            certificatePath: certificate.certificatePath,
+            privateKeyPath: certificate.privateKeyPath
+        ),
         registry: registry,
         authenticator: TokenAuthenticator(identity: identity),
         servingState: servingState,
