@@ -147,15 +147,10 @@ import Testing
             )
             #expect(changed.status == 0, "\(changed.output)")
             #expect(!FileManager.default.fileExists(atPath: directory + "/.catalog/initial-admin-password"))
-            var refused = false
-            for _ in 0..<50 where !refused {
+            try await eventually("the old login to end", limit: .seconds(15)) {
                 let list = try await runClient(["admins", "list"] + server, in: directory, environment: ["HOME": home])
-                refused = list.stderr.contains("UNAUTHENTICATED")
-                if !refused {
-                    try await Task.sleep(for: .milliseconds(200))
-                }
+                return list.stderr.contains("UNAUTHENTICATED")
             }
-            #expect(refused, "the old login ended")
             let newLogin = try await runClient(
                 ["login", "--username", "admin"] + server,
                 in: directory,

@@ -121,6 +121,10 @@ import Testing
             #expect(deleted.allSatisfy { $0.body.contains("Desk lamp") && $0.body.contains(product.sku.canonicalText) })
 
             // Exactly once each: every row of the outbox was sent once, and no message is missing or extra.
+            // The last row is marked sent a moment after its message arrives.
+            try await eventually("every row to be marked sent") {
+                try await fixture.store.listNotifications(status: .pending, after: nil, limit: 100).isEmpty
+            }
             let rows = try await fixture.store.listNotifications(status: nil, after: nil, limit: 100)
             #expect(rows.count == 6)
             #expect(rows.allSatisfy { $0.status == .sent && $0.attempts == 1 })
@@ -145,12 +149,9 @@ import Testing
                     by: alice
                 )
             }
-            try await withTimeout(.seconds(10), "a failed attempt to be recorded") {
-                while try await fixture.store.listNotifications(status: .pending, after: nil, limit: 10)
+            try await eventually("a failed attempt to be recorded") {
+                try await !fixture.store.listNotifications(status: .pending, after: nil, limit: 10)
                     .contains(where: { $0.attempts == 0 })
-                {
-                    try await Task.sleep(for: .milliseconds(50))
-                }
             }
             let pending = try await fixture.store.listNotifications(status: .pending, after: nil, limit: 10)
             #expect(pending.count == 2)

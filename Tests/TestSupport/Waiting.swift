@@ -108,3 +108,17 @@ public final class EventCounter: Sendable {
         }
     }
 }
+
+/// Re-checks `condition` every few milliseconds until it holds, for state that changes
+/// without an event to await (a row another process or thread updates); bounded by `limit`.
+public func eventually(
+    _ what: String,
+    limit: Duration = .seconds(10),
+    _ condition: @escaping @Sendable () async throws -> Bool
+) async throws {
+    try await withTimeout(limit, what) {
+        while try await !condition() {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+}
