@@ -12,9 +12,15 @@ public enum SelfSignedCertificate {
         public var privateKeyPath: String
     }
 
+    /// What the certificate is for: a server, or a client of a server that requires client certificates.
+    public enum Usage: Sendable {
+        case server
+        case client
+    }
+
     /// The pair in `directory` (`cert.pem`, `key.pem`), made first if either is missing.
     /// The key file is created with mode 0600; the directory with 0700.
-    public static func ensure(in directory: String, now: Date = Date()) throws -> Files {
+    public static func ensure(in directory: String, usage: Usage = .server, now: Date = Date()) throws -> Files {
         let files = Files(
             certificatePath: (directory as NSString).appendingPathComponent("cert.pem"),
             privateKeyPath: (directory as NSString).appendingPathComponent("key.pem")
@@ -28,14 +34,17 @@ public enum SelfSignedCertificate {
             withIntermediateDirectories: true,
             attributes: [.posixPermissions: 0o700]
         )
-        let (certificatePEM, keyPEM) = try self.make(now: now)
+        let (certificatePEM, keyPEM) = try self.make(usage: usage, now: now)
         try SecretFile.write(keyPEM, to: files.privateKeyPath)
         try SecretFile.write(certificatePEM, to: files.certificatePath, mode: 0o644)
         return files
     }
 
     /// A new certificate and its private key, both PEM.
-    public static func make(now: Date = Date()) throws -> (certificate: String, privateKey: String) {
+    public static func make(
+        usage: Usage = .server,
+        now: Date = Date()
+    ) throws -> (certificate: String, privateKey: String) {
         let key = P256.Signing.PrivateKey()
         let name = try DistinguishedName {
             OrganizationName("catalogd")
@@ -55,7 +64,7 @@ public enum SelfSignedCertificate {
                 // that may sign nothing below itself.
                 Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
                 Critical(KeyUsage(digitalSignature: true, keyCertSign: true))
-                try ExtendedKeyUsage([.serverAuth])
+                try ExtendedKeyUsage([usage == .server ? .serverAuth : .clientAuth])
                 SubjectAlternativeNames([
                     .dnsName("localhost"),
                     .ipAddress(ASN1OctetString(contentBytes: [127, 0, 0, 1])),

@@ -12,6 +12,12 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "PEM CA certificate to trust. Default: $CATALOG_CA, then ./.catalog/tls/cert.pem when it exists.")
     var ca: String?
 
+    @Option(help: "PEM client certificate, for servers that require one (with --key).")
+    var cert: String?
+
+    @Option(help: "PEM private key of --cert.")
+    var key: String?
+
     @Flag(help: "Print responses as protobuf JSON with the .proto field names.")
     var json = false
 
@@ -25,18 +31,24 @@ struct ConnectionOptions: ParsableArguments {
         if host.hasPrefix("["), host.hasSuffix("]") {
             host = String(host.dropFirst().dropLast())
         }
+        guard (self.cert == nil) == (self.key == nil) else {
+            throw ValidationError("--cert and --key go together")
+        }
         return ClientConfiguration(host: host, port: port, security: self.security())
     }
 
     private func security() -> ClientConfiguration.Security {
         let defaultCA = "./.catalog/tls/cert.pem"
-        if let ca = self.ca ?? ProcessInfo.processInfo.environment["CATALOG_CA"].flatMap({ $0.isEmpty ? nil : $0 }) {
+        let environmentCA = ProcessInfo.processInfo.environment["CATALOG_CA"].flatMap { $0.isEmpty ? nil : $0 }
+        let ca = self.ca ?? environmentCA ?? (FileManager.default.fileExists(atPath: defaultCA) ? defaultCA : nil)
+        switch (ca, self.cert, self.key) {
+        case (let ca?, let cert?, let key?):
+            return .mutualTLS(trustedCAPath: ca, certificatePath: cert, privateKeyPath: key)
+        case (let ca?, _, _):
             return .tls(trustedCAPath: ca)
+        default:
+            return .tlsWithSystemRoots
         }
-        if FileManager.default.fileExists(atPath: defaultCA) {
-            return .tls(trustedCAPath: defaultCA)
-        }
-        return .tlsWithSystemRoots
     }
 
     /// Connects, runs `body`, and turns any failure into one line on stderr and exit status 1.

@@ -5,6 +5,7 @@ import NIOCore
 import NIOPosix
 import RPCClient
 import RPCServer
+import TestSupport
 import Testing
 
 @Suite struct TLSTests {
@@ -57,6 +58,34 @@ import Testing
                 try await CatalogClient.withClient(configuration) { _ in }
             }
             #expect(error?.kind == .untrustedCertificate)
+        }
+    }
+
+    @Test func aServerGivenAClientCARequiresACertificateItSigned() async throws {
+        try await withTemporaryDirectory { directory in
+            // A self-signed client certificate is its own CA.
+            let client = try SelfSignedCertificate.ensure(in: directory + "/client", usage: .client)
+            let stranger = try SelfSignedCertificate.ensure(in: directory + "/stranger", usage: .client)
+            try await withTestServer(clientCAPath: client.certificatePath) { server async throws in
+                func health(_ security: ClientConfiguration.Security) async throws -> ServingStatus {
+                    let configuration = ClientConfiguration(host: "127.0.0.1", port: server.port, security: security)
+                    return try await CatalogClient.withClient(configuration) { try await $0.health() }
+                }
+                let trusted = ClientConfiguration.Security.mutualTLS(
+                    trustedCAPath: server.caPath,
+                    certificatePath: client.certificatePath,
+                    privateKeyPath: client.privateKeyPath
+                )
+                #expect(try await health(trusted) == .serving)
+                // TLS 1.3 reports a refused client certificate after the handshake, on the first read.
+                await #expect(throws: (any Error).self) { _ = try await health(.tls(trustedCAPath: server.caPath)) }
+                let untrusted = ClientConfiguration.Security.mutualTLS(
+                    trustedCAPath: server.caPath,
+                    certificatePath: stranger.certificatePath,
+                    privateKeyPath: stranger.privateKeyPath
+                )
+                await #expect(throws: (any Error).self) { _ = try await health(untrusted) }
+            }
         }
     }
 

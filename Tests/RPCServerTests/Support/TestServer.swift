@@ -65,6 +65,7 @@ func withTestServer(
     idleTimeout: Duration? = nil,
     handshakeTimeout: Duration? = nil,
     controlledMethod: ControlledMethod? = nil,
+    clientCAPath: String? = nil,
     _ body: @Sendable (TestServer) async throws -> Void
 ) async throws {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("catalog-rpc-\(UUID().uuidString)")
@@ -113,7 +114,8 @@ func withTestServer(
         configuration: configuration,
         tls: try ServerTLS.makeContext(
             certificatePath: certificate.certificatePath,
-            privateKeyPath: certificate.privateKeyPath
+            privateKeyPath: certificate.privateKeyPath,
+            clientCAPath: clientCAPath
         ),
         registry: registry,
         authenticator: TokenAuthenticator(identity: identity),
