@@ -72,4 +72,14 @@ import Testing
             #expect(try await second.terminate() == 0)
         }
     }
+
+    @Test func plaintextOnlyWhenAskedFor() async throws {
+        try await withTemporaryDirectory { directory in
+            let daemon = try await DaemonProcess(workingDirectory: directory, arguments: ["--plaintext"])
+            #expect(daemon.output.value.contains("serving plaintext"))
+            let configuration = ClientConfiguration(host: "127.0.0.1", port: daemon.port, security: .plaintext)
+            #expect(try await CatalogClient.withClient(configuration) { try await $0.health() } == .serving)
+            #expect(try await daemon.terminate() == 0)
+        }
+    }
 }
