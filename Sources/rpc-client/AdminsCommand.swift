@@ -28,9 +28,7 @@ struct AdminsCommand: AsyncParsableCommand {
                     return
                 }
                 AdminTable.print(page.admins)
-                if !page.nextPageToken.isEmpty {
-                    print("next page: --page-token \(page.nextPageToken)")
-                }
+                Output.printNextPageHint(page.nextPageToken)
             }
         }
     }

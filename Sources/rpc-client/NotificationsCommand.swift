@@ -42,9 +42,7 @@ struct NotificationsCommand: AsyncParsableCommand {
                         ]
                     }
                 )
-                if !page.nextPageToken.isEmpty {
-                    print("next page: --page-token \(page.nextPageToken)")
-                }
+                Output.printNextPageHint(page.nextPageToken)
             }
         }
     }

@@ -24,6 +24,13 @@ enum Output {
         }
     }
 
+    /// Under a table: how to ask for the next page, when there is one.
+    static func printNextPageHint(_ token: String) {
+        if !token.isEmpty {
+            print("next page: --page-token \(token)")
+        }
+    }
+
     /// Reports the failure on stderr and exits non-zero.
     static func fail(_ message: String, details: [String] = []) -> Never {
         var text = "error: \(message)\n"

@@ -34,9 +34,7 @@ struct ProductsCommand: AsyncParsableCommand {
                     return
                 }
                 ProductTable.print(page.products)
-                if !page.nextPageToken.isEmpty {
-                    print("next page: --page-token \(page.nextPageToken)")
-                }
+                Output.printNextPageHint(page.nextPageToken)
             }
         }
     }
