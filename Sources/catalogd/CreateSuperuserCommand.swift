@@ -19,20 +19,21 @@ struct CreateSuperuserCommand: AsyncParsableCommand {
 
     func run() async throws {
         let dataDir = try self.store.resolvedDataDir()
-        let store = try self.store.openStore(dataDir: dataDir)
-        let wiring = try await IdentityWiring(store: store, dataDir: dataDir, logger: Logger(label: "catalogd"))
-        let password = try PasswordInput.read(prompt: "Password for \(self.username): ")
-        do {
-            let admin = try await wiring.identity.createSuperuser(
-                username: self.username,
-                email: self.email,
-                password: password
-            )
-            print("created superuser \(admin.username) (\(admin.id.canonicalText))")
-        } catch {
+        try await self.store.withStore(dataDir: dataDir, logger: Logger(label: "catalogd")) { store in
+            let wiring = try await IdentityWiring(store: store, dataDir: dataDir, logger: Logger(label: "catalogd"))
+            let password = try PasswordInput.read(prompt: "Password for \(self.username): ")
+            do {
+                let admin = try await wiring.identity.createSuperuser(
+                    username: self.username,
+                    email: self.email,
+                    password: password
+                )
+                print("created superuser \(admin.username) (\(admin.id.canonicalText))")
+            } catch {
+                await wiring.shutdown()
+                throw HostCommandError(error)
+            }
             await wiring.shutdown()
-            throw HostCommandError(error)
         }
-        await wiring.shutdown()
     }
 }

@@ -11,7 +11,7 @@ struct IdentityWiring {
     let hasher: Argon2PasswordHasher
 
     init(
-        store: SQLiteStore,
+        store: any AdminStore,
         dataDir: String,
         logger: Logger,
         accessTokenLifetime: TimeInterval = 15 * 60,

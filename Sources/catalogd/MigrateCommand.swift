@@ -1,4 +1,5 @@
 import ArgumentParser
+import Logging
 
 struct MigrateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,8 +11,8 @@ struct MigrateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let dataDir = try self.store.resolvedDataDir()
-        let store = try self.store.openStore(dataDir: dataDir)
-        try store.close()
+        // Opening the store applies what is pending; several daemons may do it at once.
+        try await self.store.withStore(dataDir: dataDir, logger: Logger(label: "catalogd")) { _ in }
         print("migrations applied")
     }
 }

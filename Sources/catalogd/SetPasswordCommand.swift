@@ -18,21 +18,22 @@ struct SetPasswordCommand: AsyncParsableCommand {
 
     func run() async throws {
         let dataDir = try self.store.resolvedDataDir()
-        let store = try self.store.openStore(dataDir: dataDir)
-        let wiring = try await IdentityWiring(store: store, dataDir: dataDir, logger: Logger(label: "catalogd"))
-        let password = try PasswordInput.read(prompt: "New password for \(self.username): ")
-        do {
-            let admin = try await wiring.identity.setPassword(username: self.username, password: password)
-            if admin.username.lowercased() == IdentityService.initialSuperuserName {
-                // The first-start password is no longer valid; its file goes with it.
-                try? FileManager.default.removeItem(atPath: IdentityWiring.initialPasswordPath(dataDir: dataDir))
+        try await self.store.withStore(dataDir: dataDir, logger: Logger(label: "catalogd")) { store in
+            let wiring = try await IdentityWiring(store: store, dataDir: dataDir, logger: Logger(label: "catalogd"))
+            let password = try PasswordInput.read(prompt: "New password for \(self.username): ")
+            do {
+                let admin = try await wiring.identity.setPassword(username: self.username, password: password)
+                if admin.username.lowercased() == IdentityService.initialSuperuserName {
+                    // The first-start password is no longer valid; its file goes with it.
+                    try? FileManager.default.removeItem(atPath: IdentityWiring.initialPasswordPath(dataDir: dataDir))
+                }
+                print("password of \(admin.username) changed")
+            } catch {
+                await wiring.shutdown()
+                throw HostCommandError(error)
             }
-            print("password of \(admin.username) changed")
-        } catch {
             await wiring.shutdown()
-            throw HostCommandError(error)
         }
-        await wiring.shutdown()
     }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import Storage
 
 /// Where the daemon keeps its state; shared by every subcommand.
@@ -27,12 +28,26 @@ struct StoreOptions: ParsableArguments {
         return path
     }
 
-    /// Opens the configured store and applies pending migrations.
-    func openStore(dataDir: String) throws -> SQLiteStore {
+    @Option(help: "Seconds a call waits for PostgreSQL before failing with UNAVAILABLE.")
+    var databaseTimeout: Double = 5
+
+    func validate() throws {
+        guard self.databaseTimeout > 0 else {
+            throw ValidationError("--database-timeout must be positive")
+        }
+    }
+
+    /// Opens the configured store, applies pending migrations, runs `body` with it, and
+    /// closes the store when `body` ends.
+    func withStore<Result: Sendable>(
+        dataDir: String,
+        logger: Logger,
+        _ body: (any CatalogStore) async throws -> Result
+    ) async throws -> Result {
         let url = self.databaseURL ?? Environment.value("CATALOG_DATABASE_URL")
         switch url {
         case nil:
-            return try SQLiteStore(path: (dataDir as NSString).appendingPathComponent("catalog.sqlite"))
+            return try await Self.withSQLite(path: (dataDir as NSString).appendingPathComponent("catalog.sqlite"), body)
         case let url? where url.hasPrefix("sqlite:"):
             let path = String(url.dropFirst("sqlite:".count)).replacingOccurrences(
                 of: "//",
@@ -42,12 +57,29 @@ struct StoreOptions: ParsableArguments {
             guard !path.isEmpty else {
                 throw ValidationError("--database sqlite:PATH needs a path")
             }
-            return try SQLiteStore(path: path)
+            return try await Self.withSQLite(path: path, body)
         case let url? where url.hasPrefix("postgres://") || url.hasPrefix("postgresql://"):
-            throw ValidationError("PostgreSQL is not supported by this build yet; use SQLite (the default)")
+            let parsed: PostgresURL
+            do {
+                parsed = try PostgresURL(url)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+            var options = PostgresStore.Options()
+            options.timeout = .seconds(self.databaseTimeout)
+            return try await PostgresStore.withStore(url: parsed, options: options, logger: logger, body)
         default:
             throw ValidationError("--database must start with sqlite: or postgres://")
         }
+    }
+
+    private static func withSQLite<Result: Sendable>(
+        path: String,
+        _ body: (any CatalogStore) async throws -> Result
+    ) async throws -> Result {
+        let store = try SQLiteStore(path: path)
+        defer { try? store.close() }
+        return try await body(store)
     }
 }
 

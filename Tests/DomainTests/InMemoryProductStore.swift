@@ -59,7 +59,10 @@ final class InMemoryProductStore: ProductStore {
         }
     }
 
-    func updateProduct(sku: UUID, _ update: @Sendable (Product) throws -> ProductUpdate) async throws -> Product {
+    func updateProduct(
+        sku: UUID,
+        _ update: @escaping @Sendable (Product) throws -> ProductUpdate
+    ) async throws -> Product {
         try self.enter()
         let outcome = try self.products.withLock { products in
             guard let current = products[sku] else { throw DomainError(.notFound, "no product") }
@@ -75,7 +78,10 @@ final class InMemoryProductStore: ProductStore {
         return outcome.product
     }
 
-    func deleteProduct(sku: UUID, _ check: @Sendable (Product) throws -> ProductChange) async throws -> Product {
+    func deleteProduct(
+        sku: UUID,
+        _ check: @escaping @Sendable (Product) throws -> ProductChange
+    ) async throws -> Product {
         try self.enter()
         let (current, change) = try self.products.withLock { products in
             guard let current = products[sku] else { throw DomainError(.notFound, "no product") }
@@ -87,12 +93,15 @@ final class InMemoryProductStore: ProductStore {
         return current
     }
 
-    func addViews(_ counts: [UUID: UInt64]) async throws {
+    func addViews(_ counts: [UUID: UInt64]) async throws -> [UUID: UInt64] {
         try self.enter()
-        self.products.withLock { products in
-            for (sku, views) in counts {
+        return self.products.withLock { products in
+            var totals: [UUID: UInt64] = [:]
+            for (sku, views) in counts where products[sku] != nil {
                 products[sku]?.views += views
+                totals[sku] = products[sku]?.views
             }
+            return totals
         }
     }
 

@@ -18,10 +18,10 @@ public protocol AdminStore: Sendable {
 
     /// Replaces the admin with `change(current)` in one transaction.
     /// - Throws: `notFound`, `alreadyExists` for a taken username, or what `change` throws.
-    func updateAdmin(id: UUID, _ change: @Sendable (Admin) throws -> Admin) async throws -> Admin
+    func updateAdmin(id: UUID, _ change: @escaping @Sendable (Admin) throws -> Admin) async throws -> Admin
 
     /// Deletes the admin and their refresh tokens after `check(current)` passes.
-    func deleteAdmin(id: UUID, _ check: @Sendable (Admin) throws -> Void) async throws -> Admin
+    func deleteAdmin(id: UUID, _ check: @escaping @Sendable (Admin) throws -> Void) async throws -> Admin
 
     /// Stores a new refresh token (its digest only).
     func insertRefreshToken(_ token: RefreshTokenRecord) async throws

@@ -107,10 +107,15 @@ extension IdentityService {
     public func createInitialSuperuserIfNoAdmins(email: String) async throws -> String? {
         guard try await self.store.listAdmins(after: nil, limit: 1).isEmpty else { return nil }
         let password = Self.randomPassword()
-        _ = try await self.create(
-            NewAdmin(username: Self.initialSuperuserName, password: password, email: email),
-            isSuperuser: true
-        )
+        do {
+            _ = try await self.create(
+                NewAdmin(username: Self.initialSuperuserName, password: password, email: email),
+                isSuperuser: true
+            )
+        } catch let error as DomainError where error.code == .alreadyExists {
+            // Another daemon on the same database, starting at the same time, made it.
+            return nil
+        }
         return password
     }
 

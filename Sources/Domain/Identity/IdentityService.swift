@@ -48,20 +48,22 @@ public final class IdentityService: Sendable {
 
     /// Loads the token state from the store; call once before serving.
     public func warmUp() async throws {
-        for admin in try await self.store.loadAdmins() {
-            self.state.setAdmin(admin)
-        }
-        let since = self.configuration.now().addingTimeInterval(-self.configuration.accessTokenLifetime)
-        for family in try await self.store.revokedFamilies(since: since) {
-            self.state.revokeFamily(family, at: self.configuration.now())
-        }
+        try await self.syncFromStore()
     }
 
-    /// Brings the token state up to date with the store: admins changed or deleted by
-    /// another process (`catalogd set-password`, another daemon) take effect here too.
+    /// Brings the token state up to date with the store: admins changed or deleted and
+    /// logins revoked by another process (`catalogd set-password`, another daemon) take
+    /// effect here too.
     public func syncFromStore() async throws {
         let admins = try await self.store.loadAdmins()
         self.state.replaceAdmins(admins)
+        let now = self.configuration.now()
+        // Older revocations cannot matter: every access token of those families has expired.
+        for family in try await self.store.revokedFamilies(
+            since: now.addingTimeInterval(-self.configuration.accessTokenLifetime)
+        ) {
+            self.state.revokeFamily(family, at: now)
+        }
     }
 
     // MARK: Authenticating calls

@@ -45,8 +45,14 @@ final class TokenState: Sendable {
         self.admins.withStripe(for: id) { $0[id] }
     }
 
+    /// Remembers the revocation; a family revoked before keeps its first time, so that
+    /// hearing of it again does not keep it from being pruned.
     func revokeFamily(_ family: UUID, at time: Date) {
-        self.revokedFamilies.withStripe(for: family) { $0[family] = time }
+        self.revokedFamilies.withStripe(for: family) { families in
+            if families[family] == nil {
+                families[family] = time
+            }
+        }
     }
 
     func isRevoked(_ family: UUID) -> Bool {

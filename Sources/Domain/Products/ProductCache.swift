@@ -47,8 +47,19 @@ public final class ProductCache: Sendable {
     /// Stores the product's newest state; an older version than the cached one is ignored,
     /// so writes that finish out of order leave the newest. A full cache becomes partial.
     public func put(_ product: Product) {
+        self.insert(product, keepingNewer: true)
+    }
+
+    /// Stores the product as the store has it now, whatever version is cached: the store's
+    /// word is newer than any write that finished before it was read, and a product deleted
+    /// and made again starts at version 1.
+    public func putFromStore(_ product: Product) {
+        self.insert(product, keepingNewer: false)
+    }
+
+    private func insert(_ product: Product, keepingNewer: Bool) {
         let isNew = self.entries.withStripe(for: product.sku) { entries in
-            if let cached = entries[product.sku], cached.version > product.version {
+            if keepingNewer, let cached = entries[product.sku], cached.version > product.version {
                 return false
             }
             return entries.updateValue(product, forKey: product.sku) == nil
@@ -68,12 +79,34 @@ public final class ProductCache: Sendable {
         }
     }
 
-    /// Adds flushed view counts to the cached products, so reads show them.
-    public func addViews(_ counts: [UUID: UInt64]) {
-        for (sku, views) in counts {
+    /// Raises the cached products' views to the stored totals, so reads show them. Totals
+    /// only grow, so whichever daemon's flush is heard last, the largest one wins.
+    public func raiseViews(to totals: [UUID: UInt64]) {
+        for (sku, total) in totals {
             self.entries.withStripe(for: sku) { entries in
-                entries[sku]?.views += views
+                if let cached = entries[sku], cached.views < total {
+                    entries[sku]?.views = total
+                }
             }
         }
+    }
+
+    /// Makes the cache hold exactly `products` (a load of at most `capacity + 1`): what the
+    /// store no longer has is dropped, which a change missed while disconnected may need.
+    public func replace(with products: [Product]) {
+        let kept = Set(products.prefix(self.capacity).map(\.sku))
+        var removed = 0
+        self.entries.forEachStripe { entries in
+            let gone = entries.keys.filter { !kept.contains($0) }
+            for sku in gone {
+                entries.removeValue(forKey: sku)
+            }
+            removed += gone.count
+        }
+        self.entryCount.subtract(removed, ordering: .relaxed)
+        for product in products.prefix(self.capacity) {
+            self.putFromStore(product)
+        }
+        self.complete.store(products.count <= self.capacity, ordering: .relaxed)
     }
 }

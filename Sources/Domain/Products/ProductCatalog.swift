@@ -123,13 +123,14 @@ public final class ProductCatalog: Sendable {
     public func flushViews() async throws {
         let counts = self.views.drain()
         guard !counts.isEmpty else { return }
+        let totals: [UUID: UInt64]
         do {
-            try await self.store.addViews(counts)
+            totals = try await self.store.addViews(counts)
         } catch {
             self.views.restore(counts)
             throw error
         }
-        self.cache.addViews(counts)
+        self.cache.raiseViews(to: totals)
     }
 
     /// Flushes views every `interval` until the task is cancelled. A failed flush is
@@ -147,6 +148,29 @@ public final class ProductCatalog: Sendable {
                 onError(error)
             }
         }
+    }
+
+    // MARK: Changes made elsewhere
+
+    /// Brings one product's cache entry up to date with the store, after another daemon
+    /// (or this one) changed it.
+    public func refreshProduct(sku: UUID) async throws {
+        if let product = try await self.store.product(sku: sku) {
+            self.cache.putFromStore(product)
+        } else {
+            self.cache.remove(sku)
+        }
+    }
+
+    /// Raises cached views to totals another daemon's flush announced.
+    public func applyViewTotals(_ totals: [UUID: UInt64]) {
+        self.cache.raiseViews(to: totals)
+    }
+
+    /// Reloads the whole cache from the store, for when changes may have gone unheard.
+    public func reload() async throws {
+        let products = try await self.store.loadProducts(limit: self.configuration.cacheCapacity + 1)
+        self.cache.replace(with: products)
     }
 
     /// Whether the store answers now.

@@ -3,7 +3,8 @@ import Foundation
 /// Where products live durably. `Storage` implements it for SQLite and PostgreSQL.
 ///
 /// Every method may throw `DomainError` with code `unavailable` when the store cannot be
-/// reached; other errors are faults that callers report as internal.
+/// reached; other errors are faults that callers report as internal. Closures passed to a
+/// write may run more than once (a transaction retried after a deadlock), and must be pure.
 public protocol ProductStore: Sendable {
     /// Up to `limit` products ordered by sku, for filling the cache at start.
     func loadProducts(limit: Int) async throws -> [Product]
@@ -22,15 +23,22 @@ public protocol ProductStore: Sendable {
     /// In one transaction: computes `update(current)`, and when it carries a change, stores
     /// the new product and its notifications; returns the product as it now is.
     /// - Throws: `DomainError` `notFound` when there is no such product, or what `update` throws.
-    func updateProduct(sku: UUID, _ update: @Sendable (Product) throws -> ProductUpdate) async throws -> Product
+    func updateProduct(
+        sku: UUID,
+        _ update: @escaping @Sendable (Product) throws -> ProductUpdate
+    ) async throws -> Product
 
     /// In one transaction: deletes the product once `check(current)` returns the change,
     /// and stores its notifications; returns the deleted product.
     /// - Throws: `DomainError` `notFound` when there is no such product, or what `check` throws.
-    func deleteProduct(sku: UUID, _ check: @Sendable (Product) throws -> ProductChange) async throws -> Product
+    func deleteProduct(
+        sku: UUID,
+        _ check: @escaping @Sendable (Product) throws -> ProductChange
+    ) async throws -> Product
 
-    /// Adds each count to its product's views in one statement; skus of deleted products are skipped.
-    func addViews(_ counts: [UUID: UInt64]) async throws
+    /// Adds each count to its product's views in one statement; skus of deleted products are
+    /// skipped. Returns the views total of each product counted, which may include other daemons' counts.
+    func addViews(_ counts: [UUID: UInt64]) async throws -> [UUID: UInt64]
 
     /// Whether the store answers now.
     func isReachable() async -> Bool

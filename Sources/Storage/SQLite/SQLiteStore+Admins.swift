@@ -57,7 +57,7 @@ extension SQLiteStore: AdminStore {
         }
     }
 
-    public func updateAdmin(id: UUID, _ change: @Sendable (Admin) throws -> Admin) async throws -> Admin {
+    public func updateAdmin(id: UUID, _ change: @escaping @Sendable (Admin) throws -> Admin) async throws -> Admin {
         do {
             return try await self.pool.write { db in
                 guard let current = try Self.fetchAdmin(db, id: id) else {
@@ -79,7 +79,7 @@ extension SQLiteStore: AdminStore {
         }
     }
 
-    public func deleteAdmin(id: UUID, _ check: @Sendable (Admin) throws -> Void) async throws -> Admin {
+    public func deleteAdmin(id: UUID, _ check: @escaping @Sendable (Admin) throws -> Void) async throws -> Admin {
         try await self.pool.write { db in
             guard let current = try Self.fetchAdmin(db, id: id) else {
                 throw DomainError(.notFound, "admin \(id.canonicalText) not found")

@@ -64,8 +64,10 @@ extension SQLiteStore: ProductStore {
         }
     }
 
-    public func updateProduct(sku: UUID, _ update: @Sendable (Product) throws -> ProductUpdate) async throws -> Product
-    {
+    public func updateProduct(
+        sku: UUID,
+        _ update: @escaping @Sendable (Product) throws -> ProductUpdate
+    ) async throws -> Product {
         try await self.pool.write { db in
             let current = try Self.requireProduct(db, sku: sku)
             let outcome = try update(current)
@@ -86,7 +88,10 @@ extension SQLiteStore: ProductStore {
         }
     }
 
-    public func deleteProduct(sku: UUID, _ check: @Sendable (Product) throws -> ProductChange) async throws -> Product {
+    public func deleteProduct(
+        sku: UUID,
+        _ check: @escaping @Sendable (Product) throws -> ProductChange
+    ) async throws -> Product {
         try await self.pool.write { db in
             let current = try Self.requireProduct(db, sku: sku)
             let change = try check(current)
@@ -96,9 +101,10 @@ extension SQLiteStore: ProductStore {
         }
     }
 
-    public func addViews(_ counts: [UUID: UInt64]) async throws {
+    public func addViews(_ counts: [UUID: UInt64]) async throws -> [UUID: UInt64] {
         let rows = Array(counts)
-        try await self.pool.write { db in
+        return try await self.pool.write { db in
+            var totals: [UUID: UInt64] = [:]
             for start in stride(from: 0, to: rows.count, by: Self.maxCountsPerStatement) {
                 let chunk = rows[start..<min(start + Self.maxCountsPerStatement, rows.count)]
                 let values = Array(repeating: "(?, ?)", count: chunk.count).joined(separator: ", ")
@@ -108,16 +114,24 @@ extension SQLiteStore: ProductStore {
                 }
                 // Additive, so any number of daemons may flush into one database. Counts for
                 // products deleted meanwhile are dropped by the EXISTS filter.
-                try db.execute(
+                let updated = try Row.fetchAll(
+                    db,
                     sql: """
                         INSERT INTO product_views (sku, views)
                         SELECT column1, column2 FROM (VALUES \(values)) AS counted
                         WHERE EXISTS (SELECT 1 FROM products p WHERE p.sku = counted.column1)
                         ON CONFLICT (sku) DO UPDATE SET views = views + excluded.views
+                        RETURNING sku, views
                         """,
                     arguments: arguments
                 )
+                for row in updated {
+                    if let sku = UUID(uuidString: row["sku"]) {
+                        totals[sku] = UInt64(max(row["views"] as Int64, 0))
+                    }
+                }
             }
+            return totals
         }
     }
 

@@ -15,13 +15,15 @@ final class DaemonProcess: Sendable {
     var caPath: String { self.workingDirectory + "/.catalog/tls/cert.pem" }
 
     /// Starts the daemon with `arguments` after `serve --listen 127.0.0.1:0`, in
-    /// `workingDirectory` (its data dir defaults to `./.catalog` there), and waits until it listens.
-    init(workingDirectory: String, arguments: [String] = []) async throws {
+    /// `workingDirectory` (its data dir defaults to `./.catalog` there), with `environment`
+    /// added to the test's, and waits until it listens.
+    init(workingDirectory: String, arguments: [String] = [], environment: [String: String] = [:]) async throws {
         self.workingDirectory = workingDirectory
         let process = Process()
         process.executableURL = Executables.catalogd
         process.arguments = ["serve", "--listen", "127.0.0.1:0"] + arguments
         process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory)
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let pipe = Pipe()
         process.standardError = pipe
         process.standardOutput = pipe

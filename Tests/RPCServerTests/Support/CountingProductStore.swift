@@ -35,19 +35,25 @@ final class CountingProductStore: ProductStore {
         try await self.store.insertProduct(product, change: change)
     }
 
-    func updateProduct(sku: UUID, _ update: @Sendable (Product) throws -> ProductUpdate) async throws -> Product {
+    func updateProduct(
+        sku: UUID,
+        _ update: @escaping @Sendable (Product) throws -> ProductUpdate
+    ) async throws -> Product {
         self.count()
         return try await self.store.updateProduct(sku: sku, update)
     }
 
-    func deleteProduct(sku: UUID, _ check: @Sendable (Product) throws -> ProductChange) async throws -> Product {
+    func deleteProduct(
+        sku: UUID,
+        _ check: @escaping @Sendable (Product) throws -> ProductChange
+    ) async throws -> Product {
         self.count()
         return try await self.store.deleteProduct(sku: sku, check)
     }
 
-    func addViews(_ counts: [UUID: UInt64]) async throws {
+    func addViews(_ counts: [UUID: UInt64]) async throws -> [UUID: UInt64] {
         self.count()
-        try await self.store.addViews(counts)
+        return try await self.store.addViews(counts)
     }
 
     func isReachable() async -> Bool {

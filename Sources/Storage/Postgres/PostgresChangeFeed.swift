@@ -1,0 +1,147 @@
+import Domain
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import PostgresNIO
+
+/// How the daemons on one database hear of each other's changes: writers NOTIFY inside
+/// their transactions (delivered at commit, dropped on rollback), and every daemon LISTENs
+/// on a connection of its own.
+public struct PostgresChangeFeed: Sendable {
+    /// Payloads `product <sku>` and `admins`.
+    static let changesChannel = "catalog_changes"
+    /// Payloads `<sku> <total>,<sku> <total>,...`, written by the view flush itself.
+    static let viewsChannel = "catalog_views"
+    /// Keeps a views payload (about 50 bytes per product) under PostgreSQL's 8000-byte limit.
+    static let viewsPerNotification = 150
+
+    private let store: PostgresStore
+
+    init(store: PostgresStore) {
+        self.store = store
+    }
+
+    /// Listens until the task is cancelled, handing each change to `handle` in the order
+    /// heard. After every (re)connection it hands `.resync` first: what changed while it was
+    /// not listening went unheard. Losing the connection is retried every `retryInterval`.
+    public func run(
+        retryInterval: Duration = .seconds(1),
+        handle: @escaping @Sendable (StoreChange) async -> Void
+    )
+        async
+    {
+        var connectionID = 0
+        while !Task.isCancelled {
+            connectionID += 1
+            do {
+                try await self.listenOnce(connectionID: connectionID, handle: handle)
+            } catch is CancellationError {
+                return
+            } catch {
+                self.store.logger.warning(
+                    "lost the change feed; other daemons' changes reach this one after it reconnects",
+                    metadata: ["error": "\(error)"]
+                )
+            }
+            try? await Task.sleep(for: retryInterval)
+        }
+    }
+
+    private func listenOnce(connectionID: Int, handle: @escaping @Sendable (StoreChange) async -> Void) async throws {
+        let connection = try await PostgresConnection.connect(
+            on: MultiThreadedEventLoopGroup.singleton.any(),
+            configuration: try self.store.url.connectionConfiguration(timeout: self.store.options.timeout),
+            id: connectionID,
+            logger: self.store.logger
+        ).get()
+        do {
+            try await self.listen(on: connection, handle: handle)
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
+    private func listen(
+        on connection: PostgresConnection,
+        handle: @escaping @Sendable (StoreChange) async -> Void
+    ) async throws {
+        try await connection.listen(on: Self.changesChannel) { changes in
+            try await connection.listen(on: Self.viewsChannel) { views in
+                await handle(.resync)
+                self.store.logger.info("listening for other daemons' changes")
+                // One consumer for both channels, so that `handle` sees one change at a time.
+                let (merged, continuation) = AsyncThrowingStream.makeStream(of: StoreChange.self)
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for channel in [changes, views] {
+                        group.addTask {
+                            for try await notification in channel {
+                                if let change = Self.change(from: notification.payload) {
+                                    continuation.yield(change)
+                                }
+                            }
+                            throw FeedEnded()
+                        }
+                    }
+                    group.addTask {
+                        for try await change in merged {
+                            await handle(change)
+                        }
+                    }
+                    defer { continuation.finish() }
+                    try await group.next()
+                }
+            }
+        }
+    }
+
+    static func change(from payload: String) -> StoreChange? {
+        if payload == "admins" {
+            return .admins
+        }
+        if payload.hasPrefix("product ") {
+            return UUID(uuidString: String(payload.dropFirst("product ".count))).map(StoreChange.product)
+        }
+        var totals: [UUID: UInt64] = [:]
+        for entry in payload.split(separator: ",") {
+            let parts = entry.split(separator: " ")
+            guard parts.count == 2, let sku = UUID(uuidString: String(parts[0])), let total = UInt64(parts[1]) else {
+                return nil
+            }
+            totals[sku] = total
+        }
+        return totals.isEmpty ? nil : .viewTotals(totals)
+    }
+}
+
+/// A notification sequence ended: the connection is gone.
+private struct FeedEnded: Error, CustomStringConvertible {
+    var description: String { "the listening connection closed" }
+}
+
+extension PostgresStore {
+    /// The feed of changes made through any daemon on this database.
+    public var changeFeed: PostgresChangeFeed { PostgresChangeFeed(store: self) }
+
+    enum Announcement {
+        case product(UUID)
+        case admins
+
+        var payload: String {
+            switch self {
+            case .product(let sku): "product \(sku.canonicalText)"
+            case .admins: "admins"
+            }
+        }
+    }
+
+    /// Tells every daemon of a change when the caller's transaction commits.
+    func announce(_ announcement: Announcement, on connection: PostgresConnection) async throws {
+        try await connection.query(
+            "SELECT pg_notify(\(PostgresChangeFeed.changesChannel), \(announcement.payload))",
+            logger: self.logger
+        )
+    }
+}

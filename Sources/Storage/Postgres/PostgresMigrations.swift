@@ -1,0 +1,142 @@
+import Logging
+import PostgresNIO
+
+/// The PostgreSQL schema, one migration per version; applied ones are never edited.
+///
+/// Times are microseconds since 1970 in `bigint` columns, as in SQLite: the precision the
+/// Domain keeps, read back exactly.
+enum PostgresMigrations {
+    struct Migration {
+        var version: Int
+        var name: String
+        /// Run in order; the extended query protocol takes one statement at a time.
+        var statements: [String]
+    }
+
+    /// Any fixed number, so that every daemon and `catalogd migrate` take the same lock.
+    static let advisoryLockKey: Int64 = 0x6361_7461_6C6F_6764  // "catalogd"
+
+    static let all: [Migration] = [
+        Migration(
+            version: 1,
+            name: "products",
+            statements: [
+                """
+                CREATE TABLE products (
+                    sku uuid PRIMARY KEY,
+                    name text NOT NULL,
+                    brand text NOT NULL,
+                    price_cents bigint NOT NULL,
+                    currency text NOT NULL,
+                    version bigint NOT NULL,
+                    create_time bigint NOT NULL,
+                    update_time bigint NOT NULL
+                )
+                """,
+                "CREATE INDEX products_brand_sku ON products (brand, sku)",
+                // Views live apart so that a flush never rewrites product rows or their indexes.
+                """
+                CREATE TABLE product_views (
+                    sku uuid PRIMARY KEY REFERENCES products (sku) ON DELETE CASCADE,
+                    views bigint NOT NULL
+                )
+                """,
+            ]
+        ),
+        Migration(
+            version: 2,
+            name: "admins and refresh tokens",
+            statements: [
+                // The lower-cased username: usernames are unique case-insensitively.
+                """
+                CREATE TABLE admins (
+                    id uuid PRIMARY KEY,
+                    username text NOT NULL,
+                    username_key text NOT NULL UNIQUE,
+                    email text NOT NULL,
+                    is_superuser boolean NOT NULL,
+                    password_hash text NOT NULL,
+                    token_version bigint NOT NULL,
+                    create_time bigint NOT NULL,
+                    update_time bigint NOT NULL
+                )
+                """,
+                // Only the SHA-256 digest of a refresh token is kept, never the token.
+                // The admin's token version at issue: a password change since ends the token.
+                """
+                CREATE TABLE refresh_tokens (
+                    digest text PRIMARY KEY,
+                    admin_id uuid NOT NULL REFERENCES admins (id) ON DELETE CASCADE,
+                    family_id uuid NOT NULL,
+                    token_version bigint NOT NULL,
+                    create_time bigint NOT NULL,
+                    expire_time bigint NOT NULL,
+                    revoke_time bigint
+                )
+                """,
+                "CREATE INDEX refresh_tokens_family ON refresh_tokens (family_id)",
+                "CREATE INDEX refresh_tokens_admin ON refresh_tokens (admin_id)",
+                "CREATE INDEX refresh_tokens_revoked ON refresh_tokens (revoke_time) WHERE revoke_time IS NOT NULL",
+            ]
+        ),
+        Migration(
+            version: 3,
+            name: "notification outbox",
+            statements: [
+                // One row per email: written in the transaction of the product change it reports.
+                """
+                CREATE TABLE notifications (
+                    id uuid PRIMARY KEY,
+                    recipient text NOT NULL,
+                    subject text NOT NULL,
+                    body text NOT NULL,
+                    status text NOT NULL CHECK (status IN ('pending', 'sent', 'failed')),
+                    attempts integer NOT NULL,
+                    last_error text NOT NULL,
+                    create_time bigint NOT NULL,
+                    next_attempt_time bigint NOT NULL,
+                    claimed_until bigint,
+                    sent_time bigint
+                )
+                """,
+                "CREATE INDEX notifications_due ON notifications (next_attempt_time) WHERE status = 'pending'",
+                "CREATE INDEX notifications_newest ON notifications (create_time DESC, id DESC)",
+            ]
+        ),
+    ]
+
+    /// Applies the migrations not applied yet, in one transaction under an advisory lock:
+    /// daemons starting together wait for each other, and the second finds nothing to do.
+    static func apply(to store: PostgresStore) async throws {
+        let applied = try await store.transaction { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.advisoryLockKey))", logger: store.logger)
+            try await connection.query(
+                """
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version integer PRIMARY KEY,
+                    name text NOT NULL,
+                    applied_time timestamptz NOT NULL DEFAULT now()
+                )
+                """,
+                logger: store.logger
+            )
+            let versions = try await connection.query("SELECT version FROM schema_migrations", logger: store.logger)
+            let done = try await versions.decode(Int.self).array()
+            var applied: [String] = []
+            for migration in Self.all where !done.contains(migration.version) {
+                for statement in migration.statements {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: store.logger)
+                }
+                try await connection.query(
+                    "INSERT INTO schema_migrations (version, name) VALUES (\(migration.version), \(migration.name))",
+                    logger: store.logger
+                )
+                applied.append(migration.name)
+            }
+            return applied
+        }
+        if !applied.isEmpty {
+            store.logger.info("database migrated", metadata: ["applied": "\(applied.joined(separator: ", "))"])
+        }
+    }
+}

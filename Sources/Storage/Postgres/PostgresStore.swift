@@ -1,0 +1,230 @@
+import Domain
+import Foundation
+import Logging
+import NIOPosix
+import PostgresNIO
+
+/// The production store: PostgreSQL through a pool of postgres-nio connections, shared by
+/// any number of daemons.
+///
+/// Every call is bounded by `Options.timeout`: when the database is down or unreachable
+/// the caller gets `DomainError` `unavailable` promptly, never a hang, and the pool
+/// reconnects by itself when the database is back.
+public final class PostgresStore: Sendable {
+    public struct Options: Sendable {
+        /// The longest a call waits for the database, queueing for a connection included.
+        public var timeout: Duration = .seconds(5)
+        /// Connections in the pool, per daemon.
+        public var maximumConnections = 20
+
+        public init() {}
+    }
+
+    let client: PostgresClient
+    let url: PostgresURL
+    let options: Options
+    let logger: Logger
+
+    private init(url: PostgresURL, options: Options, logger: Logger) throws {
+        var configuration = PostgresClient.Configuration(
+            host: url.host,
+            port: url.port,
+            username: url.username,
+            password: url.password,
+            database: url.database,
+            tls: url.clientTLS()
+        )
+        configuration.options.maximumConnections = options.maximumConnections
+        configuration.options.connectTimeout = options.timeout
+        configuration.options.tlsServerName = url.sslMode == .verifyFull ? url.host : nil
+        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.url = url
+        self.options = options
+        self.logger = logger
+    }
+
+    /// Connects, applies pending migrations, runs `body` with the store, and closes the
+    /// pool when `body` returns or throws.
+    public static func withStore<Result: Sendable>(
+        url: PostgresURL,
+        options: Options = Options(),
+        logger: Logger,
+        _ body: (PostgresStore) async throws -> Result
+    ) async throws -> Result {
+        let store = try PostgresStore(url: url, options: options, logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await store.client.run() }
+            defer { group.cancelAll() }
+            try await store.checkConnection()
+            try await PostgresMigrations.apply(to: store)
+            return try await body(store)
+        }
+    }
+
+    /// Connects once outside the pool, which would only log why it cannot connect: a wrong
+    /// password or database name fails the start with the server's own words.
+    private func checkConnection() async throws {
+        do {
+            let connection = try await Deadline.run(
+                within: self.options.timeout,
+                onTimeout: PostgresConnectError(url: self.url, reason: "no answer in \(self.options.timeout)")
+            ) {
+                try await PostgresConnection.connect(
+                    on: MultiThreadedEventLoopGroup.singleton.any(),
+                    configuration: try self.url.connectionConfiguration(timeout: self.options.timeout),
+                    id: 0,
+                    logger: self.logger
+                ).get()
+            }
+            try await connection.close()
+        } catch let error as PSQLError {
+            let reason = error.serverInfo?[.message] ?? PostgresErrors.summary(error)
+            throw PostgresConnectError(url: self.url, reason: reason)
+        } catch let error as PostgresConnectError {
+            throw error
+        } catch {
+            throw PostgresConnectError(url: self.url, reason: "\(error)")
+        }
+    }
+
+    // MARK: Running statements
+
+    /// Runs `operation` with the pool, bounded by the timeout, with errors translated for callers.
+    func run<Value: Sendable>(
+        _ operation: @escaping @Sendable (PostgresClient) async throws -> Value
+    ) async throws -> Value {
+        do {
+            return try await Deadline.run(within: self.options.timeout, onTimeout: Self.timedOut) {
+                try await operation(self.client)
+            }
+        } catch {
+            throw self.translate(error)
+        }
+    }
+
+    /// Runs one statement that returns no rows, as its own transaction.
+    func execute(_ query: PostgresQuery) async throws {
+        try await self.run { client in
+            _ = try await client.query(query, logger: self.logger).array()
+        }
+    }
+
+    /// Runs `body` in one transaction on one connection: committed when it returns, rolled
+    /// back when it throws. A deadlock or serialization failure reruns it (at most three
+    /// times in all), so `body` must only act through the connection.
+    func transaction<Value: Sendable>(
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Value
+    ) async throws -> Value {
+        var attempt = 1
+        while true {
+            do {
+                return try await self.run { client in
+                    try await client.withConnection { connection in
+                        try await Self.inTransaction(connection, logger: self.logger, body)
+                    }
+                }
+            } catch let error as PSQLError where PostgresErrors.isRetryable(error) {
+                guard attempt < 3 else {
+                    throw DomainError(.aborted, "the change conflicted with concurrent changes; try again")
+                }
+                attempt += 1
+            }
+        }
+    }
+
+    private static func inTransaction<Value: Sendable>(
+        _ connection: PostgresConnection,
+        logger: Logger,
+        _ body: @Sendable (PostgresConnection) async throws -> Value
+    ) async throws -> Value {
+        try await connection.query("BEGIN", logger: logger)
+        do {
+            let value = try await body(connection)
+            try await connection.query("COMMIT", logger: logger)
+            return value
+        } catch {
+            // On a broken connection this fails too; the pool then drops the connection.
+            _ = try? await connection.query("ROLLBACK", logger: logger)
+            throw error
+        }
+    }
+
+    private static var timedOut: DomainError {
+        DomainError(.unavailable, "the database did not answer in time; try again")
+    }
+
+    /// What a caller may see of a database error: domain errors pass, losing the database
+    /// is `unavailable`, a retryable conflict or a unique violation passes as it is, and the
+    /// rest is an internal fault whose detail goes to the log only.
+    private func translate(_ error: any Error) -> any Error {
+        switch error {
+        case is DomainError, is CancellationError, is StorageError:
+            return error
+        case let error as PSQLError where PostgresErrors.isRetryable(error) || PostgresErrors.isUniqueViolation(error):
+            // Left for `transaction` to retry, or for the caller to name what is taken.
+            return error
+        case let error as PSQLError where !PostgresErrors.isConnectionLoss(error):
+            self.logger.error("database error", metadata: ["error": "\(String(reflecting: error))"])
+            return StorageError.database(PostgresErrors.summary(error))
+        default:
+            self.logger.warning("database unavailable", metadata: ["error": "\(error)"])
+            return DomainError(.unavailable, "the database is unavailable; try again")
+        }
+    }
+
+    /// Whether the database answers now.
+    public func isReachable() async -> Bool {
+        (try? await self.run { client in try await client.query("SELECT 1", logger: self.logger).collect() }) != nil
+    }
+}
+
+/// The daemon cannot reach its database at start; says why, never with the password.
+public struct PostgresConnectError: Error, CustomStringConvertible {
+    public var url: PostgresURL
+    public var reason: String
+
+    public var description: String { "cannot connect to \(self.url): \(self.reason)" }
+}
+
+/// How PostgreSQL's errors are told apart.
+enum PostgresErrors {
+    /// The SQLSTATE of an error the server reported.
+    static func sqlState(_ error: PSQLError) -> String? {
+        guard error.code == .server else { return nil }
+        return error.serverInfo?[.sqlState]
+    }
+
+    static func isUniqueViolation(_ error: any Error) -> Bool {
+        (error as? PSQLError).flatMap(self.sqlState) == "23505"
+    }
+
+    /// A deadlock or serialization failure: running the transaction again may succeed.
+    static func isRetryable(_ error: PSQLError) -> Bool {
+        ["40P01", "40001"].contains(self.sqlState(error))
+    }
+
+    /// The connection failed or the server is shutting down, starting, or out of connections.
+    static func isConnectionLoss(_ error: PSQLError) -> Bool {
+        guard let state = self.sqlState(error) else {
+            return error.code != .messageDecodingFailure && error.code != .tooManyParameters
+        }
+        return state.hasPrefix("08") || state.hasPrefix("57P") || state == "53300"
+    }
+
+    /// The SQLSTATE and message, for logs and internal errors; never the statement's values.
+    static func summary(_ error: PSQLError) -> String {
+        let state = self.sqlState(error) ?? "\(error.code)"
+        return "\(state) \(error.serverInfo?[.message] ?? "")"
+    }
+}
+
+extension AsyncSequence {
+    /// Every element, in order.
+    func array() async throws -> [Element] {
+        var elements: [Element] = []
+        for try await element in self {
+            elements.append(element)
+        }
+        return elements
+    }
+}

@@ -1,0 +1,172 @@
+import Domain
+import Foundation
+import Storage
+import TestSupport
+import Testing
+
+/// What every `ProductStore` must do, run against SQLite and PostgreSQL alike.
+@Suite struct ProductStoreConformanceTests {
+    @Test(arguments: StoreKind.enabled)
+    func productsRoundTripExactly(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            let product = Fixtures.product(name: "Läмп ☃ 'quoted'")
+            try await store.insertProduct(product, change: Fixtures.created(product))
+            #expect(try await store.product(sku: product.sku) == product)
+            #expect(try await store.product(sku: UUID()) == nil)
+        }
+    }
+
+    @Test(arguments: StoreKind.enabled)
+    func aTakenSkuIsAlreadyExistsAndWritesNothing(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            try await store.insertAdmin(Fixtures.admin("reader"))
+            let product = Fixtures.product()
+            try await store.insertProduct(product, change: Fixtures.created(product))
+            var copy = Fixtures.product(name: "Other", sku: product.sku)
+            copy.priceCents = 1
+            let error = await #expect(throws: DomainError.self) {
+                try await store.insertProduct(copy, change: Fixtures.created(copy))
+            }
+            #expect(error?.code == .alreadyExists)
+            #expect(try await store.product(sku: product.sku) == product)
+            let outbox = try await store.listNotifications(status: nil, after: nil, limit: 10)
+            #expect(outbox.count == 1, "the refused insert's notification rolled back with it")
+        }
+    }
+
+    @Test(arguments: StoreKind.enabled)
+    func updateAndDeleteRunTheirChecksInTheTransaction(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            let product = Fixtures.product()
+            try await store.insertProduct(product, change: Fixtures.created(product))
+            let updated = try await store.updateProduct(sku: product.sku, Fixtures.rename(to: "Desk"))
+            #expect(updated.name == "Desk" && updated.version == product.version + 1)
+            #expect(try await store.product(sku: product.sku) == updated)
+
+            let refusedUpdate = await #expect(throws: DomainError.self) {
+                _ = try await store.updateProduct(sku: product.sku) { _ -> ProductUpdate in
+                    throw DomainError(.aborted, "no")
+                }
+            }
+            #expect(refusedUpdate?.code == .aborted)
+            await #expect(throws: DomainError.self) {
+                _ = try await store.deleteProduct(sku: product.sku) { _ -> ProductChange in
+                    throw DomainError(.failedPrecondition, "no")
+                }
+            }
+            #expect(try await store.product(sku: product.sku) == updated, "a refused change writes nothing")
+
+            #expect(try await store.deleteProduct(sku: product.sku) { Fixtures.deleted($0) } == updated)
+            #expect(try await store.product(sku: product.sku) == nil)
+            let missing = await #expect(throws: DomainError.self) {
+                _ = try await store.deleteProduct(sku: product.sku) { Fixtures.deleted($0) }
+            }
+            #expect(missing?.code == .notFound)
+            let missingUpdate = await #expect(throws: DomainError.self) {
+                _ = try await store.updateProduct(sku: product.sku, Fixtures.rename(to: "Ghost"))
+            }
+            #expect(missingUpdate?.code == .notFound)
+        }
+    }
+
+    @Test(arguments: StoreKind.enabled)
+    func anUpdateWithoutChangeWritesNothing(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            try await store.insertAdmin(Fixtures.admin("reader"))
+            let product = Fixtures.product()
+            try await store.insertProduct(product, change: Fixtures.created(product))
+            let same = try await store.updateProduct(sku: product.sku) { ProductUpdate(product: $0, change: nil) }
+            #expect(same == product)
+            #expect(try await store.listNotifications(status: nil, after: nil, limit: 10).count == 1)
+        }
+    }
+
+    @Test(arguments: StoreKind.enabled)
+    func listingIsOrderedBySkuAfterTheCursorWithTheBrandFilter(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            var all: [Product] = []
+            for index in 0..<10 {
+                let product = Fixtures.product(name: "P\(index)", brand: index < 4 ? "Acme" : "Other")
+                try await store.insertProduct(product, change: Fixtures.created(product))
+                all.append(product)
+            }
+            let sorted = all.sorted { $0.sku.canonicalText < $1.sku.canonicalText }
+            #expect(try await store.listProducts(after: nil, brand: nil, limit: 100) == sorted)
+            #expect(try await store.listProducts(after: sorted[2].sku, brand: nil, limit: 3) == Array(sorted[3..<6]))
+            #expect(try await store.listProducts(after: sorted[9].sku, brand: nil, limit: 3).isEmpty)
+            let acme = try await store.listProducts(after: nil, brand: "Acme", limit: 100)
+            #expect(acme == sorted.filter { $0.brand == "Acme" })
+            let acmeAfterFirst = try await store.listProducts(after: acme[0].sku, brand: "Acme", limit: 100)
+            #expect(acmeAfterFirst == Array(acme.dropFirst()))
+            #expect(try await store.listProducts(after: nil, brand: "acme", limit: 100).isEmpty, "brands match exactly")
+            #expect(try await store.loadProducts(limit: 4) == Array(sorted.prefix(4)))
+        }
+    }
+
+    @Test(arguments: StoreKind.enabled)
+    func viewsAreAddedAndTotalledAndDeletedProductsSkipped(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            let kept = Fixtures.product()
+            let deleted = Fixtures.product()
+            try await store.insertProduct(kept, change: Fixtures.created(kept))
+            try await store.insertProduct(deleted, change: Fixtures.created(deleted))
+            _ = try await store.deleteProduct(sku: deleted.sku) { Fixtures.deleted($0) }
+            #expect(try await store.addViews([kept.sku: 5, deleted.sku: 3, UUID(): 1]) == [kept.sku: 5])
+            #expect(try await store.addViews([kept.sku: 2]) == [kept.sku: 7])
+            #expect(try await store.product(sku: kept.sku)?.views == 7)
+            // An update keeps the views: they live in their own table.
+            let updated = try await store.updateProduct(sku: kept.sku, Fixtures.rename(to: "Renamed"))
+            #expect(updated.views == 7)
+            #expect(try await store.listProducts(after: nil, brand: nil, limit: 10).first?.views == 7)
+        }
+    }
+
+    @Test(arguments: StoreKind.enabled)
+    func concurrentFlushesAddUp(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            var products: [Product] = []
+            for index in 0..<20 {
+                let product = Fixtures.product(name: "P\(index)")
+                try await store.insertProduct(product, change: Fixtures.created(product))
+                products.append(product)
+            }
+            let counts = Dictionary(uniqueKeysWithValues: products.map { ($0.sku, UInt64(1)) })
+            // Eight flushers at once over the same products, as eight daemons would.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        for _ in 0..<5 {
+                            _ = try await store.addViews(counts)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            for product in products {
+                #expect(try await store.product(sku: product.sku)?.views == 40)
+            }
+        }
+    }
+
+    @Test(arguments: StoreKind.enabled)
+    func moreCountsThanOneStatementBindsFitOneFlush(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            let counted = Fixtures.product()
+            try await store.insertProduct(counted, change: Fixtures.created(counted))
+            // 17,000 counts: past SQLite's 32,766 bound parameters per statement at two each.
+            var counts: [UUID: UInt64] = [counted.sku: 9]
+            for _ in 0..<17_000 {
+                counts[UUID()] = 1
+            }
+            #expect(try await store.addViews(counts) == [counted.sku: 9])
+            #expect(try await store.product(sku: counted.sku)?.views == 9)
+        }
+    }
+
+    @Test(arguments: StoreKind.enabled)
+    func theStoreIsReachable(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            #expect(await store.isReachable())
+        }
+    }
+}
