@@ -178,6 +178,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
+                "Codec",
                 "catalogd",
                 "rpc-client",
                 "Domain",
