@@ -104,6 +104,10 @@ import Testing
                 expireTime: expiry
             )
             #expect(rotated == .rotated(adminID: admin.id, familyID: first.familyID, tokenVersion: admin.tokenVersion))
+            #expect(
+                try await store.revokedFamilies(since: now.addingTimeInterval(-1)).isEmpty,
+                "a rotation leaves its family live"
+            )
             let reused = try await store.rotateRefreshToken(
                 digest: first.digest,
                 replacementDigest: "third",
@@ -168,6 +172,7 @@ import Testing
             let first = try await store.revokeRefreshTokenFamily(digest: token.digest, now: now)
             #expect(first?.token == token)
             #expect(first?.wasActive == true)
+            #expect(try await store.revokedFamilies(since: now.addingTimeInterval(-1)) == [token.familyID])
             let second = try await store.revokeRefreshTokenFamily(digest: token.digest, now: now)
             #expect(second?.wasActive == false)
             #expect(try await store.revokeRefreshTokenFamily(digest: "unknown", now: now) == nil)

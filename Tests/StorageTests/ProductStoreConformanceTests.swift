@@ -170,3 +170,43 @@ import Testing
         }
     }
 }
+
+@Suite(.enabled(if: PostgresTestDatabase.isEnabled, "needs PostgreSQL: run with make test"))
+struct PostgresStoreTests {
+    @Test func daemonsStartingTogetherMigrateOnce() async throws {
+        try await PostgresTestDatabase.withDatabase { url in
+            let parsed = try PostgresURL(url)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<4 {
+                    group.addTask {
+                        try await PostgresStore.withStore(url: parsed, logger: .quiet) { store in
+                            #expect(await store.isReachable())
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(try await PostgresTestDatabase.query(url, "SELECT count(*) FROM schema_migrations") == "3")
+        }
+    }
+
+    @Test func anUnknownDatabaseFailsTheStartWithTheServersReason() async throws {
+        let cluster = try #require(PostgresTestDatabase.clusterURL)
+        let url = try PostgresURL(String(cluster[...cluster.lastIndex(of: "/")!]) + "no_such_database")
+        await #expect {
+            try await PostgresStore.withStore(url: url, logger: .quiet) { _ in }
+        } throws: { error in
+            "\(error)".contains("database \"no_such_database\" does not exist")
+        }
+    }
+
+    @Test func requiringTLSOfAServerWithoutItFailsClearly() async throws {
+        let cluster = try #require(PostgresTestDatabase.clusterURL)
+        let url = try PostgresURL(cluster + "?sslmode=require")
+        await #expect {
+            try await PostgresStore.withStore(url: url, logger: .quiet) { _ in }
+        } throws: { error in
+            "\(error)".hasPrefix("cannot connect to postgres://postgres@127.0.0.1")
+        }
+    }
+}

@@ -45,7 +45,9 @@ public protocol AdminStore: Sendable {
         now: Date
     ) async throws -> (token: RefreshTokenRecord, wasActive: Bool)?
 
-    /// Families with a token revoked after `since`: their access tokens may still be unexpired.
+    /// Families revoked as a whole (logout, reuse) after `since`: a token of theirs was revoked
+    /// then and none is live. A rotation revokes one token but leaves its replacement live, so
+    /// it does not count. Their access tokens may still be unexpired.
     func revokedFamilies(since: Date) async throws -> [UUID]
 }
 

@@ -5,6 +5,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import PostgresNIO
+import Synchronization
 
 /// How the daemons on one database hear of each other's changes: writers NOTIFY inside
 /// their transactions (delivered at commit, dropped on rollback), and every daemon LISTENs
@@ -33,17 +34,31 @@ public struct PostgresChangeFeed: Sendable {
         async
     {
         var connectionID = 0
+        // Warned once per outage, not at every retry.
+        let listening = Atomic(false)
+        var warned = false
         while !Task.isCancelled {
             connectionID += 1
             do {
-                try await self.listenOnce(connectionID: connectionID, handle: handle)
+                try await self.listenOnce(connectionID: connectionID) { change in
+                    if case .resync = change {
+                        listening.store(true, ordering: .relaxed)
+                    }
+                    await handle(change)
+                }
             } catch is CancellationError {
                 return
             } catch {
-                self.store.logger.warning(
-                    "lost the change feed; other daemons' changes reach this one after it reconnects",
-                    metadata: ["error": "\(error)"]
-                )
+                if listening.exchange(false, ordering: .relaxed) {
+                    warned = false
+                }
+                if !warned {
+                    self.store.logger.warning(
+                        "lost the change feed; other daemons' changes reach this one after it reconnects",
+                        metadata: ["error": "\(error)"]
+                    )
+                    warned = true
+                }
             }
             try? await Task.sleep(for: retryInterval)
         }

@@ -184,7 +184,12 @@ extension PostgresStore: AdminStore {
     public func revokedFamilies(since: Date) async throws -> [UUID] {
         try await self.run { client in
             let rows = try await client.query(
-                "SELECT DISTINCT family_id FROM refresh_tokens WHERE revoke_time >= \(Timestamp.microseconds(since))",
+                """
+                SELECT DISTINCT family_id FROM refresh_tokens r
+                WHERE revoke_time >= \(Timestamp.microseconds(since)) AND NOT EXISTS (
+                    SELECT 1 FROM refresh_tokens live WHERE live.family_id = r.family_id AND live.revoke_time IS NULL
+                )
+                """,
                 logger: self.logger
             )
             return try await rows.decode(UUID.self).array()

@@ -213,8 +213,13 @@ enum PostgresErrors {
 
     /// The SQLSTATE and message, for logs and internal errors; never the statement's values.
     static func summary(_ error: PSQLError) -> String {
-        let state = self.sqlState(error) ?? "\(error.code)"
-        return "\(state) \(error.serverInfo?[.message] ?? "")"
+        if let state = self.sqlState(error) {
+            return "\(state) \(error.serverInfo?[.message] ?? "")"
+        }
+        if error.code == .sslUnsupported {
+            return "the server does not offer TLS, which the URL's sslmode requires"
+        }
+        return error.underlying.map { "\(error.code): \($0)" } ?? "\(error.code)"
     }
 }
 

@@ -84,7 +84,8 @@ public struct PostgresURL: Sendable, CustomStringConvertible {
             database: self.database,
             tls: try self.connectionTLS()
         )
-        configuration.options.connectTimeout = .init(timeout)
+        // A little past the caller's own deadline, which then reports the wait for what it was.
+        configuration.options.connectTimeout = .init(timeout + .seconds(1))
         configuration.options.tlsServerName = self.sslMode == .verifyFull ? self.host : nil
         return configuration
     }

@@ -188,7 +188,12 @@ extension SQLiteStore: AdminStore {
         try await self.pool.read { db in
             try String.fetchAll(
                 db,
-                sql: "SELECT DISTINCT family_id FROM refresh_tokens WHERE revoke_time >= ?",
+                sql: """
+                    SELECT DISTINCT family_id FROM refresh_tokens r
+                    WHERE revoke_time >= ? AND NOT EXISTS (
+                        SELECT 1 FROM refresh_tokens live WHERE live.family_id = r.family_id AND live.revoke_time IS NULL
+                    )
+                    """,
                 arguments: [Timestamp.microseconds(since)]
             ).compactMap(UUID.init(uuidString:))
         }

@@ -1,0 +1,133 @@
+import Codec
+import Foundation
+import RPCClient
+import Synchronization
+import TestSupport
+import Testing
+
+/// A daemon whose PostgreSQL stops under load and starts again (a cluster of the test's own).
+@Suite(.enabled(if: PostgresTestDatabase.isEnabled, "needs PostgreSQL: run with make test"))
+struct DatabaseOutageTests {
+    /// What the load saw: acknowledged creates and anonymous reads.
+    private final class LoadRecord: Sendable {
+        let acknowledgedSkus = Mutex<[String]>([])
+        let unavailableWrites = Atomic(0)
+        let reads = Atomic(0)
+        let unexpected = Mutex<[String]>([])
+        let stop = Atomic(false)
+
+        var acknowledged: Int { self.acknowledgedSkus.withLock { $0.count } }
+    }
+
+    @Test func noAcknowledgedWriteOrCountedViewIsLostAndNoRestartIsNeeded() async throws {
+        try await PostgresTestCluster.withCluster { cluster in
+            try await PostgresTestDatabase.withDatabase(in: cluster.url) { url in
+                try await withTemporaryDirectory { directory in
+                    let daemon = try await DaemonProcess(
+                        workingDirectory: directory,
+                        arguments: ["--view-flush-interval", "0.2", "--database-timeout", "1"],
+                        environment: ["CATALOG_DATABASE_URL": url]
+                    )
+                    try await CatalogClient.withClient(daemon.clientConfiguration()) { admin in
+                        let tokens = try await admin.login(username: "admin", password: try daemon.initialPassword)
+                        admin.setAccessToken(tokens.accessToken)
+                        let product = try await admin.createProduct(name: "Lamp", brand: "Acme", priceCents: 100)
+                        try await CatalogClient.withClient(daemon.clientConfiguration()) { reader in
+                            let record = LoadRecord()
+                            try await withThrowingTaskGroup(of: Void.self) { load in
+                                load.addTask { await Self.write(through: admin, into: record) }
+                                load.addTask { await Self.read(product.sku, through: reader, into: record) }
+                                defer { record.stop.store(true, ordering: .relaxed) }
+                                try await self.stopAndRestart(cluster, under: record, daemon: daemon, admin: admin)
+                            }
+                            #expect(record.unexpected.withLock { $0 }.isEmpty)
+                            #expect(record.unavailableWrites.load(ordering: .relaxed) > 0, "writes met the outage")
+
+                            // Every counted view reaches the database once it is back.
+                            let reads = record.reads.load(ordering: .relaxed)
+                            try await eventually("the views counted during the outage to be flushed") {
+                                try await PostgresTestDatabase.query(url, "SELECT views FROM product_views")
+                                    == "\(reads)"
+                            }
+                            // Every acknowledged create is in the database.
+                            let skus = record.acknowledgedSkus.withLock { $0 }
+                            let stored = try await PostgresTestDatabase.query(
+                                url,
+                                "SELECT count(*) FROM products WHERE sku::text IN ('\(skus.joined(separator: "','"))')"
+                            )
+                            #expect(stored == "\(skus.count)")
+                        }
+                    }
+                    #expect(try await daemon.terminate() == 0)
+                }
+            }
+        }
+    }
+
+    private func stopAndRestart(
+        _ cluster: PostgresTestCluster,
+        under record: LoadRecord,
+        daemon: DaemonProcess,
+        admin: CatalogClient
+    ) async throws {
+        try await eventually("the load to start") {
+            record.acknowledged >= 5 && record.reads.load(ordering: .relaxed) >= 50
+        }
+        try await cluster.stop()
+
+        try await CatalogClient.withClient(daemon.clientConfiguration()) { probe in
+            try await eventually("Health to say NOT_SERVING") { try await probe.health() == .notServing }
+        }
+        // A write answers UNAVAILABLE promptly (the daemon's database timeout is 1 s).
+        let clock = ContinuousClock()
+        let started = clock.now
+        let refused = await #expect(throws: RPCStatus.self) {
+            _ = try await admin.createProduct(name: "During", brand: "Acme", priceCents: 1)
+        }
+        #expect(refused?.code == .unavailable)
+        #expect(clock.now - started < .seconds(3))
+        // Cached reads go on.
+        let readsAtOutage = record.reads.load(ordering: .relaxed)
+        try await eventually("cached reads to go on") { record.reads.load(ordering: .relaxed) >= readsAtOutage + 50 }
+
+        let acknowledgedBeforeRestart = record.acknowledged
+        try await cluster.start()
+        try await CatalogClient.withClient(daemon.clientConfiguration()) { probe in
+            try await eventually("Health to say SERVING again", limit: .seconds(30)) {
+                try await probe.health() == .serving
+            }
+        }
+        try await eventually("writes to succeed again", limit: .seconds(30)) {
+            record.acknowledged >= acknowledgedBeforeRestart + 5
+        }
+    }
+
+    /// Creates products until told to stop, recording each acknowledged one.
+    private static func write(through admin: CatalogClient, into record: LoadRecord) async {
+        var index = 0
+        while !record.stop.load(ordering: .relaxed) {
+            index += 1
+            do {
+                let product = try await admin.createProduct(name: "P\(index)", brand: "Load", priceCents: 1)
+                record.acknowledgedSkus.withLock { $0.append(product.sku) }
+            } catch let status as RPCStatus where status.code == .unavailable {
+                record.unavailableWrites.add(1, ordering: .relaxed)
+            } catch {
+                record.unexpected.withLock { $0.append("write: \(error)") }
+            }
+        }
+    }
+
+    /// Reads the product anonymously until told to stop; each success is a counted view.
+    private static func read(_ sku: String, through reader: CatalogClient, into record: LoadRecord) async {
+        while !record.stop.load(ordering: .relaxed) {
+            do {
+                _ = try await reader.getProduct(sku: sku)
+                record.reads.add(1, ordering: .relaxed)
+            } catch {
+                record.unexpected.withLock { $0.append("read: \(error)") }
+                return
+            }
+        }
+    }
+}

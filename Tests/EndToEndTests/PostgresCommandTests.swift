@@ -1,0 +1,36 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `catalogd` subcommands against a real PostgreSQL.
+@Suite(.enabled(if: PostgresTestDatabase.isEnabled, "needs PostgreSQL: run with make test"))
+struct PostgresCommandTests {
+    @Test func migrateAppliesTheSchemaOnceAndAgainIsANoOp() async throws {
+        try await PostgresTestDatabase.withDatabase { url in
+            try await withTemporaryDirectory { directory in
+                for _ in 0..<2 {
+                    let run = try await runCatalogd(["migrate", "--database", url], in: directory)
+                    #expect(run.status == 0, "\(run.output)")
+                    #expect(run.output.contains("migrations applied"))
+                }
+                #expect(try await PostgresTestDatabase.query(url, "SELECT count(*) FROM schema_migrations") == "3")
+            }
+        }
+    }
+
+    @Test func aDatabaseThatCannotBeReachedFailsTheStartClearlyWithoutThePassword() async throws {
+        let cluster = try #require(PostgresTestDatabase.clusterURL)
+        let base = String(cluster[...cluster.lastIndex(of: "/")!])
+            .replacingOccurrences(of: "postgres@", with: "postgres:hunter2@")
+        try await withTemporaryDirectory { directory in
+            let run = try await runCatalogd(
+                ["serve", "--listen", "127.0.0.1:0"],
+                in: directory,
+                environment: ["CATALOG_DATABASE_URL": base + "no_such_database"]
+            )
+            #expect(run.status != 0)
+            #expect(run.output.contains("database \"no_such_database\" does not exist"), "\(run.output)")
+            #expect(!run.output.contains("hunter2"))
+        }
+    }
+}
