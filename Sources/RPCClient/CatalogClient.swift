@@ -117,7 +117,13 @@ public final class CatalogClient: Sendable {
             promise: promise,
             timeout: TimeAmount(timeout) + .milliseconds(500)
         )
-        self.channel.writeAndFlush(call, promise: nil)
+        // On a connection already closed the write never reaches ClientCallHandler (the pipeline
+        // is torn down), so nothing else would ever complete the call: its failure does.
+        let written = self.channel.eventLoop.makePromise(of: Void.self)
+        written.futureResult.whenFailure { _ in
+            promise.fail(RPCStatus(.unavailable, "the connection to the server closed"))
+        }
+        self.channel.writeAndFlush(call, promise: written)
         let response = try await promise.futureResult.get()
         if let status = RPCStatus(response.hasStatus ? response.status : nil) {
             throw status
