@@ -42,6 +42,21 @@ public final class CatalogClient: Sendable {
         _ configuration: ClientConfiguration,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> CatalogClient {
+        let channel = try await self.connectChannel(configuration, eventLoopGroup: eventLoopGroup) { pipeline in
+            try pipeline.addHandler(ClientCallHandler())
+        }
+        return CatalogClient(channel: channel, configuration: configuration)
+    }
+
+    /// Connects a channel that speaks the framing, for tools that handle frames themselves
+    /// (the load generator): TLS as configured, the handshake completed, then a frame decoder
+    /// whose `ByteBuffer` frames reach the handlers `addHandlers` adds.
+    /// - Throws: `ConnectError` when the server cannot be reached or not be trusted.
+    public static func connectChannel(
+        _ configuration: ClientConfiguration,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        addHandlers: @escaping @Sendable (ChannelPipeline.SynchronousOperations) throws -> Void
+    ) async throws -> any Channel {
         let tls = try self.makeTLSContext(configuration.security)
         let handshake = eventLoopGroup.next().makePromise(of: Void.self)
         let hostname = configuration.host
@@ -62,7 +77,7 @@ public final class CatalogClient: Sendable {
                             handshake.succeed()
                         }
                         try pipeline.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameSize: Int(UInt32.max))))
-                        try pipeline.addHandler(ClientCallHandler())
+                        try addHandlers(pipeline)
                     }
                 }
                 .connect(host: configuration.host, port: configuration.port)
@@ -80,7 +95,7 @@ public final class CatalogClient: Sendable {
             try? await channel.close()
             throw Self.handshakeError(error, configuration: configuration)
         }
-        return CatalogClient(channel: channel, configuration: configuration)
+        return channel
     }
 
     /// Closes the connection; calls still waiting fail with UNAVAILABLE.

@@ -87,6 +87,12 @@ struct ConnectionOptions: ParsableArguments {
     /// Sets the stored access token on `client`, refreshing (and storing) the pair first
     /// when the access token has expired or is about to.
     private func authenticate(_ client: CatalogClient) async throws {
+        client.setAccessToken(try await self.storedAccessToken(refreshingWith: client))
+    }
+
+    /// The stored access token of this server, refreshed (and stored) first when it has
+    /// expired or is about to.
+    func storedAccessToken(refreshingWith client: CatalogClient) async throws -> String {
         let credentials = CredentialsFile.standard
         guard var tokens = credentials.tokens(for: self.server) else {
             throw RPCStatus(.unauthenticated, "not logged in to \(self.server); run rpc-client login --username NAME")
@@ -103,6 +109,6 @@ struct ConnectionOptions: ParsableArguments {
             }
             try credentials.save(tokens, for: self.server)
         }
-        client.setAccessToken(tokens.accessToken)
+        return tokens.accessToken
     }
 }

@@ -7,7 +7,7 @@ struct RPCClientCommand: AsyncParsableCommand {
         abstract: "The catalogd admins' command-line client.",
         subcommands: [
             LoginCommand.self, LogoutCommand.self, ProductsCommand.self, AdminsCommand.self, NotificationsCommand.self,
-            HealthCommand.self,
+            HealthCommand.self, BenchCommand.self,
         ]
     )
 }

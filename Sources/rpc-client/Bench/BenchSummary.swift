@@ -1,0 +1,95 @@
+import Codec
+import Foundation
+
+/// What a bench run reports, as text for people and JSON for scripts.
+struct BenchSummary: Encodable {
+    struct Latency: Encodable {
+        var p50: Double
+        var p90: Double
+        var p99: Double
+        var p99_9: Double
+        var max: Double
+        var mean: Double
+    }
+
+    var method = "GetProduct"
+    var mode: String
+    var connections: Int
+    var inFlight: Int
+    var rate: Double?
+    var warmupSeconds: Double
+    var durationSeconds: Double
+    var products: Int
+    var caller: String
+    var calls: Int
+    var callsPerSecond: Double
+    /// Milliseconds.
+    var latencyMs: Latency
+    /// Measured calls that failed, by status code name.
+    var errors: [String: Int]
+    var unanswered: Int
+
+    init(_ report: LoadRunner.Report, caller: String, products: Int) {
+        let plan = report.plan
+        switch plan.shape {
+        case .closedLoop(let inFlight):
+            (self.mode, self.inFlight, self.rate) = ("closed", inFlight, nil)
+        case .openLoop(let callsPerSecond, let maxInFlight):
+            (self.mode, self.inFlight, self.rate) = ("open", maxInFlight, callsPerSecond)
+        }
+        self.connections = plan.connections
+        self.warmupSeconds = Double(plan.measureFrom - plan.start) / 1e9
+        self.durationSeconds = plan.measuredSeconds
+        self.products = products
+        self.caller = caller
+        self.calls = report.measuredCalls
+        self.callsPerSecond = report.callsPerSecond
+        let histogram = report.latencies
+        func ms(_ nanoseconds: UInt64) -> Double { Double(nanoseconds) / 1e6 }
+        self.latencyMs = Latency(
+            p50: ms(histogram.valueAtPercentile(50)),
+            p90: ms(histogram.valueAtPercentile(90)),
+            p99: ms(histogram.valueAtPercentile(99)),
+            p99_9: ms(histogram.valueAtPercentile(99.9)),
+            max: ms(histogram.max),
+            mean: histogram.totalCount == 0 ? 0 : histogram.mean / 1e6
+        )
+        self.errors = Dictionary(
+            uniqueKeysWithValues: report.errors.map { code, count in
+                (StatusCode(rawValue: code).map { $0.name } ?? "CODE_\(code)", count)
+            }
+        )
+        self.unanswered = report.unanswered
+    }
+
+    func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    var text: String {
+        let load =
+            self.mode == "open"
+            ? String(
+                format: "open loop at %.0f calls/s (at most %d in flight per connection)",
+                self.rate ?? 0,
+                self.inFlight
+            )
+            : "closed loop, \(self.inFlight) in flight per connection"
+        let errors =
+            self.errors.isEmpty
+            ? "none" : self.errors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        return """
+            \(self.method): \(self.connections) connections, \(load); \(self.products) products, \(self.caller)
+            measured   \(String(format: "%.1f", self.durationSeconds)) s after \(String(format: "%.1f", self.warmupSeconds)) s of warm-up
+            calls      \(self.calls)  (\(String(format: "%.0f", self.callsPerSecond)) calls/s)
+            latency    p50 \(Self.ms(self.latencyMs.p50))  p90 \(Self.ms(self.latencyMs.p90))  p99 \(Self.ms(self.latencyMs.p99))  p99.9 \(Self.ms(self.latencyMs.p99_9))  max \(Self.ms(self.latencyMs.max))
+            errors     \(errors)
+            unanswered \(self.unanswered)
+            """
+    }
+
+    private static func ms(_ value: Double) -> String { String(format: "%.3f ms", value) }
+}

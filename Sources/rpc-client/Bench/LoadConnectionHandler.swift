@@ -1,0 +1,181 @@
+import Foundation
+import Histogram
+import NIOCore
+import Synchronization
+
+/// One connection of a load run: sends calls as the plan says, matches answers by call id,
+/// and records the latency of every measured call. Lives on its channel's event loop.
+final class LoadConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    /// What one connection measured.
+    struct Results: Sendable {
+        var latencies = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+        var measuredCalls = 0
+        /// Measured calls answered with an error, by status code.
+        var errors: [Int: Int] = [:]
+        /// Calls still unanswered when the run ended, or lost with the connection.
+        var unanswered = 0
+    }
+
+    /// Its times are set by `start`.
+    private var plan: LoadPlan
+    private let index: Int
+    /// Calls answered so far by every connection, for the progress line.
+    private let answered: AnsweredCounter
+    private let finished: EventLoopPromise<Results>
+
+    private var context: ChannelHandlerContext?
+    private var results = Results()
+    /// Scheduled send time of each call in flight, by call id.
+    private var inFlight: [UInt64: UInt64] = [:]
+    private var nextCallID: UInt64 = 1
+    private var nextRequest: Int
+    /// Open loop: how many calls of this connection's schedule were sent.
+    private var scheduledSent = 0
+    private var ticker: RepeatedTask?
+    private var wroteSinceFlush = false
+    private var isDone = false
+
+    init(plan: LoadPlan, index: Int, answered: AnsweredCounter, finished: EventLoopPromise<Results>) {
+        self.plan = plan
+        self.index = index
+        self.answered = answered
+        self.finished = finished
+        // Connections start at different products, so the calls spread over all of them.
+        self.nextRequest = index % plan.requestTails.count
+        self.inFlight.reserveCapacity(1024)
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    /// Begins sending on the schedule of `plan`; call on the event loop once the handshake is done.
+    func start(_ plan: LoadPlan) {
+        self.plan = plan
+        guard let context = self.context else { return }
+        switch self.plan.shape {
+        case .closedLoop(let inFlight):
+            for _ in 0..<inFlight {
+                self.send(scheduledAt: LoadPlan.now(), context: context)
+            }
+            self.flushIfWritten(context: context)
+        case .openLoop:
+            self.ticker = context.eventLoop.scheduleRepeatedTask(initialDelay: .zero, delay: .microseconds(200)) {
+                [self] _ in
+                self.sendDueCalls(context: context)
+                self.flushIfWritten(context: context)
+                self.finishIfDone(context: context)
+            }
+        }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = self.unwrapInboundIn(data)
+        let now = LoadPlan.now()
+        guard let header = ResponseHeader(frame: frame),
+            let scheduled = self.inFlight.removeValue(forKey: header.callID)
+        else {
+            return
+        }
+        self.answered.count.add(1, ordering: .relaxed)
+        if scheduled >= self.plan.measureFrom && scheduled < self.plan.end {
+            self.results.measuredCalls += 1
+            _ = self.results.latencies.record(now &- scheduled)
+            if header.code != 0 {
+                self.results.errors[header.code, default: 0] += 1
+            }
+        }
+        switch self.plan.shape {
+        case .closedLoop:
+            if now < self.plan.end {
+                self.send(scheduledAt: now, context: context)
+            }
+        case .openLoop:
+            self.sendDueCalls(context: context)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        self.flushIfWritten(context: context)
+        self.finishIfDone(context: context)
+        context.fireChannelReadComplete()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.finish(context: context)
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+
+    /// Gives up on calls still in flight; called at the drain limit.
+    func stop() {
+        guard let context = self.context else { return }
+        self.finish(context: context)
+        context.close(promise: nil)
+    }
+
+    // MARK: Sending
+
+    private func send(scheduledAt time: UInt64, context: ChannelHandlerContext) {
+        let callID = self.nextCallID
+        self.nextCallID &+= 1
+        self.inFlight[callID] = time
+        let tail = self.plan.requestTails[self.nextRequest]
+        self.nextRequest = (self.nextRequest + 1) % self.plan.requestTails.count
+        var buffer = context.channel.allocator.buffer(capacity: tail.count + 16)
+        buffer.writeRequestFrame(callID: callID, tail: tail)
+        context.write(self.wrapOutboundOut(buffer), promise: nil)
+        self.wroteSinceFlush = true
+    }
+
+    /// Open loop: sends every call whose scheduled time has come, as far as `maxInFlight` allows.
+    private func sendDueCalls(context: ChannelHandlerContext) {
+        guard case .openLoop(let callsPerSecond, let maxInFlight) = self.plan.shape else { return }
+        let perConnection = callsPerSecond / Double(self.plan.connections)
+        let interval = 1e9 / perConnection
+        // Connections are offset by a fraction of the interval, so their calls interleave.
+        let offset = interval * Double(self.index) / Double(self.plan.connections)
+        let now = LoadPlan.now()
+        while self.inFlight.count < maxInFlight {
+            let scheduled = self.plan.start + UInt64(offset + interval * Double(self.scheduledSent))
+            guard scheduled <= now, scheduled < self.plan.end else { return }
+            self.scheduledSent += 1
+            self.send(scheduledAt: scheduled, context: context)
+        }
+    }
+
+    private func flushIfWritten(context: ChannelHandlerContext) {
+        if self.wroteSinceFlush {
+            self.wroteSinceFlush = false
+            context.flush()
+        }
+    }
+
+    // MARK: Ending
+
+    private func finishIfDone(context: ChannelHandlerContext) {
+        if LoadPlan.now() >= self.plan.end && self.inFlight.isEmpty {
+            self.finish(context: context)
+            context.close(promise: nil)
+        }
+    }
+
+    private func finish(context: ChannelHandlerContext) {
+        guard !self.isDone else { return }
+        self.isDone = true
+        self.ticker?.cancel()
+        self.results.unanswered = self.inFlight.count
+        self.finished.succeed(self.results)
+    }
+}
+
+/// Calls answered by all connections, read by the progress line while they run.
+final class AnsweredCounter: Sendable {
+    let count = Atomic<Int>(0)
+}

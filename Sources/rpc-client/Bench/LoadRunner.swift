@@ -1,0 +1,103 @@
+import Foundation
+import Histogram
+import NIOCore
+import NIOPosix
+import RPCClient
+
+/// Runs a load plan over its connections and gathers what they measured.
+enum LoadRunner {
+    struct Report: Sendable {
+        var plan: LoadPlan
+        var latencies: Histogram<UInt64>
+        var measuredCalls: Int
+        var errors: [Int: Int]
+        var unanswered: Int
+
+        var callsPerSecond: Double { Double(self.measuredCalls) / self.plan.measuredSeconds }
+    }
+
+    /// Connects every connection, then runs `warmup` plus `duration` of load; `progress` is
+    /// called about once a second with the answers per second since the last call.
+    static func run(
+        _ plan: LoadPlan,
+        configuration: ClientConfiguration,
+        warmup: Duration,
+        duration: Duration,
+        progress: @escaping @Sendable (_ callsPerSecond: Double, _ elapsed: Duration) -> Void
+    ) async throws -> Report {
+        let answered = AnsweredCounter()
+        var connections:
+            [(
+                channel: any Channel, handler: LoadConnectionHandler,
+                done: EventLoopFuture<LoadConnectionHandler.Results>
+            )] = []
+        defer {
+            for connection in connections {
+                connection.channel.close(promise: nil)
+            }
+        }
+        for index in 0..<plan.connections {
+            let loop = MultiThreadedEventLoopGroup.singleton.next()
+            let finished = loop.makePromise(of: LoadConnectionHandler.Results.self)
+            let handler = LoadConnectionHandler(plan: plan, index: index, answered: answered, finished: finished)
+            let channel = try await CatalogClient.connectChannel(configuration, eventLoopGroup: loop) { pipeline in
+                try pipeline.addHandler(handler)
+            }
+            connections.append((channel, handler, finished.futureResult))
+        }
+
+        var timed = plan
+        timed.start = LoadPlan.now()
+        timed.measureFrom = timed.start + UInt64(warmup.nanoseconds)
+        timed.end = timed.measureFrom + UInt64(duration.nanoseconds)
+        for connection in connections {
+            let handler = connection.handler
+            connection.channel.eventLoop.execute { handler.start(timed) }
+        }
+
+        let reporter = Task {
+            var last = 0
+            var lastTime = LoadPlan.now()
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                let now = LoadPlan.now()
+                let count = answered.count.load(ordering: .relaxed)
+                progress(Double(count - last) / (Double(now - lastTime) / 1e9), .nanoseconds(Int64(now - timed.start)))
+                (last, lastTime) = (count, now)
+            }
+        }
+        defer { reporter.cancel() }
+        // Calls never answered must not hold the run forever.
+        let stoppers = connections.map { (loop: $0.channel.eventLoop, handler: $0.handler) }
+        let giveUp = Task {
+            try await Task.sleep(for: .nanoseconds(Int64(timed.end - LoadPlan.now() + timed.drainLimit)))
+            for stopper in stoppers {
+                stopper.loop.execute { stopper.handler.stop() }
+            }
+        }
+        defer { giveUp.cancel() }
+
+        var report = Report(
+            plan: timed,
+            latencies: Histogram(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three),
+            measuredCalls: 0,
+            errors: [:],
+            unanswered: 0
+        )
+        for connection in connections {
+            let results = try await connection.done.get()
+            report.latencies.add(results.latencies)
+            report.measuredCalls += results.measuredCalls
+            report.unanswered += results.unanswered
+            report.errors.merge(results.errors, uniquingKeysWith: +)
+        }
+        return report
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let parts = self.components
+        return parts.seconds * 1_000_000_000 + parts.attoseconds / 1_000_000_000
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `rpc-client bench get-product` against a real daemon.
+@Suite struct BenchCommandTests {
+    private func json(_ text: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    }
+
+    @Test func closedAndOpenLoopsReportCallsLatenciesAndCountViewsOnlyWhenAnonymous() async throws {
+        try await withTemporaryDirectory { directory in
+            let daemon = try await DaemonProcess(
+                workingDirectory: directory,
+                arguments: ["--view-flush-interval", "0.1"]
+            )
+            let environment = ["HOME": directory + "/home"]
+            let server = ["--server", "127.0.0.1:\(daemon.port)"]
+            let login = try await runClient(
+                ["login", "--username", "admin"] + server,
+                in: directory,
+                environment: environment.merging(["CATALOG_PASSWORD": try daemon.initialPassword]) { $1 }
+            )
+            #expect(login.status == 0, "\(login.stderr)")
+            let short = ["--warmup", "0.2", "--duration", "1", "--connections", "2", "--json"]
+
+            let closed = try await runClient(
+                ["bench", "get-product", "--create", "5", "--in-flight", "4"] + short + server,
+                in: directory,
+                environment: environment
+            )
+            #expect(closed.status == 0, "\(closed.stderr)")
+            let closedSummary = try self.json(closed.stdout)
+            #expect(closedSummary["mode"] as? String == "closed")
+            #expect(closedSummary["products"] as? Int == 5)
+            #expect((closedSummary["calls"] as? Int ?? 0) > 0)
+            #expect((closedSummary["errors"] as? [String: Int])?.isEmpty == true)
+            #expect(closedSummary["unanswered"] as? Int == 0)
+            let latency = try #require(closedSummary["latency_ms"] as? [String: Double])
+            #expect((latency["p50"] ?? 0) > 0 && (latency["p50"] ?? 0) <= (latency["p99"] ?? 0))
+            #expect((latency["p99"] ?? 0) <= (latency["max"] ?? 0))
+
+            // Open loop: exactly the scheduled calls of the measured second.
+            let open = try await runClient(
+                ["bench", "get-product", "--rate", "400"] + short + server,
+                in: directory,
+                environment: environment
+            )
+            #expect(open.status == 0, "\(open.stderr)")
+            let openSummary = try self.json(open.stdout)
+            #expect(openSummary["mode"] as? String == "open")
+            #expect((395...405).contains(openSummary["calls"] as? Int ?? 0), "\(openSummary)")
+
+            // Admin reads count no views: the total stays put once the anonymous ones are flushed.
+            let closedCalls = closedSummary["calls"] as? Int ?? 0
+            try await eventually("the anonymous views to be flushed") {
+                try await Self.totalViews(server: server, directory: directory) >= closedCalls + 400
+            }
+            let before = try await Self.totalViews(server: server, directory: directory)
+            let admin = try await runClient(
+                ["bench", "get-product", "--admin"] + short + server,
+                in: directory,
+                environment: environment
+            )
+            #expect(admin.status == 0, "\(admin.stderr)")
+            #expect((try self.json(admin.stdout)["calls"] as? Int ?? 0) > 0)
+            // Absence of views: wait three flush intervals for any that admin reads had counted.
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await Self.totalViews(server: server, directory: directory) == before)
+            #expect(try await daemon.terminate() == 0)
+        }
+    }
+
+    /// The views of every product, summed (at most one page of them).
+    private static func totalViews(server: [String], directory: String) async throws -> Int {
+        let list = try await runClient(["products", "list", "--json", "--page-size", "1000"] + server, in: directory)
+        let page = try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [String: Any]
+        let products = page?["products"] as? [[String: Any]] ?? []
+        return products.compactMap { Int($0["views"] as? String ?? "") }.reduce(0, +)
+    }
+
+    @Test func withoutProductsTheBenchSaysWhatToPass() async throws {
+        try await withTemporaryDirectory { directory in
+            let daemon = try await DaemonProcess(workingDirectory: directory)
+            let run = try await runClient(
+                ["bench", "get-product", "--server", "127.0.0.1:\(daemon.port)", "--duration", "1"],
+                in: directory
+            )
+            #expect(run.status != 0)
+            #expect(run.stderr.contains("no products to read"))
+            #expect(try await daemon.terminate() == 0)
+        }
+    }
+}
