@@ -19,7 +19,7 @@ build:
 
 ## Check formatting (swift format, configured by .swift-format); generated code is left as generated.
 lint:
-	find Sources Tests -name '*.swift' -not -path 'Sources/Codec/Generated/*' -print0 \
+	find Sources Tests Benchmarks -name '*.swift' -not -path 'Sources/Codec/Generated/*' -not -path '*/.build/*' -print0 \
 		| xargs -0 $(SWIFT) format lint --strict
 
 ## Regenerate Sources/Codec/Generated from Protos/.

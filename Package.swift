@@ -10,6 +10,10 @@ let package = Package(
         .executable(name: "catalogd", targets: ["catalogd"]),
         .executable(name: "rpc-client", targets: ["rpc-client"]),
         .library(name: "RPCClient", targets: ["RPCClient"]),
+        // For the benchmarks in Benchmarks/, a package of their own.
+        .library(name: "Codec", targets: ["Codec"]),
+        .library(name: "Domain", targets: ["Domain"]),
+        .library(name: "RPCServer", targets: ["RPCServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),

@@ -9,7 +9,12 @@ extension ByteBuffer {
     /// serialized once, straight into the outbound buffer, with no intermediate
     /// `Catalog_V1_Response` copy. Tests decode it with the generated type.
     public mutating func writeResponseFrame(callID: UInt64, payload: some SwiftProtobuf.Message) throws {
-        let body: [UInt8] = try payload.serializedBytes()
+        self.writeResponseFrame(callID: callID, serializedPayload: try payload.serializedBytes())
+    }
+
+    /// Appends one frame holding a successful `Response` for `callID` whose payload was
+    /// serialized before (a cached product's wire form).
+    public mutating func writeResponseFrame(callID: UInt64, serializedPayload body: [UInt8]) {
         let callIDFieldSize = callID == 0 ? 0 : 1 + Self.varintSize(callID)
         let payloadFieldSize = body.isEmpty ? 0 : 1 + Self.varintSize(UInt64(body.count)) + body.count
         let envelopeSize = callIDFieldSize + payloadFieldSize

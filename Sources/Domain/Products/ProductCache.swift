@@ -15,7 +15,21 @@ public final class ProductCache: Sendable {
         case unknown
     }
 
-    private let entries = Striped<[UUID: Product]>(count: 64) { [:] }
+    /// The wire form of a lookup (see `lookupSerialized`).
+    public enum SerializedLookup: Sendable {
+        case found([UInt8])
+        case absent
+        case unknown
+    }
+
+    /// A cached product and, once a reader asked for it, its serialized form: made once per
+    /// product state instead of once per read, and dropped whenever the product changes.
+    private struct Entry {
+        var product: Product
+        var serialized: [UInt8]?
+    }
+
+    private let entries = Striped<[UUID: Entry]>(count: 64) { [:] }
     private let entryCount = Atomic<Int>(0)
     private let complete = Atomic<Bool>(true)
     public let capacity: Int
@@ -38,8 +52,30 @@ public final class ProductCache: Sendable {
     }
 
     public func lookup(_ sku: UUID) -> Lookup {
-        if let product = self.entries.withStripe(for: sku, { $0[sku] }) {
+        if let product = self.entries.withStripe(for: sku, { $0[sku]?.product }) {
             return .found(product)
+        }
+        return self.isComplete ? .absent : .unknown
+    }
+
+    /// Like `lookup`, but answers with the product serialized by `serialize`, which runs only
+    /// when the product changed since the last serialized lookup.
+    public func lookupSerialized<Failure: Error>(
+        _ sku: UUID,
+        serialize: (Product) throws(Failure) -> [UInt8]
+    ) throws(Failure) -> SerializedLookup {
+        let bytes = try self.entries.withStripe(for: sku) { (entries) throws(Failure) -> [UInt8]? in
+            guard var entry = entries[sku] else { return nil }
+            if let serialized = entry.serialized {
+                return serialized
+            }
+            let serialized = try serialize(entry.product)
+            entry.serialized = serialized
+            entries[sku] = entry
+            return serialized
+        }
+        if let bytes {
+            return .found(bytes)
         }
         return self.isComplete ? .absent : .unknown
     }
@@ -59,10 +95,10 @@ public final class ProductCache: Sendable {
 
     private func insert(_ product: Product, keepingNewer: Bool) {
         let isNew = self.entries.withStripe(for: product.sku) { entries in
-            if keepingNewer, let cached = entries[product.sku], cached.version > product.version {
+            if keepingNewer, let cached = entries[product.sku], cached.product.version > product.version {
                 return false
             }
-            return entries.updateValue(product, forKey: product.sku) == nil
+            return entries.updateValue(Entry(product: product), forKey: product.sku) == nil
         }
         guard isNew else { return }
         let count = self.entryCount.add(1, ordering: .relaxed).newValue
@@ -84,8 +120,9 @@ public final class ProductCache: Sendable {
     public func raiseViews(to totals: [UUID: UInt64]) {
         for (sku, total) in totals {
             self.entries.withStripe(for: sku) { entries in
-                if let cached = entries[sku], cached.views < total {
-                    entries[sku]?.views = total
+                if var product = entries[sku]?.product, product.views < total {
+                    product.views = total
+                    entries[sku] = Entry(product: product)
                 }
             }
         }

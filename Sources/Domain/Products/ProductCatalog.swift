@@ -44,6 +44,21 @@ public final class ProductCatalog: Sendable {
         return lookup
     }
 
+    /// `cachedProduct`, answered with the product's wire form: `serialize` runs once per
+    /// product state, not once per read.
+    @inline(__always)
+    public func cachedSerializedProduct<Failure: Error>(
+        sku: UUID,
+        caller: Caller,
+        serialize: (Product) throws(Failure) -> [UInt8]
+    ) throws(Failure) -> ProductCache.SerializedLookup {
+        let lookup = try self.cache.lookupSerialized(sku, serialize: serialize)
+        if case .found = lookup, caller.admin == nil {
+            self.views.count(sku)
+        }
+        return lookup
+    }
+
     /// One product, from the cache or, when the cache is partial, from the store.
     /// - Throws: `notFound` when there is no such product.
     public func product(sku: UUID, caller: Caller) async throws -> Product {

@@ -154,14 +154,21 @@ final class ConnectionHandler: ChannelDuplexHandler {
                     logger: self.logger
                 ) {
                 case .completed(let response):
-                    self.finish(callID: callID, .success(response), context: context)
+                    self.finish(callID: callID, .success(.message(response)), context: context)
+                case .completedSerialized(let bytes):
+                    self.finish(callID: callID, .success(.serialized(bytes)), context: context)
                 case .pending(let work):
-                    self.run(work, callID: callID, timeoutMs: request.timeoutMs, context: context)
+                    self.run(
+                        { .message(try await work()) },
+                        callID: callID,
+                        timeoutMs: request.timeoutMs,
+                        context: context
+                    )
                 }
             case .verify(let verify):
                 // A token not seen before: verify it off the loop, then run the whole call there.
                 let (clientAddress, logger) = (self.clientAddress, self.logger)
-                let work: @Sendable () async throws -> any SwiftProtobuf.Message = {
+                let work: @Sendable () async throws -> ResponseBody = {
                     let caller = try await verify()
                     switch try Self.invoke(
                         handler,
@@ -170,8 +177,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
                         clientAddress: clientAddress,
                         logger: logger
                     ) {
-                    case .completed(let response): return response
-                    case .pending(let work): return try await work()
+                    case .completed(let response): return .message(response)
+                    case .completedSerialized(let bytes): return .serialized(bytes)
+                    case .pending(let work): return .message(try await work())
                     }
                 }
                 self.run(work, callID: callID, timeoutMs: request.timeoutMs, context: context)
@@ -199,7 +207,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     private func run(
-        _ work: @escaping @Sendable () async throws -> any SwiftProtobuf.Message,
+        _ work: @escaping @Sendable () async throws -> ResponseBody,
         callID: UInt64,
         timeoutMs: UInt32,
         context: ChannelHandlerContext
@@ -209,7 +217,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         // The task runs the handler's I/O off the event loop; its result is handed back to the
         // loop, where all of this handler's state lives. It is cancelled with the connection.
         let task = Task {
-            let result: Result<any SwiftProtobuf.Message, any Error>
+            let result: Result<ResponseBody, any Error>
             do {
                 result = .success(try await work())
             } catch {
@@ -238,7 +246,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// Answers a call once; a second answer (the handler after its deadline) is dropped.
     private func finish(
         callID: UInt64,
-        _ result: Result<any SwiftProtobuf.Message, any Error>,
+        _ result: Result<ResponseBody, any Error>,
         context: ChannelHandlerContext
     ) {
         let action = self.state.finish(callID: callID)
@@ -247,11 +255,16 @@ final class ConnectionHandler: ChannelDuplexHandler {
         self.lastActivity = .now()
 
         switch result {
-        case .success(let message):
+        case .success(let body):
             var buffer = self.outbound ?? context.channel.allocator.buffer(capacity: 1024)
             do {
                 // Serialization happens before anything is written, so a failure leaves the buffer intact.
-                try buffer.writeResponseFrame(callID: callID, payload: message)
+                switch body {
+                case .message(let message):
+                    try buffer.writeResponseFrame(callID: callID, payload: message)
+                case .serialized(let bytes):
+                    buffer.writeResponseFrame(callID: callID, serializedPayload: bytes)
+                }
                 self.outbound = buffer
             } catch {
                 self.write(Self.failure(callID: callID, error, logger: self.logger), context: context)
@@ -337,4 +350,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
             self.scheduleIdleCheck(context: context, in: wait)
         }
     }
+}
+
+/// A successful answer's payload: a message to serialize, or one serialized before.
+enum ResponseBody: Sendable {
+    case message(any SwiftProtobuf.Message)
+    case serialized([UInt8])
 }

@@ -19,6 +19,8 @@ public protocol Authenticator: Sendable {
 /// Bearer access tokens checked by the identity service: signature verified once per token,
 /// then expiry, revocation and the admin's token version checked from memory on every call.
 public struct TokenAuthenticator: Authenticator {
+    /// "bearer ", matched with its letters in any case.
+    private static let scheme = Array("bearer ".utf8)
     private let identity: IdentityService
 
     public init(identity: IdentityService) {
@@ -29,12 +31,16 @@ public struct TokenAuthenticator: Authenticator {
         guard let authorization else {
             return .caller(.anonymous)
         }
-        let scheme = "Bearer "
-        guard authorization.count > scheme.count, authorization.prefix(scheme.count).lowercased() == scheme.lowercased()
+        // Compared as bytes: this runs on every admin call, and counting or lower-casing the
+        // Characters of a long token costs more than the rest of the check.
+        let bytes = authorization.utf8
+        guard bytes.count > Self.scheme.count,
+            zip(bytes.prefix(Self.scheme.count), Self.scheme).allSatisfy({ $0 == $1 || ($1 >= 0x61 && $0 | 0x20 == $1) }
+            )
         else {
             throw DomainError(.unauthenticated, "authorization must be \"Bearer <access token>\"")
         }
-        let token = String(authorization.dropFirst(scheme.count))
+        let token = String(Substring(bytes.dropFirst(Self.scheme.count)))
         if let caller = try self.identity.cachedCaller(bearerToken: token) {
             return .caller(caller)
         }

@@ -8,4 +8,10 @@ public struct CallContext: Sendable {
     /// The client's IP address, for throttling; `nil` when unknown.
     public var clientAddress: String?
     public var logger: Logger
+
+    public init(caller: Caller, clientAddress: String?, logger: Logger) {
+        self.caller = caller
+        self.clientAddress = clientAddress
+        self.logger = logger
+    }
 }

@@ -12,6 +12,8 @@ public enum MethodAccess: Sendable {
 public enum CallOutcome: Sendable {
     /// Answered without I/O: the response message.
     case completed(any SwiftProtobuf.Message)
+    /// Answered without I/O with a response message serialized before (GetProduct's cached wire form).
+    case completedSerialized([UInt8])
     /// Needs I/O: the work to run as a task; its result is handed back to the event loop.
     case pending(@Sendable () async throws -> any SwiftProtobuf.Message)
 }

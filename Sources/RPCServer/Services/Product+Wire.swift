@@ -5,7 +5,7 @@ import SwiftProtobuf
 
 extension Catalog_V1_Product {
     /// The wire form of a domain product.
-    init(_ product: Product) {
+    public init(_ product: Product) {
         self.init()
         self.sku = product.sku.canonicalText
         self.name = product.name

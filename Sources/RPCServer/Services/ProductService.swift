@@ -8,10 +8,14 @@ extension MethodRegistry {
             CatalogMethod.getProduct,
             .synchronous(Catalog_V1_GetProductRequest.self, access: .anyone) { request, context in
                 let sku = try ProductValidation.sku(request.sku)
-                // The hot path: answered on the event loop from memory unless the cache is partial.
-                switch catalog.cachedProduct(sku: sku, caller: context.caller) {
-                case .found(let product):
-                    return .completed(Catalog_V1_Product(product))
+                // The hot path: answered on the event loop from memory unless the cache is partial,
+                // with the product serialized once per change, not once per read.
+                let lookup = try catalog.cachedSerializedProduct(sku: sku, caller: context.caller) { product in
+                    try Catalog_V1_Product(product).serializedBytes()
+                }
+                switch lookup {
+                case .found(let bytes):
+                    return .completedSerialized(bytes)
                 case .absent:
                     throw DomainError(.notFound, "product \(sku.canonicalText) not found")
                 case .unknown:

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Codec
 import Foundation
+import NIOCore
+import NIOPosix
 import RPCClient
 
 struct BenchCommand: AsyncParsableCommand {
@@ -47,6 +49,9 @@ struct BenchGetProductCommand: AsyncParsableCommand {
     @Option(help: "Open loop: calls per second over all connections.")
     var rate: Double?
 
+    @Option(help: "Generator threads (event loops); on a machine shared with the server, fewer leave it more room.")
+    var threads = System.coreCount
+
     @Option(help: "Seconds of load before measuring.")
     var warmup: Double = 2
 
@@ -62,8 +67,8 @@ struct BenchGetProductCommand: AsyncParsableCommand {
     @Flag var caller: Caller = .anonymous
 
     func validate() throws {
-        guard self.connections > 0, self.inFlight > 0 else {
-            throw ValidationError("--connections and --in-flight must be positive")
+        guard self.connections > 0, self.inFlight > 0, self.threads > 0 else {
+            throw ValidationError("--connections, --in-flight and --threads must be positive")
         }
         guard self.warmup >= 0, self.duration > 0, (self.rate ?? 1) > 0, (self.create ?? 1) > 0 else {
             throw ValidationError("--warmup must not be negative; --duration, --rate and --create must be positive")
@@ -102,11 +107,14 @@ struct BenchGetProductCommand: AsyncParsableCommand {
             end: 0
         )
         let progress = ProgressLine()
+        let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: self.threads)
+        defer { eventLoops.shutdownGracefully { _ in } }
         let report: LoadRunner.Report
         do {
             report = try await LoadRunner.run(
                 plan,
                 configuration: try self.connection.clientConfiguration(),
+                eventLoops: eventLoops,
                 warmup: .seconds(self.warmup),
                 duration: .seconds(self.duration),
                 progress: progress.update

@@ -35,7 +35,9 @@ final class LoadConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
     /// Open loop: how many calls of this connection's schedule were sent.
     private var scheduledSent = 0
     private var ticker: RepeatedTask?
-    private var wroteSinceFlush = false
+    /// The requests written since the last flush, gathered into one buffer: one TLS record
+    /// and one syscall for many calls, as the server does with its answers.
+    private var outbound: ByteBuffer?
     private var isDone = false
 
     init(plan: LoadPlan, index: Int, answered: AnsweredCounter, finished: EventLoopPromise<Results>) {
@@ -128,10 +130,9 @@ final class LoadConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
         self.inFlight[callID] = time
         let tail = self.plan.requestTails[self.nextRequest]
         self.nextRequest = (self.nextRequest + 1) % self.plan.requestTails.count
-        var buffer = context.channel.allocator.buffer(capacity: tail.count + 16)
+        var buffer = self.outbound ?? context.channel.allocator.buffer(capacity: 16 * 1024)
         buffer.writeRequestFrame(callID: callID, tail: tail)
-        context.write(self.wrapOutboundOut(buffer), promise: nil)
-        self.wroteSinceFlush = true
+        self.outbound = buffer
     }
 
     /// Open loop: sends every call whose scheduled time has come, as far as `maxInFlight` allows.
@@ -151,9 +152,9 @@ final class LoadConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     private func flushIfWritten(context: ChannelHandlerContext) {
-        if self.wroteSinceFlush {
-            self.wroteSinceFlush = false
-            context.flush()
+        if let buffer = self.outbound {
+            self.outbound = nil
+            context.writeAndFlush(self.wrapOutboundOut(buffer), promise: nil)
         }
     }
 

@@ -21,6 +21,7 @@ enum LoadRunner {
     static func run(
         _ plan: LoadPlan,
         configuration: ClientConfiguration,
+        eventLoops: any EventLoopGroup,
         warmup: Duration,
         duration: Duration,
         progress: @escaping @Sendable (_ callsPerSecond: Double, _ elapsed: Duration) -> Void
@@ -37,7 +38,7 @@ enum LoadRunner {
             }
         }
         for index in 0..<plan.connections {
-            let loop = MultiThreadedEventLoopGroup.singleton.next()
+            let loop = eventLoops.next()
             let finished = loop.makePromise(of: LoadConnectionHandler.Results.self)
             let handler = LoadConnectionHandler(plan: plan, index: index, answered: answered, finished: finished)
             let channel = try await CatalogClient.connectChannel(configuration, eventLoopGroup: loop) { pipeline in

@@ -1,0 +1,45 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// The ceiling GetProduct is measured against, and microbenchmarks of the hot path.
+/// A package of its own, so that `make test` never builds ordo-one/benchmark.
+let package = Package(
+    name: "catalogd-benchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "catalogd", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
+    targets: [
+        // A TLS server that speaks the framing and answers every Request with one fixed
+        // Response the size of a GetProduct answer, as fast as the framing allows.
+        .executableTarget(
+            name: "EchoServer",
+            dependencies: [
+                .product(name: "Codec", package: "catalogd"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        .executableTarget(
+            name: "HotPathBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Codec", package: "catalogd"),
+                .product(name: "Domain", package: "catalogd"),
+                .product(name: "RPCServer", package: "catalogd"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/HotPathBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ]
+)

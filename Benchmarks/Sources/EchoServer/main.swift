@@ -1,0 +1,134 @@
+import Codec
+import Foundation
+import NIOCore
+import NIOPosix
+import NIOSSL
+import SwiftProtobuf
+
+/// The ceiling: the least a server speaking catalogd's framing can do per call. Every frame
+/// is answered with the same Response (the call id changed), as large as a GetProduct answer;
+/// the answers of one read burst go out in one write, as catalogd's do.
+///
+///     EchoServer --listen 127.0.0.1:7500 --tls-cert cert.pem --tls-key key.pem
+final class EchoHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    /// The Response's bytes after its call id: field 3, the payload.
+    private let payloadField: [UInt8]
+    private var pending: ByteBuffer?
+
+    init(payloadField: [UInt8]) {
+        self.payloadField = payloadField
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = self.unwrapInboundIn(data)
+        let callID = Self.callID(of: frame)
+        var buffer = self.pending ?? context.channel.allocator.buffer(capacity: 4096)
+        var idSize = 1
+        var rest = callID >> 7
+        while rest > 0 {
+            idSize += 1
+            rest >>= 7
+        }
+        buffer.writeInteger(UInt32(1 + idSize + self.payloadField.count))
+        buffer.writeInteger(UInt8(0x08))
+        var value = callID
+        while value >= 0x80 {
+            buffer.writeInteger(UInt8(truncatingIfNeeded: value) | 0x80)
+            value >>= 7
+        }
+        buffer.writeInteger(UInt8(value))
+        buffer.writeBytes(self.payloadField)
+        self.pending = buffer
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if let pending = self.pending {
+            self.pending = nil
+            context.writeAndFlush(self.wrapOutboundOut(pending), promise: nil)
+        }
+        context.fireChannelReadComplete()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+
+    /// Field 1 of the Request, which clients put first (any other order answers call id 0).
+    private static func callID(of frame: ByteBuffer) -> UInt64 {
+        var reader = frame
+        guard reader.readInteger(as: UInt8.self) == 0x08 else { return 0 }
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        while shift < 64, let byte = reader.readInteger(as: UInt8.self) {
+            value |= UInt64(byte & 0x7F) << shift
+            if byte < 0x80 { break }
+            shift += 7
+        }
+        return value
+    }
+}
+
+/// A product like those the bench creates, so the answer is the size of a real one.
+func fixedPayloadField() throws -> [UInt8] {
+    var product = Catalog_V1_Product()
+    product.sku = "0d4f6c2e-9a3b-4f1e-8c7d-5b2a1e3f4c6d"
+    product.name = "Bench product 12"
+    product.brand = "bench"
+    product.priceCents = 1200
+    product.currency = "MXN"
+    product.views = 123_456
+    product.version = 1
+    product.createTime = Google_Protobuf_Timestamp(date: Date())
+    product.updateTime = product.createTime
+    let payload: [UInt8] = try product.serializedBytes()
+    var field: [UInt8] = [0x1A]
+    var length = UInt64(payload.count)
+    while length >= 0x80 {
+        field.append(UInt8(truncatingIfNeeded: length) | 0x80)
+        length >>= 7
+    }
+    field.append(UInt8(length))
+    return field + payload
+}
+
+func option(_ name: String) -> String? {
+    let arguments = CommandLine.arguments
+    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return nil }
+    return arguments[index + 1]
+}
+
+guard let listen = option("--listen"), let colon = listen.lastIndex(of: ":"),
+    let port = Int(listen[listen.index(after: colon)...]), let certificate = option("--tls-cert"),
+    let key = option("--tls-key")
+else {
+    FileHandle.standardError.write(Data("usage: EchoServer --listen HOST:PORT --tls-cert PEM --tls-key PEM\n".utf8))
+    exit(64)
+}
+var tlsConfiguration = TLSConfiguration.makeServerConfiguration(
+    certificateChain: try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) },
+    privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
+)
+tlsConfiguration.applicationProtocols = [CatalogALPN.protocolID]
+let tls = try NIOSSLContext(configuration: tlsConfiguration)
+let payloadField = try fixedPayloadField()
+let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+    .serverChannelOption(.backlog, value: 256)
+    .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+    .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+    .childChannelInitializer { channel in
+        channel.eventLoop.makeCompletedFuture {
+            let pipeline = channel.pipeline.syncOperations
+            try pipeline.addHandler(NIOSSLServerHandler(context: tls))
+            try pipeline.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameSize: 4 * 1024 * 1024)))
+            try pipeline.addHandler(EchoHandler(payloadField: payloadField))
+        }
+    }
+    .bind(host: String(listen[..<colon]), port: port)
+    .get()
+print(
+    "echo ceiling listening on \(channel.localAddress.map { "\($0)" } ?? listen); response frame \(payloadField.count + 7) bytes"
+)
+try await channel.closeFuture.get()
