@@ -25,8 +25,8 @@ import Testing
         var product = self.product()
         cache.put(product)
         let serializations = Atomic(0)
-        func read() -> [UInt8]? {
-            let lookup = cache.lookupSerialized(product.sku) { current in
+        func read() throws -> [UInt8]? {
+            let lookup = try cache.lookupSerialized(product.sku) { current in
                 serializations.add(1, ordering: .relaxed)
                 return Array("\(current.name) v\(current.version) \(current.views)".utf8)
             }
@@ -34,20 +34,20 @@ import Testing
             return bytes
         }
         for _ in 0..<3 {
-            #expect(read() == Array("Lamp v1 0".utf8))
+            #expect(try read() == Array("Lamp v1 0".utf8))
         }
         #expect(serializations.load(ordering: .relaxed) == 1)
 
         product.name = "Desk"
         product.version = 2
         cache.put(product)
-        #expect(read() == Array("Desk v2 0".utf8), "a write drops the old wire form")
+        #expect(try read() == Array("Desk v2 0".utf8), "a write drops the old wire form")
         cache.raiseViews(to: [product.sku: 7])
-        #expect(read() == Array("Desk v2 7".utf8), "so do flushed views")
+        #expect(try read() == Array("Desk v2 7".utf8), "so do flushed views")
         #expect(serializations.load(ordering: .relaxed) == 3)
 
         cache.remove(product.sku)
-        guard case .absent = cache.lookupSerialized(product.sku, serialize: { _ in [] }) else {
+        guard case .absent = try cache.lookupSerialized(product.sku, serialize: { _ in [] }) else {
             Issue.record("a removed product is absent")
             return
         }
@@ -82,5 +82,31 @@ import Testing
             return
         }
         #expect(found.views == 12)
+    }
+}
+
+@Suite struct UUIDParsingTests {
+    @Test func parsesWhatFoundationParses() {
+        for _ in 0..<100 {
+            let uuid = UUID()
+            #expect(UUID(parsing: uuid.uuidString) == uuid)
+            #expect(UUID(parsing: uuid.uuidString.lowercased()) == uuid)
+        }
+        #expect(
+            UUID(parsing: "0D4F6c2e-9a3b-4f1e-8c7d-5b2a1e3f4c6d")
+                == UUID(uuidString: "0d4f6c2e-9a3b-4f1e-8c7d-5b2a1e3f4c6d")
+        )
+    }
+
+    @Test(arguments: [
+        "", "not a uuid", "0d4f6c2e9a3b4f1e8c7d5b2a1e3f4c6d", "0d4f6c2e-9a3b-4f1e-8c7d-5b2a1e3f4c6",
+        "0d4f6c2e-9a3b-4f1e-8c7d-5b2a1e3f4c6dd",
+        "0d4f6c2g-9a3b-4f1e-8c7d-5b2a1e3f4c6d", "0d4f6c2e_9a3b-4f1e-8c7d-5b2a1e3f4c6d",
+        "{0d4f6c2e-9a3b-4f1e-8c7d-5b2a1e3f4c6}",
+        "0d4f6c2e-9a3b-4f1e-8c7d-5b2a1e3f4c6é",
+    ])
+    func refusesWhatFoundationRefuses(text: String) {
+        #expect(UUID(parsing: text) == nil)
+        #expect(UUID(uuidString: text) == nil)
     }
 }

@@ -48,7 +48,19 @@ let benchmarks: @Sendable () -> Void = {
         blackHole(counter.drain())
     }
 
-    Benchmark("Response encode (writeResponseFrame)") { benchmark in
+    Benchmark("Response encode, cached wire form (GetProduct's path)") { benchmark in
+        let serialized: [UInt8] = try fixture.productMessage.serializedBytes()
+        var buffer = ByteBufferAllocator().buffer(capacity: 64 * 1024)
+        for _ in benchmark.scaledIterations {
+            if buffer.writableBytes < 512 {
+                buffer.clear()
+            }
+            buffer.writeResponseFrame(callID: 12345, serializedPayload: serialized)
+        }
+        blackHole(buffer)
+    }
+
+    Benchmark("Response encode, message serialized per call") { benchmark in
         var buffer = ByteBufferAllocator().buffer(capacity: 64 * 1024)
         for _ in benchmark.scaledIterations {
             if buffer.writableBytes < 512 {

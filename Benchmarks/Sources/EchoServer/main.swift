@@ -128,7 +128,9 @@ let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singl
     }
     .bind(host: String(listen[..<colon]), port: port)
     .get()
-print(
-    "echo ceiling listening on \(channel.localAddress.map { "\($0)" } ?? listen); response frame \(payloadField.count + 7) bytes"
-)
+// Written straight to the descriptor: print() would wait in a buffer while the server runs.
+let banner =
+    "echo ceiling listening on \(channel.localAddress.map { "\($0)" } ?? listen); "
+    + "response frame about \(payloadField.count + 7) bytes\n"
+FileHandle.standardOutput.write(Data(banner.utf8))
 try await channel.closeFuture.get()

@@ -60,11 +60,11 @@ public final class ProductCache: Sendable {
 
     /// Like `lookup`, but answers with the product serialized by `serialize`, which runs only
     /// when the product changed since the last serialized lookup.
-    public func lookupSerialized<Failure: Error>(
+    public func lookupSerialized(
         _ sku: UUID,
-        serialize: (Product) throws(Failure) -> [UInt8]
-    ) throws(Failure) -> SerializedLookup {
-        let bytes = try self.entries.withStripe(for: sku) { (entries) throws(Failure) -> [UInt8]? in
+        serialize: (Product) throws -> [UInt8]
+    ) throws -> SerializedLookup {
+        let bytes = try self.entries.withStripe(for: sku) { (entries) throws -> [UInt8]? in
             guard var entry = entries[sku] else { return nil }
             if let serialized = entry.serialized {
                 return serialized

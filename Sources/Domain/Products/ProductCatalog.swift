@@ -47,11 +47,11 @@ public final class ProductCatalog: Sendable {
     /// `cachedProduct`, answered with the product's wire form: `serialize` runs once per
     /// product state, not once per read.
     @inline(__always)
-    public func cachedSerializedProduct<Failure: Error>(
+    public func cachedSerializedProduct(
         sku: UUID,
         caller: Caller,
-        serialize: (Product) throws(Failure) -> [UInt8]
-    ) throws(Failure) -> ProductCache.SerializedLookup {
+        serialize: (Product) throws -> [UInt8]
+    ) throws -> ProductCache.SerializedLookup {
         let lookup = try self.cache.lookupSerialized(sku, serialize: serialize)
         if case .found = lookup, caller.admin == nil {
             self.views.count(sku)

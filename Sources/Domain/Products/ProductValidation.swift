@@ -9,7 +9,7 @@ public enum ProductValidation {
 
     /// Parses a sku or product id: any-case UUID text.
     public static func sku(_ text: String, field: String = "sku") throws(DomainError) -> UUID {
-        guard let sku = UUID(uuidString: text) else {
+        guard let sku = UUID(parsing: text) else {
             throw DomainError.invalid([FieldViolation(field: field, description: "must be a UUID")])
         }
         return sku

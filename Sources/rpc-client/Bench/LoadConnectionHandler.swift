@@ -34,7 +34,6 @@ final class LoadConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
     private var nextRequest: Int
     /// Open loop: how many calls of this connection's schedule were sent.
     private var scheduledSent = 0
-    private var ticker: RepeatedTask?
     /// The requests written since the last flush, gathered into one buffer: one TLS record
     /// and one syscall for many calls, as the server does with its answers.
     private var outbound: ByteBuffer?
@@ -65,13 +64,17 @@ final class LoadConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
             }
             self.flushIfWritten(context: context)
         case .openLoop:
-            self.ticker = context.eventLoop.scheduleRepeatedTask(initialDelay: .zero, delay: .microseconds(200)) {
-                [self] _ in
-                self.sendDueCalls(context: context)
-                self.flushIfWritten(context: context)
-                self.finishIfDone(context: context)
-            }
+            // Sent by `tick`, which the event loop's `OpenLoopTicker` calls.
+            break
         }
+    }
+
+    /// Open loop: sends the calls whose time has come. Called on the event loop.
+    func tick() {
+        guard let context = self.context, !self.isDone else { return }
+        self.sendDueCalls(context: context)
+        self.flushIfWritten(context: context)
+        self.finishIfDone(context: context)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -170,7 +173,6 @@ final class LoadConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
     private func finish(context: ChannelHandlerContext) {
         guard !self.isDone else { return }
         self.isDone = true
-        self.ticker?.cancel()
         self.results.unanswered = self.inFlight.count
         self.finished.succeed(self.results)
     }
