@@ -103,32 +103,9 @@ public final class PostgresTestCluster: Sendable {
 /// - Throws: `ProcessFailure` with its output when it fails or takes too long.
 @discardableResult
 public func runCommand(_ path: String, _ arguments: [String], limit: Duration = .seconds(60)) async throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    let output = Pipe()
-    let errors = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
-    let collected = OutputCollector()
-    let collectedErrors = OutputCollector()
-    collected.attach(to: output)
-    collectedErrors.attach(to: errors)
-    let exited = Condition(false)
-    process.terminationHandler = { _ in exited.update { $0 = true } }
-    try process.run()
-    do {
-        try await withTimeout(limit, "\(path) to end") {
-            await exited.wait { $0 }
-        }
-    } catch {
-        process.terminate()
-        throw error
+    let run = try await runProcess(URL(fileURLWithPath: path), arguments, limit: limit)
+    guard run.status == 0 else {
+        throw ProcessFailure("\(path) failed (\(run.status)):\n\(run.stdout)\(run.stderr)")
     }
-    let text = try await collected.waitForEnd()
-    guard process.terminationStatus == 0 else {
-        let problems = try await collectedErrors.waitForEnd()
-        throw ProcessFailure("\(path) failed (\(process.terminationStatus)):\n\(text)\(problems)")
-    }
-    return text
+    return run.stdout
 }

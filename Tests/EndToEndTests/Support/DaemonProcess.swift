@@ -85,6 +85,7 @@ final class DaemonProcess: Sendable {
 }
 
 /// Runs `rpc-client` with `arguments` in `directory` and returns its exit status and output.
+/// `CATALOG_CA` is unset, so that only what a test passes is trusted.
 func runClient(
     _ arguments: [String],
     in directory: String,
@@ -92,34 +93,17 @@ func runClient(
 ) async throws
     -> (status: Int32, stdout: String, stderr: String)
 {
-    let process = Process()
-    process.executableURL = Executables.rpcClient
-    process.arguments = arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: directory)
-    var env = ProcessInfo.processInfo.environment
-    env["CATALOG_CA"] = nil
-    env.merge(environment) { $1 }
-    process.environment = env
-    let stdout = Pipe()
-    let stderr = Pipe()
-    process.standardOutput = stdout
-    process.standardError = stderr
-    let out = OutputCollector()
-    let err = OutputCollector()
-    out.attach(to: stdout)
-    err.attach(to: stderr)
-    let exitStatus = Condition<Int32?>(nil)
-    process.terminationHandler = { process in exitStatus.update { $0 = process.terminationStatus } }
-    try process.run()
-    let status = try await withTimeout(.seconds(30), "rpc-client to exit") {
-        await exitStatus.wait { $0 != nil }
-        try Task.checkCancellation()
-        return exitStatus.value ?? -1
+    var changes: [String: String?] = ["CATALOG_CA": nil]
+    for (name, value) in environment {
+        changes[name] = value
     }
-    // The output collectors see end of file once the process has gone.
-    _ = try await out.waitForEnd()
-    _ = try await err.waitForEnd()
-    return (status, out.value, err.value)
+    return try await runProcess(
+        Executables.rpcClient,
+        arguments,
+        in: directory,
+        environment: changes,
+        limit: .seconds(30)
+    )
 }
 
 /// Runs a `catalogd` subcommand to its end and returns its status and combined output.
@@ -130,23 +114,12 @@ func runCatalogd(
 ) async throws
     -> (status: Int32, output: String)
 {
-    let process = Process()
-    process.executableURL = Executables.catalogd
-    process.arguments = arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: directory)
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    let output = OutputCollector()
-    output.attach(to: pipe)
-    let exitStatus = Condition<Int32?>(nil)
-    process.terminationHandler = { process in exitStatus.update { $0 = process.terminationStatus } }
-    try process.run()
-    let status = try await withTimeout(.seconds(60), "catalogd \(arguments.first ?? "") to exit") {
-        await exitStatus.wait { $0 != nil }
-        try Task.checkCancellation()
-        return exitStatus.value ?? -1
-    }
-    return (status, try await output.waitForEnd())
+    let run = try await runProcess(
+        Executables.catalogd,
+        arguments,
+        in: directory,
+        environment: environment,
+        mergeOutput: true
+    )
+    return (run.status, run.stdout)
 }
