@@ -31,17 +31,4 @@ extension ByteBuffer {
         }
     }
 
-    private mutating func writeVarint(_ value: UInt64) {
-        var value = value
-        while value >= 0x80 {
-            self.writeInteger(UInt8(truncatingIfNeeded: value) | 0x80)
-            value >>= 7
-        }
-        self.writeInteger(UInt8(value))
-    }
-
-    private static func varintSize(_ value: UInt64) -> Int {
-        // One byte per started group of seven bits; zero still takes one byte.
-        max(1, (64 - value.leadingZeroBitCount + 6) / 7)
-    }
 }

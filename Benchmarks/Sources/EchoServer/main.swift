@@ -26,20 +26,9 @@ final class EchoHandler: ChannelInboundHandler {
         let frame = self.unwrapInboundIn(data)
         let callID = Self.callID(of: frame)
         var buffer = self.pending ?? context.channel.allocator.buffer(capacity: 4096)
-        var idSize = 1
-        var rest = callID >> 7
-        while rest > 0 {
-            idSize += 1
-            rest >>= 7
-        }
-        buffer.writeInteger(UInt32(1 + idSize + self.payloadField.count))
+        buffer.writeInteger(UInt32(1 + ByteBuffer.varintSize(callID) + self.payloadField.count))
         buffer.writeInteger(UInt8(0x08))
-        var value = callID
-        while value >= 0x80 {
-            buffer.writeInteger(UInt8(truncatingIfNeeded: value) | 0x80)
-            value >>= 7
-        }
-        buffer.writeInteger(UInt8(value))
+        buffer.writeVarint(callID)
         buffer.writeBytes(self.payloadField)
         self.pending = buffer
     }
@@ -60,14 +49,7 @@ final class EchoHandler: ChannelInboundHandler {
     private static func callID(of frame: ByteBuffer) -> UInt64 {
         var reader = frame
         guard reader.readInteger(as: UInt8.self) == 0x08 else { return 0 }
-        var value: UInt64 = 0
-        var shift: UInt64 = 0
-        while shift < 64, let byte = reader.readInteger(as: UInt8.self) {
-            value |= UInt64(byte & 0x7F) << shift
-            if byte < 0x80 { break }
-            shift += 7
-        }
-        return value
+        return reader.readVarint() ?? 0
     }
 }
 
@@ -84,14 +66,11 @@ func fixedPayloadField() throws -> [UInt8] {
     product.createTime = Google_Protobuf_Timestamp(date: Date())
     product.updateTime = product.createTime
     let payload: [UInt8] = try product.serializedBytes()
-    var field: [UInt8] = [0x1A]
-    var length = UInt64(payload.count)
-    while length >= 0x80 {
-        field.append(UInt8(truncatingIfNeeded: length) | 0x80)
-        length >>= 7
-    }
-    field.append(UInt8(length))
-    return field + payload
+    var field = ByteBuffer()
+    field.writeInteger(UInt8(0x1A))  // field 3, length-delimited
+    field.writeVarint(UInt64(payload.count))
+    field.writeBytes(payload)
+    return Array(field.readableBytesView)
 }
 
 func option(_ name: String) -> String? {

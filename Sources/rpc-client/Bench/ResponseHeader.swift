@@ -1,3 +1,4 @@
+import Codec
 import NIOCore
 
 /// The two fields of a `Response` the load generator needs, read straight off the frame
@@ -41,26 +42,6 @@ struct ResponseHeader: Equatable {
 }
 
 extension ByteBuffer {
-    mutating func readVarint() -> UInt64? {
-        var value: UInt64 = 0
-        var shift: UInt64 = 0
-        while shift < 64, let byte = self.readInteger(as: UInt8.self) {
-            value |= UInt64(byte & 0x7F) << shift
-            if byte < 0x80 { return value }
-            shift += 7
-        }
-        return nil
-    }
-
-    mutating func writeVarint(_ value: UInt64) {
-        var value = value
-        while value >= 0x80 {
-            self.writeInteger(UInt8(truncatingIfNeeded: value) | 0x80)
-            value >>= 7
-        }
-        self.writeInteger(UInt8(value))
-    }
-
     /// Skips one field's value of `wireType`; `false` when the buffer ends first or the type is unknown.
     mutating func skipField(wireType: UInt64) -> Bool {
         switch wireType {
@@ -77,13 +58,7 @@ extension ByteBuffer {
     /// Appends one request frame: `call_id` (field 1) followed by the rest of the `Request`
     /// encoded once beforehand (protobuf fields may come in any order).
     mutating func writeRequestFrame(callID: UInt64, tail: [UInt8]) {
-        var idSize = 1
-        var rest = callID >> 7
-        while rest > 0 {
-            idSize += 1
-            rest >>= 7
-        }
-        self.writeInteger(UInt32(1 + idSize + tail.count))
+        self.writeInteger(UInt32(1 + Self.varintSize(callID) + tail.count))
         self.writeInteger(UInt8(0x08))
         self.writeVarint(callID)
         self.writeBytes(tail)
