@@ -41,8 +41,15 @@ enum LoadRunner {
             let loop = eventLoops.next()
             let finished = loop.makePromise(of: LoadConnectionHandler.Results.self)
             let handler = LoadConnectionHandler(plan: plan, index: index, answered: answered, finished: finished)
-            let channel = try await CatalogClient.connectChannel(configuration, eventLoopGroup: loop) { pipeline in
-                try pipeline.addHandler(handler)
+            let channel: any Channel
+            do {
+                channel = try await CatalogClient.connectChannel(configuration, eventLoopGroup: loop) { pipeline in
+                    try pipeline.addHandler(handler)
+                }
+            } catch {
+                // A handler that never joined a pipeline would leave its promise unfulfilled.
+                finished.fail(error)
+                throw error
             }
             connections.append((channel, handler, finished.futureResult))
         }
