@@ -46,9 +46,11 @@ public struct PostgresChangeFeed: Sendable {
                     }
                     await handle(change)
                 }
-            } catch is CancellationError {
-                return
             } catch {
+                // At shutdown the notification streams end too; that is no lost feed.
+                if Task.isCancelled {
+                    return
+                }
                 if listening.exchange(false, ordering: .relaxed) {
                     warned = false
                 }
@@ -73,6 +75,7 @@ public struct PostgresChangeFeed: Sendable {
         ).get()
         do {
             try await self.listen(on: connection, handle: handle)
+            try? await connection.close()
         } catch {
             try? await connection.close()
             throw error
