@@ -46,9 +46,48 @@ import Testing
         #expect(try read() == Array("Desk v2 7".utf8), "so do flushed views")
         #expect(serializations.load(ordering: .relaxed) == 3)
 
-        cache.remove(product.sku)
-        guard case .absent = try cache.lookupSerialized(product.sku, serialize: { _ in [] }) else {
-            Issue.record("a removed product is absent")
+        cache.markDeleted(product.sku, version: product.version)
+        guard case .absent = try cache.lookupSerialized(product.sku, serialize: { _ in [1] }) else {
+            Issue.record("a deleted product is absent")
+            return
+        }
+    }
+
+    @Test func aLateWriteOfAnOlderStateDoesNotBringADeletedProductBack() {
+        let cache = ProductCache(capacity: 10)
+        var product = self.product(version: 2)
+        cache.put(product)
+        cache.markDeleted(product.sku, version: 3)
+        // An update to version 3 that committed before the delete reaches the cache after it.
+        product.version = 3
+        cache.put(product)
+        guard case .absent = cache.lookup(product.sku) else {
+            Issue.record("the deleted product came back")
+            return
+        }
+        // Made again: a new insert (version 1) is the sku's newest state.
+        product.version = 1
+        cache.putFromStore(product)
+        guard case .found(let found) = cache.lookup(product.sku) else {
+            Issue.record("the product made again is cached")
+            return
+        }
+        #expect(found.version == 1)
+    }
+
+    @Test func tombstonesPastTheirBoundAreDroppedAndAPartialCacheAsksTheStoreAgain() {
+        let cache = ProductCache(capacity: 1, maxTombstones: 2)
+        let kept = self.product()
+        cache.put(kept)
+        cache.put(self.product())  // over capacity: the cache becomes partial
+        #expect(!cache.isComplete)
+        let deleted = (0..<3).map { _ in UUID() }
+        for sku in deleted {
+            cache.markDeleted(sku, version: .max)
+        }
+        // The third tombstone passed the bound: all were dropped, so the store decides again.
+        guard case .unknown = cache.lookup(deleted[0]), case .found = cache.lookup(kept.sku) else {
+            Issue.record("tombstones were not dropped, or a live product went with them")
             return
         }
     }

@@ -24,18 +24,35 @@ public final class ProductCache: Sendable {
 
     /// A cached product and, once a reader asked for it, its serialized form: made once per
     /// product state instead of once per read, and dropped whenever the product changes.
+    /// With no product, a tombstone: the product was deleted at `version`, and a write of an
+    /// older state that finishes late (an update racing the delete) must not bring it back.
     private struct Entry {
-        var product: Product
+        var product: Product?
+        var version: UInt64
         var serialized: [UInt8]?
+
+        init(product: Product) {
+            self.product = product
+            self.version = product.version
+        }
+
+        init(deletedAt version: UInt64) {
+            self.version = version
+        }
     }
 
     private let entries = Striped<[UUID: Entry]>(count: 64) { [:] }
+    /// Live products, not tombstones.
     private let entryCount = Atomic<Int>(0)
+    private let tombstoneCount = Atomic<Int>(0)
     private let complete = Atomic<Bool>(true)
     public let capacity: Int
+    /// Tombstones only matter for the moments writes race; past this many they are all dropped.
+    private let maxTombstones: Int
 
-    public init(capacity: Int) {
+    public init(capacity: Int, maxTombstones: Int = 100_000) {
         self.capacity = capacity
+        self.maxTombstones = maxTombstones
     }
 
     /// Whether every product of the store is in the cache.
@@ -52,10 +69,11 @@ public final class ProductCache: Sendable {
     }
 
     public func lookup(_ sku: UUID) -> Lookup {
-        if let product = self.entries.withStripe(for: sku, { $0[sku]?.product }) {
-            return .found(product)
+        switch self.entries.withStripe(for: sku, { $0[sku] }) {
+        case let entry? where entry.product != nil: .found(entry.product!)
+        case .some: .absent
+        case nil: self.isComplete ? .absent : .unknown
         }
-        return self.isComplete ? .absent : .unknown
     }
 
     /// Like `lookup`, but answers with the product serialized by `serialize`, which runs only
@@ -64,55 +82,101 @@ public final class ProductCache: Sendable {
         _ sku: UUID,
         serialize: (Product) throws -> [UInt8]
     ) throws -> SerializedLookup {
+        // nil: no entry; an empty array: a tombstone (a serialized product is never empty,
+        // its sku alone takes 38 bytes).
         let bytes = try self.entries.withStripe(for: sku) { (entries) throws -> [UInt8]? in
             guard var entry = entries[sku] else { return nil }
+            guard let product = entry.product else { return [] }
             if let serialized = entry.serialized {
                 return serialized
             }
-            let serialized = try serialize(entry.product)
+            let serialized = try serialize(product)
             entry.serialized = serialized
             entries[sku] = entry
             return serialized
         }
-        if let bytes {
-            return .found(bytes)
+        switch bytes {
+        case let bytes? where !bytes.isEmpty: return .found(bytes)
+        case .some: return .absent
+        case nil: return self.isComplete ? .absent : .unknown
         }
-        return self.isComplete ? .absent : .unknown
     }
 
     /// Stores the product's newest state; an older version than the cached one is ignored,
-    /// so writes that finish out of order leave the newest. A full cache becomes partial.
+    /// so writes that finish out of order leave the newest, and so is any version up to the
+    /// one it was deleted at. A full cache becomes partial.
     public func put(_ product: Product) {
         self.insert(product, keepingNewer: true)
     }
 
-    /// Stores the product as the store has it now, whatever version is cached: the store's
-    /// word is newer than any write that finished before it was read, and a product deleted
-    /// and made again starts at version 1.
+    /// Stores the product as the store has it now, whatever version or tombstone is cached:
+    /// the store's word is newer than any write that finished before it was read, and a
+    /// product deleted and made again (a new insert) starts at version 1.
     public func putFromStore(_ product: Product) {
         self.insert(product, keepingNewer: false)
     }
 
     private func insert(_ product: Product, keepingNewer: Bool) {
-        let isNew = self.entries.withStripe(for: product.sku) { entries in
-            if keepingNewer, let cached = entries[product.sku], cached.product.version > product.version {
-                return false
+        let (isNew, wasTombstone) = self.entries.withStripe(for: product.sku) { entries -> (Bool, Bool) in
+            let cached = entries[product.sku]
+            if keepingNewer, let cached {
+                let isTombstone = cached.product == nil
+                if cached.version > product.version || (isTombstone && cached.version == product.version) {
+                    return (false, false)
+                }
             }
-            return entries.updateValue(Entry(product: product), forKey: product.sku) == nil
+            entries[product.sku] = Entry(product: product)
+            return (cached?.product == nil, cached != nil && cached?.product == nil)
+        }
+        if wasTombstone {
+            self.tombstoneCount.subtract(1, ordering: .relaxed)
         }
         guard isNew else { return }
         let count = self.entryCount.add(1, ordering: .relaxed).newValue
         if count > self.capacity {
-            self.remove(product.sku)
+            self.evict(product.sku)
             self.complete.store(false, ordering: .relaxed)
         }
     }
 
-    public func remove(_ sku: UUID) {
-        let removed = self.entries.withStripe(for: sku) { $0.removeValue(forKey: sku) != nil }
+    /// Records that the product was deleted at `version` (`UInt64.max` when only the store's
+    /// absence is known): reads find it absent, and late writes of older states are ignored.
+    public func markDeleted(_ sku: UUID, version: UInt64) {
+        let (wasLive, isNewTombstone) = self.entries.withStripe(for: sku) { entries -> (Bool, Bool) in
+            let cached = entries[sku]
+            entries[sku] = Entry(deletedAt: max(version, cached?.version ?? 0))
+            return (cached?.product != nil, cached == nil || cached?.product != nil)
+        }
+        if wasLive {
+            self.entryCount.subtract(1, ordering: .relaxed)
+        }
+        if isNewTombstone, self.tombstoneCount.add(1, ordering: .relaxed).newValue > self.maxTombstones {
+            self.dropTombstones()
+        }
+    }
+
+    /// Evicts a live product to keep within capacity.
+    private func evict(_ sku: UUID) {
+        let removed = self.entries.withStripe(for: sku) { entries in
+            guard entries[sku]?.product != nil else { return false }
+            entries.removeValue(forKey: sku)
+            return true
+        }
         if removed {
             self.entryCount.subtract(1, ordering: .relaxed)
         }
+    }
+
+    private func dropTombstones() {
+        var dropped = 0
+        self.entries.forEachStripe { entries in
+            let tombstones = entries.filter { $0.value.product == nil }.keys
+            for sku in tombstones {
+                entries.removeValue(forKey: sku)
+            }
+            dropped += tombstones.count
+        }
+        self.tombstoneCount.subtract(dropped, ordering: .relaxed)
     }
 
     /// Raises the cached products' views to the stored totals, so reads show them. Totals
@@ -134,13 +198,13 @@ public final class ProductCache: Sendable {
         let kept = Set(products.prefix(self.capacity).map(\.sku))
         var removed = 0
         self.entries.forEachStripe { entries in
-            let gone = entries.keys.filter { !kept.contains($0) }
-            for sku in gone {
-                entries.removeValue(forKey: sku)
+            let gone = entries.filter { !kept.contains($0.key) || $0.value.product == nil }.keys
+            for sku in gone where entries.removeValue(forKey: sku)?.product != nil {
+                removed += 1
             }
-            removed += gone.count
         }
         self.entryCount.subtract(removed, ordering: .relaxed)
+        self.tombstoneCount.store(0, ordering: .relaxed)
         for product in products.prefix(self.capacity) {
             self.putFromStore(product)
         }

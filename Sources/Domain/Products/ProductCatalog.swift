@@ -102,7 +102,8 @@ public final class ProductCatalog: Sendable {
         let product = try input.validated(defaultCurrency: self.configuration.defaultCurrency, now: Timestamp.now())
         let change = ProductChange(actor: actor, action: .created, sku: product.sku, name: product.name)
         try await self.store.insertProduct(product, change: change)
-        self.cache.put(product)
+        // A new insert is the sku's newest state even over the tombstone of a deleted namesake.
+        self.cache.putFromStore(product)
         self.configuration.changeCommitted()
         return product
     }
@@ -123,11 +124,11 @@ public final class ProductCatalog: Sendable {
     }
 
     public func deleteProduct(sku: UUID, expectedVersion: UInt64, by actor: AdminIdentity) async throws {
-        _ = try await self.store.deleteProduct(sku: sku) { current in
+        let deleted = try await self.store.deleteProduct(sku: sku) { current in
             try checkExpectedVersion(expectedVersion, of: current)
             return ProductChange(actor: actor, action: .deleted, sku: current.sku, name: current.name)
         }
-        self.cache.remove(sku)
+        self.cache.markDeleted(sku, version: deleted.version)
         self.configuration.changeCommitted()
     }
 
@@ -173,7 +174,7 @@ public final class ProductCatalog: Sendable {
         if let product = try await self.store.product(sku: sku) {
             self.cache.putFromStore(product)
         } else {
-            self.cache.remove(sku)
+            self.cache.markDeleted(sku, version: .max)
         }
     }
 
