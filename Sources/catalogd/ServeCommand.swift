@@ -93,87 +93,92 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "catalogd")
         let dataDir = try self.store.resolvedDataDir()
         try await self.store.withStore(dataDir: dataDir, logger: logger) { store in
-            let (worker, smtp) = try self.notifications.makeWorker(store: store, logger: logger)
-            var catalogConfiguration = ProductCatalog.Configuration()
-            catalogConfiguration.changeCommitted = { worker.wake() }
-            let catalog = ProductCatalog(store: store, configuration: catalogConfiguration)
-            try await catalog.warmUp()
-            let wiring = try await IdentityWiring(
-                store: store,
-                dataDir: dataDir,
-                logger: logger,
-                accessTokenLifetime: self.accessTokenLifetime,
-                refreshTokenLifetime: self.refreshTokenLifetime
-            )
-            try await self.createInitialSuperuser(wiring.identity, dataDir: dataDir, logger: logger)
+            try await self.serve(store, dataDir: dataDir, logger: logger)
+        }
+    }
 
-            var registry = MethodRegistry()
-            let servingState = ServingState()
-            registry.registerProductService(catalog)
-            registry.registerAdminService(wiring.identity)
-            registry.registerAuthService(wiring.identity)
-            registry.registerNotificationService(NotificationLog(store: store))
-            registry.registerHealthService(servingState)
+    /// Wires the services over the open store and runs them until a shutdown signal.
+    private func serve(_ store: any CatalogStore, dataDir: String, logger: Logger) async throws {
+        let (worker, smtp) = try self.notifications.makeWorker(store: store, logger: logger)
+        var catalogConfiguration = ProductCatalog.Configuration()
+        catalogConfiguration.changeCommitted = { worker.wake() }
+        let catalog = ProductCatalog(store: store, configuration: catalogConfiguration)
+        try await catalog.warmUp()
+        let wiring = try await IdentityWiring(
+            store: store,
+            dataDir: dataDir,
+            logger: logger,
+            accessTokenLifetime: self.accessTokenLifetime,
+            refreshTokenLifetime: self.refreshTokenLifetime
+        )
+        try await self.createInitialSuperuser(wiring.identity, dataDir: dataDir, logger: logger)
 
-            let server = CatalogServer(
-                configuration: try self.serverConfiguration(),
-                tls: try self.tlsContext(dataDir: dataDir, logger: logger),
-                registry: registry,
-                authenticator: TokenAuthenticator(identity: wiring.identity),
-                servingState: servingState,
-                storeProbe: { await catalog.isStoreReachable() },
-                logger: logger
-            )
-            // Services stop in reverse order. The view flush is first so that it stops last,
-            // after the server drained (see ViewFlushService); the worker is before the server
-            // so that it stops after it: changes of drained calls still go out.
-            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-                .init(
-                    service: ViewFlushService(
-                        catalog: catalog,
-                        interval: .seconds(self.viewFlushInterval),
-                        logger: logger
-                    )
-                ),
-                .init(
-                    service: IdentitySyncService(
-                        identity: wiring.identity,
-                        interval: .seconds(self.identitySyncInterval),
-                        logger: logger
-                    )
-                ),
-            ]
-            if let postgres = store as? PostgresStore {
-                services.append(
-                    .init(
-                        service: ChangeFeedService(
-                            feed: postgres.changeFeed,
-                            catalog: catalog,
-                            identity: wiring.identity,
-                            logger: logger
-                        )
-                    )
-                )
-            }
-            services += [.init(service: worker), .init(service: server)]
-            let group = ServiceGroup(
-                configuration: ServiceGroupConfiguration(
-                    services: services,
-                    gracefulShutdownSignals: [.sigterm, .sigint],
+        var registry = MethodRegistry()
+        let servingState = ServingState()
+        registry.registerProductService(catalog)
+        registry.registerAdminService(wiring.identity)
+        registry.registerAuthService(wiring.identity)
+        registry.registerNotificationService(NotificationLog(store: store))
+        registry.registerHealthService(servingState)
+
+        let server = CatalogServer(
+            configuration: try self.serverConfiguration(),
+            tls: try self.tlsContext(dataDir: dataDir, logger: logger),
+            registry: registry,
+            authenticator: TokenAuthenticator(identity: wiring.identity),
+            servingState: servingState,
+            storeProbe: { await catalog.isStoreReachable() },
+            logger: logger
+        )
+        // Services stop in reverse order. The view flush is first so that it stops last,
+        // after the server drained (see ViewFlushService); the worker is before the server
+        // so that it stops after it: changes of drained calls still go out.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(
+                service: ViewFlushService(
+                    catalog: catalog,
+                    interval: .seconds(self.viewFlushInterval),
                     logger: logger
                 )
+            ),
+            .init(
+                service: IdentitySyncService(
+                    identity: wiring.identity,
+                    interval: .seconds(self.identitySyncInterval),
+                    logger: logger
+                )
+            ),
+        ]
+        if let postgres = store as? PostgresStore {
+            services.append(
+                .init(
+                    service: ChangeFeedService(
+                        feed: postgres.changeFeed,
+                        catalog: catalog,
+                        identity: wiring.identity,
+                        logger: logger
+                    )
+                )
             )
-            do {
-                try await group.run()
-            } catch {
-                await wiring.shutdown()
-                try? await smtp?.shutdown()
-                throw error
-            }
+        }
+        services += [.init(service: worker), .init(service: server)]
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: services,
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        do {
+            try await group.run()
+        } catch {
             await wiring.shutdown()
             try? await smtp?.shutdown()
-            logger.info("stopped")
+            throw error
         }
+        await wiring.shutdown()
+        try? await smtp?.shutdown()
+        logger.info("stopped")
     }
 
     /// With no admin at all, makes the superuser `admin` and hands its password to the
