@@ -200,13 +200,34 @@ struct PostgresStoreTests {
         }
     }
 
-    @Test func requiringTLSOfAServerWithoutItFailsClearly() async throws {
+    @Test func tlsToTheDatabaseIsUsedAndVerifiedWhenTheURLAsks() async throws {
         let cluster = try #require(PostgresTestDatabase.clusterURL)
-        let url = try PostgresURL(cluster + "?sslmode=require")
+        let ca = try #require(PostgresTestDatabase.clusterCA, "make test sets CATALOG_TEST_POSTGRES_CA")
+        try await PostgresTestDatabase.withDatabase { url in
+            let database = String(url[url.index(after: url.lastIndex(of: "/")!)...])
+            for mode in ["require", "verify-ca&sslrootcert=\(ca)", "verify-full&sslrootcert=\(ca)"] {
+                try await PostgresStore.withStore(url: try PostgresURL(url + "?sslmode=" + mode), logger: .quiet) {
+                    store in
+                    #expect(await store.isReachable())
+                    // The server's view of the store's connections to this database: all encrypted.
+                    let encryption = try await PostgresTestDatabase.query(
+                        cluster + "?sslmode=disable",
+                        """
+                        SELECT string_agg(DISTINCT s.ssl::text, ',') FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid)
+                        WHERE a.datname = '\(database)'
+                        """
+                    )
+                    #expect(encryption == "true", "sslmode=\(mode)")
+                }
+            }
+        }
+        // The cluster's certificate is self-signed: without it as the root, verification fails.
         await #expect {
-            try await PostgresStore.withStore(url: url, logger: .quiet) { _ in }
+            try await PostgresStore.withStore(url: try PostgresURL(cluster + "?sslmode=verify-full"), logger: .quiet) {
+                _ in
+            }
         } throws: { error in
-            "\(error)".hasPrefix("cannot connect to postgres://postgres@127.0.0.1")
+            "\(error)".contains("not signed by a trusted CA")
         }
     }
 }

@@ -10,6 +10,11 @@ public enum PostgresTestDatabase {
         ProcessInfo.processInfo.environment["CATALOG_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
+    /// The test cluster's self-signed certificate (`CATALOG_TEST_POSTGRES_CA`), for `sslmode=verify-full`.
+    public static var clusterCA: String? {
+        ProcessInfo.processInfo.environment["CATALOG_TEST_POSTGRES_CA"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
     /// Whether tests that need PostgreSQL should run.
     public static var isEnabled: Bool {
         self.clusterURL != nil || ProcessInfo.processInfo.environment["CI"] == "true"

@@ -36,7 +36,7 @@ public final class PostgresStore: Sendable {
         )
         configuration.options.maximumConnections = options.maximumConnections
         configuration.options.connectTimeout = options.timeout
-        configuration.options.tlsServerName = url.sslMode == .verifyFull ? url.host : nil
+        configuration.options.tlsServerName = url.tlsServerName
         self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.url = url
         self.options = options
@@ -218,6 +218,9 @@ enum PostgresErrors {
         }
         if error.code == .sslUnsupported {
             return "the server does not offer TLS, which the URL's sslmode requires"
+        }
+        if let underlying = error.underlying, "\(underlying)".contains("CERTIFICATE_VERIFY_FAILED") {
+            return "the server's certificate is not signed by a trusted CA (see sslrootcert)"
         }
         return error.underlying.map { "\(error.code): \($0)" } ?? "\(error.code)"
     }

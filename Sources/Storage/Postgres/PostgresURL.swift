@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import NIOSSL
 import PostgresNIO
 
@@ -65,6 +66,12 @@ public struct PostgresURL: Sendable, CustomStringConvertible {
         return "postgres://\(credentials)@\(self.host):\(self.port)/\(self.database)?sslmode=\(self.sslMode.rawValue)"
     }
 
+    /// The name sent in SNI and checked against the certificate: the host, unless it is an IP
+    /// address, which SNI cannot carry (the certificate is then checked against the address).
+    var tlsServerName: String? {
+        (try? SocketAddress(ipAddress: self.host, port: 0)) == nil ? self.host : nil
+    }
+
     /// The TLS of the connection pool.
     func clientTLS() -> PostgresClient.Configuration.TLS {
         switch self.tlsPolicy() {
@@ -86,7 +93,7 @@ public struct PostgresURL: Sendable, CustomStringConvertible {
         )
         // A little past the caller's own deadline, which then reports the wait for what it was.
         configuration.options.connectTimeout = .init(timeout + .seconds(1))
-        configuration.options.tlsServerName = self.sslMode == .verifyFull ? self.host : nil
+        configuration.options.tlsServerName = self.tlsServerName
         return configuration
     }
 
