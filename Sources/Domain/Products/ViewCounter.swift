@@ -1,18 +1,30 @@
 import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Counts anonymous reads in memory until the next flush.
 ///
-/// Counts are split over stripes by sku, so concurrent readers of different products
-/// never share a lock, and no database I/O happens per read.
+/// Each thread counts into a shard of its own, so the event loops never take a lock another
+/// loop takes: a shard's lock is shared only with the flush, once per interval. No database
+/// I/O happens per read.
 public final class ViewCounter: Sendable {
-    private let stripes = Striped<[UUID: UInt64]>(count: 16) { [:] }
+    private final class Shard: Sendable {
+        let counts = Mutex<[UUID: UInt64]>([:])
+    }
+
+    /// Threads beyond this many share shards (index modulo the count); a daemon has far fewer.
+    private static let shardCount = 64
+    private let shards: [Shard] = (0..<ViewCounter.shardCount).map { _ in Shard() }
 
     public init() {}
 
     /// Counts one view of `sku`.
     @inline(__always)
     public func count(_ sku: UUID) {
-        self.stripes.withStripe(for: sku) { counts in
+        self.shards[CountingThread.index & (Self.shardCount - 1)].counts.withLock { counts in
             counts[sku, default: 0] += 1
         }
     }
@@ -20,17 +32,41 @@ public final class ViewCounter: Sendable {
     /// Takes every count gathered so far, leaving the counter empty.
     public func drain() -> [UUID: UInt64] {
         var drained: [UUID: UInt64] = [:]
-        self.stripes.forEachStripe { counts in
+        for shard in self.shards {
+            let counts = shard.counts.withLock { counts in
+                defer { counts.removeAll(keepingCapacity: true) }
+                return counts
+            }
             drained.merge(counts, uniquingKeysWith: +)
-            counts.removeAll(keepingCapacity: true)
         }
         return drained
     }
 
     /// Puts counts back, as when a flush failed, so none is lost.
     public func restore(_ counts: [UUID: UInt64]) {
-        for (sku, views) in counts {
-            self.stripes.withStripe(for: sku) { $0[sku, default: 0] += views }
+        self.shards[CountingThread.index & (Self.shardCount - 1)].counts.withLock { shard in
+            shard.merge(counts, uniquingKeysWith: +)
+        }
+    }
+}
+
+/// A small number for each thread, given at its first count and kept in thread-local storage.
+private enum CountingThread {
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        precondition(pthread_key_create(&key, nil) == 0, "no thread-local key left")
+        return key
+    }()
+    private static let nextIndex = Atomic<Int>(0)
+
+    static var index: Int {
+        @inline(__always) get {
+            if let stored = pthread_getspecific(self.key) {
+                return Int(bitPattern: stored) - 1
+            }
+            let index = self.nextIndex.add(1, ordering: .relaxed).oldValue
+            pthread_setspecific(self.key, UnsafeRawPointer(bitPattern: index + 1))
+            return index
         }
     }
 }
