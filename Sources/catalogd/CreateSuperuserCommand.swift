@@ -1,6 +1,5 @@
 import ArgumentParser
 import HostSupport
-import Logging
 
 struct CreateSuperuserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,22 +17,14 @@ struct CreateSuperuserCommand: AsyncParsableCommand {
     var email = ""
 
     func run() async throws {
-        let dataDir = try self.store.resolvedDataDir()
-        try await self.store.withStore(dataDir: dataDir, logger: Logger(label: "catalogd")) { store in
-            let wiring = try await IdentityWiring(store: store, dataDir: dataDir, logger: Logger(label: "catalogd"))
+        try await self.store.withIdentity { identity, _ in
             let password = try PasswordInput.read(prompt: "Password for \(self.username): ")
-            do {
-                let admin = try await wiring.identity.createSuperuser(
-                    username: self.username,
-                    email: self.email,
-                    password: password
-                )
-                print("created superuser \(admin.username) (\(admin.id.canonicalText))")
-            } catch {
-                await wiring.shutdown()
-                throw HostCommandError(error)
-            }
-            await wiring.shutdown()
+            let admin = try await identity.createSuperuser(
+                username: self.username,
+                email: self.email,
+                password: password
+            )
+            print("created superuser \(admin.username) (\(admin.id.canonicalText))")
         }
     }
 }

@@ -2,8 +2,8 @@ import Domain
 import Logging
 import ServiceLifecycle
 
-/// Re-reads the admins every interval, so that changes made by another process
-/// (`catalogd set-password`, another daemon on the same database) end tokens here too.
+/// Re-reads the admins every interval, so that changes made by another process on the same
+/// SQLite file (`catalogd set-password`) end tokens here too. PostgreSQL has the change feed.
 struct IdentitySyncService: Service {
     let identity: IdentityService
     let interval: Duration

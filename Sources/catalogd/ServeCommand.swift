@@ -47,7 +47,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds a refresh token works (each refresh issues a new one).")
     var refreshTokenLifetime: Double = 7 * 24 * 3600
 
-    @Option(help: "Seconds between re-reads of the admins, which make host-side changes take effect.")
+    @Option(
+        help:
+            "Seconds between re-reads of the admins, which make host-side changes take effect (SQLite; PostgreSQL's change feed carries them at once)."
+    )
     var identitySyncInterval: Double = 2
 
     @Option(help: "Largest frame body accepted, in bytes.")
@@ -140,15 +143,10 @@ struct ServeCommand: AsyncParsableCommand {
                     interval: .seconds(self.viewFlushInterval),
                     logger: logger
                 )
-            ),
-            .init(
-                service: IdentitySyncService(
-                    identity: wiring.identity,
-                    interval: .seconds(self.identitySyncInterval),
-                    logger: logger
-                )
-            ),
+            )
         ]
+        // What other processes change reaches this daemon by the change feed on PostgreSQL (which
+        // reloads everything after each reconnection), by re-reading the admins on SQLite.
         if let postgres = store as? PostgresStore {
             services.append(
                 .init(
@@ -156,6 +154,16 @@ struct ServeCommand: AsyncParsableCommand {
                         feed: postgres.changeFeed,
                         catalog: catalog,
                         identity: wiring.identity,
+                        logger: logger
+                    )
+                )
+            )
+        } else {
+            services.append(
+                .init(
+                    service: IdentitySyncService(
+                        identity: wiring.identity,
+                        interval: .seconds(self.identitySyncInterval),
                         logger: logger
                     )
                 )

@@ -2,7 +2,6 @@ import ArgumentParser
 import Domain
 import Foundation
 import HostSupport
-import Logging
 
 struct SetPasswordCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,36 +16,14 @@ struct SetPasswordCommand: AsyncParsableCommand {
     var username: String
 
     func run() async throws {
-        let dataDir = try self.store.resolvedDataDir()
-        try await self.store.withStore(dataDir: dataDir, logger: Logger(label: "catalogd")) { store in
-            let wiring = try await IdentityWiring(store: store, dataDir: dataDir, logger: Logger(label: "catalogd"))
+        try await self.store.withIdentity { identity, dataDir in
             let password = try PasswordInput.read(prompt: "New password for \(self.username): ")
-            do {
-                let admin = try await wiring.identity.setPassword(username: self.username, password: password)
-                if admin.username.lowercased() == IdentityService.initialSuperuserName {
-                    // The first-start password is no longer valid; its file goes with it.
-                    try? FileManager.default.removeItem(atPath: IdentityWiring.initialPasswordPath(dataDir: dataDir))
-                }
-                print("password of \(admin.username) changed")
-            } catch {
-                await wiring.shutdown()
-                throw HostCommandError(error)
+            let admin = try await identity.setPassword(username: self.username, password: password)
+            if admin.username.lowercased() == IdentityService.initialSuperuserName {
+                // The first-start password is no longer valid; its file goes with it.
+                try? FileManager.default.removeItem(atPath: IdentityWiring.initialPasswordPath(dataDir: dataDir))
             }
-            await wiring.shutdown()
-        }
-    }
-}
-
-/// A domain failure of a host command, printed as its message alone.
-struct HostCommandError: Error, CustomStringConvertible {
-    let description: String
-
-    init(_ error: any Error) {
-        if let error = error as? DomainError {
-            let details = error.fieldViolations.map { "\n  \($0.field): \($0.description)" }.joined()
-            self.description = error.message + details
-        } else {
-            self.description = "\(error)"
+            print("password of \(admin.username) changed")
         }
     }
 }

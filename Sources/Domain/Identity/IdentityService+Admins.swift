@@ -5,13 +5,8 @@ extension IdentityService {
 
     public func listAdmins(pageSize: Int32, pageToken: String) async throws -> Page<Admin> {
         let size = try PageToken.pageSize(pageSize)
-        var admins = try await self.store.listAdmins(after: try PageToken.decode(pageToken), limit: size + 1)
-        var nextPageToken = ""
-        if admins.count > size {
-            admins.removeLast(admins.count - size)
-            nextPageToken = PageToken.encode(after: admins[size - 1].id)
-        }
-        return Page(items: admins, nextPageToken: nextPageToken)
+        let admins = try await self.store.listAdmins(after: try PageToken.decode(pageToken), limit: size + 1)
+        return Page(fetched: admins, size: size) { PageToken.encode(after: $0.id) }
     }
 
     public func admin(id: UUID) async throws -> Admin {

@@ -18,14 +18,10 @@ public struct NotificationLog: Sendable {
     {
         let size = try PageToken.pageSize(pageSize)
         let cursor = try PageToken.decodeCursor(pageToken).map(Self.parse)
-        var items = try await self.store.listNotifications(status: status, after: cursor ?? nil, limit: size + 1)
-        var next = ""
-        if items.count > size {
-            items.removeLast(items.count - size)
-            let last = items[size - 1]
-            next = PageToken.encode(cursor: "\(Timestamp.microseconds(last.createTime)):\(last.id.canonicalText)")
+        let items = try await self.store.listNotifications(status: status, after: cursor ?? nil, limit: size + 1)
+        return Page(fetched: items, size: size) { last in
+            PageToken.encode(cursor: "\(Timestamp.microseconds(last.createTime)):\(last.id.canonicalText)")
         }
-        return Page(items: items, nextPageToken: next)
     }
 
     private static func parse(_ cursor: String) throws -> NotificationCursor? {

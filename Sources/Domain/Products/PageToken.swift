@@ -58,4 +58,16 @@ public struct Page<Item: Sendable>: Sendable {
         self.items = items
         self.nextPageToken = nextPageToken
     }
+
+    /// The page of a store read of up to `size + 1` items: the extra one tells that another
+    /// page follows without a second query, and `token` makes that page's token from the last
+    /// item kept.
+    init(fetched: [Item], size: Int, token: (Item) -> String) {
+        guard fetched.count > size else {
+            self.init(items: fetched, nextPageToken: "")
+            return
+        }
+        let items = Array(fetched.prefix(size))
+        self.init(items: items, nextPageToken: token(items[size - 1]))
+    }
 }

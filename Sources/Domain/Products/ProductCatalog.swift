@@ -82,18 +82,12 @@ public final class ProductCatalog: Sendable {
     public func listProducts(pageSize: Int32, pageToken: String, brand: String) async throws -> Page<Product> {
         let size = try PageToken.pageSize(pageSize)
         let after = try PageToken.decode(pageToken)
-        // One extra row tells whether another page follows without a second query.
-        var products = try await self.store.listProducts(
+        let products = try await self.store.listProducts(
             after: after,
             brand: brand.isEmpty ? nil : brand,
             limit: size + 1
         )
-        var nextPageToken = ""
-        if products.count > size {
-            products.removeLast(products.count - size)
-            nextPageToken = PageToken.encode(after: products[size - 1].sku)
-        }
-        return Page(items: products, nextPageToken: nextPageToken)
+        return Page(fetched: products, size: size) { PageToken.encode(after: $0.sku) }
     }
 
     // MARK: Writes

@@ -11,7 +11,8 @@ import Synchronization
 /// their transactions (delivered at commit, dropped on rollback), and every daemon LISTENs
 /// on a connection of its own.
 public struct PostgresChangeFeed: Sendable {
-    /// Payloads `product <sku>` and `admins`.
+    /// Payloads `<origin> product <sku>` and `<origin> admins`, the origin naming the writing
+    /// store: a daemon skips its own changes, which it applied when it made them.
     static let changesChannel = "catalog_changes"
     /// Payloads `<sku> <total>,<sku> <total>,...`, written by the view flush itself.
     static let viewsChannel = "catalog_views"
@@ -93,10 +94,15 @@ public struct PostgresChangeFeed: Sendable {
                 // One consumer for both channels, so that `handle` sees one change at a time.
                 let (merged, continuation) = AsyncThrowingStream.makeStream(of: StoreChange.self)
                 try await withThrowingTaskGroup(of: Void.self) { group in
-                    for channel in [changes, views] {
+                    let origin = self.store.origin
+                    let parsers: [(PostgresNotificationSequence, @Sendable (String) -> StoreChange?)] = [
+                        (changes, { @Sendable payload in Self.change(from: payload, skipping: origin) }),
+                        (views, { @Sendable payload in Self.viewTotals(from: payload) }),
+                    ]
+                    for (channel, parse) in parsers {
                         group.addTask {
                             for try await notification in channel {
-                                if let change = Self.change(from: notification.payload) {
+                                if let change = parse(notification.payload) {
                                     continuation.yield(change)
                                 }
                             }
@@ -115,13 +121,22 @@ public struct PostgresChangeFeed: Sendable {
         }
     }
 
-    static func change(from payload: String) -> StoreChange? {
-        if payload == "admins" {
-            return .admins
+    /// The change a `catalog_changes` payload announces; `nil` for one this daemon made itself
+    /// (`origin`) or one it cannot read.
+    static func change(from payload: String, skipping origin: UUID) -> StoreChange? {
+        let words = payload.split(separator: " ")
+        guard words.count >= 2, let writer = UUID(uuidString: String(words[0])), writer != origin else {
+            return nil
         }
-        if payload.hasPrefix("product ") {
-            return UUID(uuidString: String(payload.dropFirst("product ".count))).map(StoreChange.product)
+        switch (words[1], words.count) {
+        case ("admins", 2): return .admins
+        case ("product", 3): return UUID(uuidString: String(words[2])).map(StoreChange.product)
+        default: return nil
         }
+    }
+
+    /// The totals of a `catalog_views` payload; `nil` when it cannot be read.
+    static func viewTotals(from payload: String) -> StoreChange? {
         var totals: [UUID: UInt64] = [:]
         for entry in payload.split(separator: ",") {
             let parts = entry.split(separator: " ")
@@ -147,10 +162,10 @@ extension PostgresStore {
         case product(UUID)
         case admins
 
-        var payload: String {
+        func payload(origin: UUID) -> String {
             switch self {
-            case .product(let sku): "product \(sku.canonicalText)"
-            case .admins: "admins"
+            case .product(let sku): "\(origin.canonicalText) product \(sku.canonicalText)"
+            case .admins: "\(origin.canonicalText) admins"
             }
         }
     }
@@ -158,7 +173,7 @@ extension PostgresStore {
     /// Tells every daemon of a change when the caller's transaction commits.
     func announce(_ announcement: Announcement, on connection: PostgresConnection) async throws {
         try await connection.query(
-            "SELECT pg_notify(\(PostgresChangeFeed.changesChannel), \(announcement.payload))",
+            "SELECT pg_notify(\(PostgresChangeFeed.changesChannel), \(announcement.payload(origin: self.origin)))",
             logger: self.logger
         )
     }

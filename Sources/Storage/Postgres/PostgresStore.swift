@@ -21,6 +21,8 @@ public final class PostgresStore: Sendable {
     }
 
     let client: PostgresClient
+    /// Names this store's changes in the change feed, so that it skips them there.
+    let origin = UUID()
     let url: PostgresURL
     let options: Options
     let logger: Logger

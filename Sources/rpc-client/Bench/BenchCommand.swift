@@ -102,9 +102,8 @@ struct BenchGetProductCommand: AsyncParsableCommand {
             requestTails: try skus.map {
                 try Self.requestTail(sku: $0, accessToken: self.caller == .admin ? accessToken : nil)
             },
-            start: 0,
-            measureFrom: 0,
-            end: 0
+            warmup: .seconds(self.warmup),
+            duration: .seconds(self.duration)
         )
         let progress = ProgressLine()
         let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: self.threads)
@@ -115,8 +114,6 @@ struct BenchGetProductCommand: AsyncParsableCommand {
                 plan,
                 configuration: try self.connection.clientConfiguration(),
                 eventLoops: eventLoops,
-                warmup: .seconds(self.warmup),
-                duration: .seconds(self.duration),
                 progress: progress.update
             )
         } catch let error as ConnectError {

@@ -38,8 +38,8 @@ struct BenchSummary: Encodable {
             (self.mode, self.inFlight, self.rate) = ("open", maxInFlight, callsPerSecond)
         }
         self.connections = plan.connections
-        self.warmupSeconds = Double(plan.measureFrom - plan.start) / 1e9
-        self.durationSeconds = plan.measuredSeconds
+        self.warmupSeconds = report.window.warmupSeconds
+        self.durationSeconds = report.window.measuredSeconds
         self.products = products
         self.caller = caller
         self.calls = report.measuredCalls

@@ -19,8 +19,9 @@ final class LoadConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
         var unanswered = 0
     }
 
-    /// Its times are set by `start`.
-    private var plan: LoadPlan
+    private let plan: LoadPlan
+    /// Set by `start`; nothing is sent or answered before.
+    private var window: LoadWindow?
     private let index: Int
     /// Calls answered so far by every connection, for the progress line.
     private let answered: AnsweredCounter
@@ -53,9 +54,9 @@ final class LoadConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
         self.context = context
     }
 
-    /// Begins sending on the schedule of `plan`; call on the event loop once the handshake is done.
-    func start(_ plan: LoadPlan) {
-        self.plan = plan
+    /// Begins sending in `window`; call on the event loop once the handshake is done.
+    func start(_ window: LoadWindow) {
+        self.window = window
         guard let context = self.context else { return }
         switch self.plan.shape {
         case .closedLoop(let inFlight):
@@ -80,13 +81,13 @@ final class LoadConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = self.unwrapInboundIn(data)
         let now = LoadPlan.now()
-        guard let header = ResponseHeader(frame: frame),
+        guard let window = self.window, let header = ResponseHeader(frame: frame),
             let scheduled = self.inFlight.removeValue(forKey: header.callID)
         else {
             return
         }
         self.answered.count.add(1, ordering: .relaxed)
-        if scheduled >= self.plan.measureFrom && scheduled < self.plan.end {
+        if scheduled >= window.measureFrom && scheduled < window.end {
             self.results.measuredCalls += 1
             _ = self.results.latencies.record(now &- scheduled)
             if header.code != 0 {
@@ -95,7 +96,7 @@ final class LoadConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
         }
         switch self.plan.shape {
         case .closedLoop:
-            if now < self.plan.end {
+            if now < window.end {
                 self.send(scheduledAt: now, context: context)
             }
         case .openLoop:
@@ -140,15 +141,17 @@ final class LoadConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
 
     /// Open loop: sends every call whose scheduled time has come, as far as `maxInFlight` allows.
     private func sendDueCalls(context: ChannelHandlerContext) {
-        guard case .openLoop(let callsPerSecond, let maxInFlight) = self.plan.shape else { return }
+        guard case .openLoop(let callsPerSecond, let maxInFlight) = self.plan.shape, let window = self.window else {
+            return
+        }
         let perConnection = callsPerSecond / Double(self.plan.connections)
         let interval = 1e9 / perConnection
         // Connections are offset by a fraction of the interval, so their calls interleave.
         let offset = interval * Double(self.index) / Double(self.plan.connections)
         let now = LoadPlan.now()
         while self.inFlight.count < maxInFlight {
-            let scheduled = self.plan.start + UInt64(offset + interval * Double(self.scheduledSent))
-            guard scheduled <= now, scheduled < self.plan.end else { return }
+            let scheduled = window.start + UInt64(offset + interval * Double(self.scheduledSent))
+            guard scheduled <= now, scheduled < window.end else { return }
             self.scheduledSent += 1
             self.send(scheduledAt: scheduled, context: context)
         }
@@ -164,7 +167,7 @@ final class LoadConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
     // MARK: Ending
 
     private func finishIfDone(context: ChannelHandlerContext) {
-        if LoadPlan.now() >= self.plan.end && self.inFlight.isEmpty {
+        if let window = self.window, LoadPlan.now() >= window.end, self.inFlight.isEmpty {
             self.finish(context: context)
             context.close(promise: nil)
         }

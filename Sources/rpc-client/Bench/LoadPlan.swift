@@ -1,7 +1,6 @@
 import Foundation
 
-/// What every connection of a load run does, and when. Times are `DispatchTime` uptime
-/// nanoseconds, the monotonic clock every connection reads.
+/// What every connection of a load run does.
 struct LoadPlan: Sendable {
     enum Shape: Sendable {
         /// Each connection keeps `inFlight` calls outstanding, sending one as each answer arrives.
@@ -17,15 +16,31 @@ struct LoadPlan: Sendable {
     var connections: Int
     /// The `Request` of each call without its `call_id`, one per product; calls cycle through them.
     var requestTails: [[UInt8]]
+    /// Load before measuring: calls are sent, not measured.
+    var warmup: Duration
+    var duration: Duration
+    /// How long after the end answers are still awaited, in nanoseconds.
+    var drainLimit: UInt64 = 5_000_000_000
+
+    static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+}
+
+/// When a run's calls are scheduled, fixed once every connection is up. Times are
+/// `DispatchTime` uptime nanoseconds, the monotonic clock every connection reads.
+struct LoadWindow: Sendable {
     var start: UInt64
-    /// Calls scheduled before this are warm-up: sent, but not measured.
+    /// Calls scheduled before this are warm-up.
     var measureFrom: UInt64
     /// No call is scheduled from here on.
     var end: UInt64
-    /// How long after `end` answers are still awaited.
-    var drainLimit: UInt64 = 5_000_000_000
 
+    /// The window of `plan` starting now.
+    init(startingNowFor plan: LoadPlan) {
+        self.start = LoadPlan.now()
+        self.measureFrom = self.start + UInt64(plan.warmup.nanoseconds)
+        self.end = self.measureFrom + UInt64(plan.duration.nanoseconds)
+    }
+
+    var warmupSeconds: Double { Double(self.measureFrom - self.start) / 1e9 }
     var measuredSeconds: Double { Double(self.end - self.measureFrom) / 1e9 }
-
-    static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 }

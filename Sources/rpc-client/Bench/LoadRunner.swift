@@ -8,22 +8,21 @@ import RPCClient
 enum LoadRunner {
     struct Report: Sendable {
         var plan: LoadPlan
+        var window: LoadWindow
         var latencies: Histogram<UInt64>
         var measuredCalls: Int
         var errors: [Int: Int]
         var unanswered: Int
 
-        var callsPerSecond: Double { Double(self.measuredCalls) / self.plan.measuredSeconds }
+        var callsPerSecond: Double { Double(self.measuredCalls) / self.window.measuredSeconds }
     }
 
-    /// Connects every connection, then runs `warmup` plus `duration` of load; `progress` is
-    /// called about once a second with the answers per second since the last call.
+    /// Connects every connection, then runs the plan's warm-up and measured load; `progress`
+    /// is called about once a second with the answers per second since the last call.
     static func run(
         _ plan: LoadPlan,
         configuration: ClientConfiguration,
         eventLoops: any EventLoopGroup,
-        warmup: Duration,
-        duration: Duration,
         progress: @escaping @Sendable (_ callsPerSecond: Double, _ elapsed: Duration) -> Void
     ) async throws -> Report {
         let answered = AnsweredCounter()
@@ -54,15 +53,12 @@ enum LoadRunner {
             connections.append((channel, handler, finished.futureResult))
         }
 
-        var timed = plan
-        timed.start = LoadPlan.now()
-        timed.measureFrom = timed.start + UInt64(warmup.nanoseconds)
-        timed.end = timed.measureFrom + UInt64(duration.nanoseconds)
+        let window = LoadWindow(startingNowFor: plan)
         for connection in connections {
             let handler = connection.handler
-            connection.channel.eventLoop.execute { handler.start(timed) }
+            connection.channel.eventLoop.execute { handler.start(window) }
         }
-        let tickers = OpenLoopTicker.start(for: connections.map { ($0.channel.eventLoop, $0.handler) }, plan: timed)
+        let tickers = OpenLoopTicker.start(for: connections.map { ($0.channel.eventLoop, $0.handler) }, plan: plan)
         defer {
             for ticker in tickers {
                 ticker.cancel()
@@ -76,7 +72,7 @@ enum LoadRunner {
                 try? await Task.sleep(for: .seconds(1))
                 let now = LoadPlan.now()
                 let count = answered.count.load(ordering: .relaxed)
-                progress(Double(count - last) / (Double(now - lastTime) / 1e9), .nanoseconds(Int64(now - timed.start)))
+                progress(Double(count - last) / (Double(now - lastTime) / 1e9), .nanoseconds(Int64(now - window.start)))
                 (last, lastTime) = (count, now)
             }
         }
@@ -84,7 +80,7 @@ enum LoadRunner {
         // Calls never answered must not hold the run forever.
         let stoppers = connections.map { (loop: $0.channel.eventLoop, handler: $0.handler) }
         let giveUp = Task {
-            try await Task.sleep(for: .nanoseconds(Int64(timed.end - LoadPlan.now() + timed.drainLimit)))
+            try await Task.sleep(for: .nanoseconds(Int64(window.end - LoadPlan.now() + plan.drainLimit)))
             for stopper in stoppers {
                 stopper.loop.execute { stopper.handler.stop() }
             }
@@ -92,7 +88,8 @@ enum LoadRunner {
         defer { giveUp.cancel() }
 
         var report = Report(
-            plan: timed,
+            plan: plan,
+            window: window,
             latencies: Histogram(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three),
             measuredCalls: 0,
             errors: [:],
