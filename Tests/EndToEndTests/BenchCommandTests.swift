@@ -40,15 +40,16 @@ import Testing
             #expect((latency["p50"] ?? 0) > 0 && (latency["p50"] ?? 0) <= (latency["p99"] ?? 0))
             #expect((latency["p99"] ?? 0) <= (latency["max"] ?? 0))
 
-            // Open loop: exactly the scheduled calls of the measured second.
+            // Open loop: exactly the scheduled calls of the measured second, however coarse the ticks.
             let open = try await runClient(
-                ["bench", "get-product", "--rate", "400"] + short + server,
+                ["bench", "get-product", "--rate", "400", "--tick", "20000"] + short + server,
                 in: directory,
                 environment: environment
             )
             #expect(open.status == 0, "\(open.stderr)")
             let openSummary = try self.json(open.stdout)
             #expect(openSummary["mode"] as? String == "open")
+            #expect(openSummary["tick_microseconds"] as? Int == 20000)
             #expect((395...405).contains(openSummary["calls"] as? Int ?? 0), "\(openSummary)")
 
             // Admin reads count no views: the total stays put once the anonymous ones are flushed.

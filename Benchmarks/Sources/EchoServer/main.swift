@@ -25,7 +25,8 @@ final class EchoHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = self.unwrapInboundIn(data)
         let callID = Self.callID(of: frame)
-        var buffer = self.pending ?? context.channel.allocator.buffer(capacity: 4096)
+        // Taken out while written: a second reference would make every write copy the buffer.
+        var buffer = self.pending.take() ?? context.channel.allocator.buffer(capacity: 4096)
         buffer.writeInteger(UInt32(1 + ByteBuffer.varintSize(callID) + self.payloadField.count))
         buffer.writeInteger(UInt8(0x08))
         buffer.writeVarint(callID)

@@ -256,16 +256,16 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
         switch result {
         case .success(let body):
-            var buffer = self.outbound ?? context.channel.allocator.buffer(capacity: 1024)
             do {
                 // Serialization happens before anything is written, so a failure leaves the buffer intact.
-                switch body {
-                case .message(let message):
-                    try buffer.writeResponseFrame(callID: callID, payload: message)
-                case .serialized(let bytes):
-                    buffer.writeResponseFrame(callID: callID, serializedPayload: bytes)
+                try self.appendOutbound(context: context) { buffer in
+                    switch body {
+                    case .message(let message):
+                        try buffer.writeResponseFrame(callID: callID, payload: message)
+                    case .serialized(let bytes):
+                        buffer.writeResponseFrame(callID: callID, serializedPayload: bytes)
+                    }
                 }
-                self.outbound = buffer
             } catch {
                 self.write(Self.failure(callID: callID, error, logger: self.logger), context: context)
             }
@@ -295,10 +295,19 @@ final class ConnectionHandler: ChannelDuplexHandler {
     // MARK: Writing
 
     private func write(_ response: Catalog_V1_Response, context: ChannelHandlerContext) {
-        var buffer = self.outbound ?? context.channel.allocator.buffer(capacity: 256)
         // A Response of our own making always serializes.
-        try? buffer.writeFrame(response)
-        self.outbound = buffer
+        try? self.appendOutbound(context: context) { try $0.writeFrame(response) }
+    }
+
+    /// Appends to the gathered answers in place. The buffer is taken out of `outbound` while
+    /// written: a second reference would make every write copy the whole buffer.
+    private func appendOutbound(
+        context: ChannelHandlerContext,
+        _ write: (inout ByteBuffer) throws -> Void
+    ) rethrows {
+        var buffer = self.outbound.take() ?? context.channel.allocator.buffer(capacity: 1024)
+        defer { self.outbound = buffer }
+        try write(&buffer)
     }
 
     /// Writes and flushes what was gathered.
@@ -323,8 +332,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// Sends the connection error (call_id 0) after everything gathered, then closes.
     private func close(with status: RPCStatus, context: ChannelHandlerContext) {
         self.logger.debug("closing connection", metadata: ["status": "\(status.code)"])
-        var buffer = self.outbound ?? context.channel.allocator.buffer(capacity: 64)
-        self.outbound = nil
+        var buffer = self.outbound.take() ?? context.channel.allocator.buffer(capacity: 64)
         try? buffer.writeFrame(Catalog_V1_Response(callID: 0, status: status))
         context.writeAndFlush(self.wrapOutboundOut(buffer)).assumeIsolated().whenComplete { _ in
             context.close(promise: nil)

@@ -49,6 +49,14 @@ struct BenchGetProductCommand: AsyncParsableCommand {
     @Option(help: "Open loop: calls per second over all connections.")
     var rate: Double?
 
+    @Option(
+        help: """
+            Open loop: microseconds between sends of the calls that came due (each call's latency \
+            still counts from its own scheduled time).
+            """
+    )
+    var tick = 100
+
     @Option(help: "Generator threads (event loops); on a machine shared with the server, fewer leave it more room.")
     var threads = System.coreCount
 
@@ -67,8 +75,8 @@ struct BenchGetProductCommand: AsyncParsableCommand {
     @Flag var caller: Caller = .anonymous
 
     func validate() throws {
-        guard self.connections > 0, self.inFlight > 0, self.threads > 0 else {
-            throw ValidationError("--connections, --in-flight and --threads must be positive")
+        guard self.connections > 0, self.inFlight > 0, self.threads > 0, self.tick > 0 else {
+            throw ValidationError("--connections, --in-flight, --threads and --tick must be positive")
         }
         guard self.warmup >= 0, self.duration > 0, (self.rate ?? 1) > 0, (self.create ?? 1) > 0 else {
             throw ValidationError("--warmup must not be negative; --duration, --rate and --create must be positive")
@@ -96,7 +104,9 @@ struct BenchGetProductCommand: AsyncParsableCommand {
             Output.fail("no products to read: pass --sku SKU, or --create N as a logged-in admin")
         }
         let plan = LoadPlan(
-            shape: self.rate.map { .openLoop(callsPerSecond: $0, maxInFlight: self.inFlight) }
+            shape: self.rate.map {
+                .openLoop(callsPerSecond: $0, maxInFlight: self.inFlight, tick: .microseconds(self.tick))
+            }
                 ?? .closedLoop(inFlight: self.inFlight),
             connections: self.connections,
             requestTails: try skus.map {

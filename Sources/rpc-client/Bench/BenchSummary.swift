@@ -17,6 +17,8 @@ struct BenchSummary: Encodable {
     var connections: Int
     var inFlight: Int
     var rate: Double?
+    /// Open loop: microseconds between sends of the calls that came due.
+    var tickMicroseconds: Int?
     var warmupSeconds: Double
     var durationSeconds: Double
     var products: Int
@@ -33,9 +35,10 @@ struct BenchSummary: Encodable {
         let plan = report.plan
         switch plan.shape {
         case .closedLoop(let inFlight):
-            (self.mode, self.inFlight, self.rate) = ("closed", inFlight, nil)
-        case .openLoop(let callsPerSecond, let maxInFlight):
+            (self.mode, self.inFlight) = ("closed", inFlight)
+        case .openLoop(let callsPerSecond, let maxInFlight, let tick):
             (self.mode, self.inFlight, self.rate) = ("open", maxInFlight, callsPerSecond)
+            self.tickMicroseconds = Int(tick.nanoseconds / 1000)
         }
         self.connections = plan.connections
         self.warmupSeconds = report.window.warmupSeconds
@@ -73,9 +76,10 @@ struct BenchSummary: Encodable {
         let load =
             self.mode == "open"
             ? String(
-                format: "open loop at %.0f calls/s (at most %d in flight per connection)",
+                format: "open loop at %.0f calls/s (at most %d in flight per connection, sent every %d µs)",
                 self.rate ?? 0,
-                self.inFlight
+                self.inFlight,
+                self.tickMicroseconds ?? 0
             )
             : "closed loop, \(self.inFlight) in flight per connection"
         let errors =

@@ -134,14 +134,15 @@ final class LoadConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
         self.inFlight[callID] = time
         let tail = self.plan.requestTails[self.nextRequest]
         self.nextRequest = (self.nextRequest + 1) % self.plan.requestTails.count
-        var buffer = self.outbound ?? context.channel.allocator.buffer(capacity: 16 * 1024)
+        // Taken out while written: a second reference would make every write copy the buffer.
+        var buffer = self.outbound.take() ?? context.channel.allocator.buffer(capacity: 16 * 1024)
         buffer.writeRequestFrame(callID: callID, tail: tail)
         self.outbound = buffer
     }
 
     /// Open loop: sends every call whose scheduled time has come, as far as `maxInFlight` allows.
     private func sendDueCalls(context: ChannelHandlerContext) {
-        guard case .openLoop(let callsPerSecond, let maxInFlight) = self.plan.shape, let window = self.window else {
+        guard case .openLoop(let callsPerSecond, let maxInFlight, _) = self.plan.shape, let window = self.window else {
             return
         }
         let perConnection = callsPerSecond / Double(self.plan.connections)

@@ -9,7 +9,8 @@ struct LoadPlan: Sendable {
         /// answers do; a call's latency counts from its scheduled time, so a stalled server shows
         /// in the numbers instead of slowing the schedule (no coordinated omission). At most
         /// `maxInFlight` per connection are outstanding; the rest wait, their clocks running.
-        case openLoop(callsPerSecond: Double, maxInFlight: Int)
+        /// Every `tick` each generator thread sends the calls that came due since the last.
+        case openLoop(callsPerSecond: Double, maxInFlight: Int, tick: Duration)
     }
 
     var shape: Shape

@@ -113,18 +113,18 @@ extension Duration {
     }
 }
 
-/// Open loop: one timer per event loop, every 100 µs, sends the due calls of all its
-/// connections. A timer per connection would cost more than the calls at high rates, and its
-/// wake-ups would add to the latencies being measured.
+/// Open loop: one timer per event loop sends the due calls of all its connections every tick.
+/// A timer per connection would cost more than the calls at high rates, and its wake-ups
+/// would add to the latencies being measured.
 enum OpenLoopTicker {
     static func start(for connections: [(any EventLoop, LoadConnectionHandler)], plan: LoadPlan) -> [RepeatedTask] {
-        guard case .openLoop = plan.shape else { return [] }
+        guard case .openLoop(_, _, let tick) = plan.shape else { return [] }
         var byLoop: [ObjectIdentifier: (loop: any EventLoop, handlers: [LoadConnectionHandler])] = [:]
         for (loop, handler) in connections {
             byLoop[ObjectIdentifier(loop), default: (loop, [])].handlers.append(handler)
         }
         return byLoop.values.map { loop, handlers in
-            loop.scheduleRepeatedTask(initialDelay: .zero, delay: .microseconds(100)) { _ in
+            loop.scheduleRepeatedTask(initialDelay: .zero, delay: .nanoseconds(tick.nanoseconds)) { _ in
                 for handler in handlers {
                     handler.tick()
                 }
