@@ -21,7 +21,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         var deadline: Scheduled<Void>
     }
 
-    private var state: ConnectionStateMachine<Catalog_V1_Request>
+    private var state: ConnectionStateMachine<RequestEnvelope>
     private let registry: MethodRegistry
     private let authenticator: any Authenticator
     private let configuration: ServerConfiguration
@@ -92,9 +92,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         self.isReading = true
         let frame = self.unwrapInboundIn(data)
-        let request: Catalog_V1_Request
+        let request: RequestEnvelope
         do {
-            request = try Catalog_V1_Request(serializedBytes: frame.readableBytesSpan)
+            request = try RequestEnvelope(frame: frame)
         } catch {
             self.perform(
                 self.state.fail(RPCStatus(.invalidArgument, "frame is not a catalog.v1.Request")),
@@ -118,7 +118,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     private func perform(
-        _ action: ConnectionStateMachine<Catalog_V1_Request>.ReceiveAction,
+        _ action: ConnectionStateMachine<RequestEnvelope>.ReceiveAction,
         context: ChannelHandlerContext
     ) {
         switch action {
@@ -135,15 +135,14 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     // MARK: Calls
 
-    private func start(_ request: Catalog_V1_Request, context: ChannelHandlerContext) {
+    private func start(_ request: RequestEnvelope, context: ChannelHandlerContext) {
         self.lastActivity = .now()
         let callID = request.callID
         do {
             guard let handler = self.registry[request.method] else {
-                throw RPCStatus(.unimplemented, "unknown method \"\(request.method)\"")
+                throw RPCStatus(.unimplemented, "unknown method \"\(request.methodName)\"")
             }
-            let authorization = request.metadata[CatalogMetadata.authorization]
-            switch try self.authenticator.authenticate(authorization: authorization) {
+            switch try self.authenticator.authenticate(authorization: request.authorization) {
             case .caller(let caller):
                 // The usual path: the caller is known from memory, the handler's first part runs here.
                 switch try Self.invoke(
@@ -192,13 +191,13 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// Checks the method's access level, then runs the handler's synchronous part.
     private static func invoke(
         _ handler: MethodHandler,
-        _ request: Catalog_V1_Request,
+        _ request: RequestEnvelope,
         caller: Caller,
         clientAddress: String?,
         logger: Logger
     ) throws -> CallOutcome {
         if handler.access == .admin, caller.admin == nil {
-            throw RPCStatus(.unauthenticated, "\(request.method) requires an admin; log in first")
+            throw RPCStatus(.unauthenticated, "\(request.methodName) requires an admin; log in first")
         }
         return try handler.handle(
             request.payload,

@@ -1,5 +1,5 @@
 import Domain
-import Foundation
+import NIOCore
 import SwiftProtobuf
 
 /// Who may call a method. Checked in one place, before any handler runs.
@@ -23,11 +23,11 @@ public enum CallOutcome: Sendable {
 /// Health); anything that needs I/O returns `.pending`.
 public struct MethodHandler: Sendable {
     public var access: MethodAccess
-    public var handle: @Sendable (_ payload: Data, _ context: CallContext) throws -> CallOutcome
+    public var handle: @Sendable (_ payload: ByteBuffer, _ context: CallContext) throws -> CallOutcome
 
     public init(
         access: MethodAccess,
-        handle: @escaping @Sendable (_ payload: Data, _ context: CallContext) throws -> CallOutcome
+        handle: @escaping @Sendable (_ payload: ByteBuffer, _ context: CallContext) throws -> CallOutcome
     ) {
         self.access = access
         self.handle = handle
@@ -60,10 +60,10 @@ public struct MethodHandler: Sendable {
 /// Decodes a method's request message; a payload that does not parse is the caller's error.
 private func decodeRequest<Request: SwiftProtobuf.Message>(
     _ type: Request.Type,
-    from payload: Data
+    from payload: ByteBuffer
 ) throws(DomainError) -> Request {
     do {
-        return try Request(serializedBytes: payload)
+        return try Request(serializedBytes: payload.readableBytesSpan)
     } catch {
         throw DomainError(.invalidArgument, "payload is not a valid \(Request.protoMessageName)")
     }
