@@ -14,32 +14,18 @@ import NIOCore
 /// only the UTF-8 of the strings the server reads (`authorization`) is checked.
 /// `RequestEnvelopeTests` pins it against `Catalog_V1_Request`.
 public struct RequestEnvelope: Sendable {
-    public var callID: UInt64 = 0
+    public private(set) var callID: UInt64 = 0
     /// The method name's UTF-8 bytes, e.g. `catalog.v1.ProductService/GetProduct`.
-    public var method = ByteBuffer()
+    public private(set) var method = ByteBuffer()
     /// The `authorization` metadata entry, if the call has one.
-    public var authorization: String?
+    public private(set) var authorization: String?
     /// The call's deadline in milliseconds from its arrival; 0 means the server default.
-    public var timeoutMs: UInt32 = 0
+    public private(set) var timeoutMs: UInt32 = 0
     /// The method's request message, serialized.
-    public var payload = ByteBuffer()
+    public private(set) var payload = ByteBuffer()
 
     /// The method name as text, for messages and logs (invalid UTF-8 shows as U+FFFD).
     public var methodName: String { String(buffer: self.method) }
-
-    public init(
-        callID: UInt64,
-        method: String,
-        authorization: String? = nil,
-        timeoutMs: UInt32 = 0,
-        payload: ByteBuffer
-    ) {
-        self.callID = callID
-        self.method = ByteBuffer(string: method)
-        self.authorization = authorization
-        self.timeoutMs = timeoutMs
-        self.payload = payload
-    }
 
     /// Decodes the `Request` that is `frame`'s readable bytes.
     public init(frame: ByteBuffer) throws(MalformedRequestError) {

@@ -22,7 +22,4 @@ public struct MethodRegistry: Sendable {
     public subscript(method: String) -> MethodHandler? {
         self.handlers[ByteBuffer(string: method)]
     }
-
-    /// The registered method names, sorted.
-    public var methods: [String] { self.handlers.keys.map { String(buffer: $0) }.sorted() }
 }
