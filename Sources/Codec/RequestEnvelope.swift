@@ -28,99 +28,52 @@ public struct RequestEnvelope: Sendable {
     public var methodName: String { String(buffer: self.method) }
 
     /// Decodes the `Request` that is `frame`'s readable bytes.
-    public init(frame: ByteBuffer) throws(MalformedRequestError) {
+    public init(frame: ByteBuffer) throws(MalformedMessageError) {
         var reader = frame
         while reader.readableBytes > 0 {
-            let (field, wireType) = try reader.readFieldKey()
+            let (field, wireType) = try reader.readProtobufFieldKey()
             switch (field, wireType) {
             case (1, .varint):
-                self.callID = try reader.readVarintField()
+                self.callID = try reader.readProtobufVarint()
             case (2, .lengthDelimited):
-                self.method = try reader.readLengthDelimited()
+                self.method = try reader.readProtobufLengthDelimited()
             case (3, .lengthDelimited):
-                var entry = try reader.readLengthDelimited()
-                if let value = try entry.readAuthorizationEntry() {
+                var entry = try reader.readProtobufLengthDelimited()
+                if let value = try Self.authorization(inMetadataEntry: &entry) {
                     self.authorization = value
                 }
             case (4, .varint):
-                self.timeoutMs = UInt32(truncatingIfNeeded: try reader.readVarintField())
+                self.timeoutMs = UInt32(truncatingIfNeeded: try reader.readProtobufVarint())
             case (5, .lengthDelimited):
-                self.payload = try reader.readLengthDelimited()
+                self.payload = try reader.readProtobufLengthDelimited()
             default:
                 // Unknown fields, and known ones of another wire type (SwiftProtobuf keeps those as unknown).
-                try reader.skipField(wireType)
+                try reader.skipProtobufField(wireType)
             }
-        }
-    }
-}
-
-/// The frame's bytes are not a `catalog.v1.Request`.
-public struct MalformedRequestError: Error, Sendable {}
-
-/// Protobuf's wire types (groups, 3 and 4, are deprecated and not accepted).
-private enum WireType: UInt64 {
-    case varint = 0
-    case fixed64 = 1
-    case lengthDelimited = 2
-    case fixed32 = 5
-}
-
-extension ByteBuffer {
-    fileprivate mutating func readFieldKey() throws(MalformedRequestError) -> (field: UInt64, WireType) {
-        let key = try self.readVarintField()
-        guard key >> 3 > 0, key >> 3 <= 0x1FFF_FFFF, let wireType = WireType(rawValue: key & 7) else {
-            throw MalformedRequestError()
-        }
-        return (key >> 3, wireType)
-    }
-
-    fileprivate mutating func readVarintField() throws(MalformedRequestError) -> UInt64 {
-        guard let value = self.readVarint() else { throw MalformedRequestError() }
-        return value
-    }
-
-    /// A length-delimited field's bytes, sharing this buffer's storage.
-    fileprivate mutating func readLengthDelimited() throws(MalformedRequestError) -> ByteBuffer {
-        let length = try self.readVarintField()
-        guard length <= self.readableBytes, let bytes = self.readSlice(length: Int(length)) else {
-            throw MalformedRequestError()
-        }
-        return bytes
-    }
-
-    fileprivate mutating func skipField(_ wireType: WireType) throws(MalformedRequestError) {
-        switch wireType {
-        case .varint:
-            _ = try self.readVarintField()
-        case .lengthDelimited:
-            _ = try self.readLengthDelimited()
-        case .fixed64, .fixed32:
-            let size = wireType == .fixed64 ? 8 : 4
-            guard self.readableBytes >= size else { throw MalformedRequestError() }
-            self.moveReaderIndex(forwardBy: size)
         }
     }
 
     private static let authorizationKey = ByteBuffer(string: CatalogMetadata.authorization)
 
     /// The value of a metadata map entry (key 1, value 2) if its key is `authorization`.
-    fileprivate mutating func readAuthorizationEntry() throws(MalformedRequestError) -> String? {
+    private static func authorization(inMetadataEntry entry: inout ByteBuffer) throws(MalformedMessageError) -> String?
+    {
         var key = ByteBuffer()
         var value = ByteBuffer()
-        while self.readableBytes > 0 {
-            let (field, wireType) = try self.readFieldKey()
+        while entry.readableBytes > 0 {
+            let (field, wireType) = try entry.readProtobufFieldKey()
             switch (field, wireType) {
             case (1, .lengthDelimited):
-                key = try self.readLengthDelimited()
+                key = try entry.readProtobufLengthDelimited()
             case (2, .lengthDelimited):
-                value = try self.readLengthDelimited()
+                value = try entry.readProtobufLengthDelimited()
             default:
-                try self.skipField(wireType)
+                try entry.skipProtobufField(wireType)
             }
         }
         guard key == Self.authorizationKey else { return nil }
         guard let text = String(validating: value.readableBytesView, as: UTF8.self) else {
-            throw MalformedRequestError()
+            throw MalformedMessageError()
         }
         return text
     }

@@ -61,7 +61,7 @@ import Testing
         #expect(throws: (any Error).self, "\(name): SwiftProtobuf") {
             try Catalog_V1_Request(serializedBytes: bytes)
         }
-        #expect(throws: MalformedRequestError.self, "\(name): RequestEnvelope") {
+        #expect(throws: MalformedMessageError.self, "\(name): RequestEnvelope") {
             try RequestEnvelope(frame: ByteBuffer(bytes: bytes))
         }
     }
