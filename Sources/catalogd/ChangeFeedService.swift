@@ -15,12 +15,33 @@ struct ChangeFeedService: Service {
     func run() async throws {
         await cancelWhenGracefulShutdown {
             await self.feed.run { change in
-                do {
-                    try await self.apply(change)
-                } catch {
-                    // The next resync (after the feed reconnects) or admin re-read catches up.
-                    self.logger.warning("could not apply a change from the database", metadata: ["error": "\(error)"])
+                await self.applyUntilDone(change)
+            }
+        }
+    }
+
+    /// Applies `change`; when that fails (the database did not answer the re-read), reloads
+    /// everything instead, every second until it succeeds. A change heard but not applied would
+    /// otherwise leave its product or admin stale until it changed again: the feed's own resync
+    /// comes only when its connection drops, and that connection may be fine. Later changes
+    /// wait meanwhile, in order.
+    private func applyUntilDone(_ change: StoreChange) async {
+        var change = change
+        var warned = false
+        while !Task.isCancelled {
+            do {
+                try await self.apply(change)
+                return
+            } catch {
+                if !warned {
+                    warned = true
+                    self.logger.warning(
+                        "could not apply a change from the database; reloading everything until it answers",
+                        metadata: ["error": "\(error)"]
+                    )
                 }
+                change = .resync
+                try? await Task.sleep(for: .seconds(1))
             }
         }
     }
