@@ -130,6 +130,7 @@ import Testing
             let uuid = UUID()
             #expect(UUID(parsing: uuid.uuidString) == uuid)
             #expect(UUID(parsing: uuid.uuidString.lowercased()) == uuid)
+            #expect(Array(uuid.uuidString.utf8).withUnsafeBytes { UUID(parsingUTF8: $0) } == uuid)
         }
         #expect(
             UUID(parsing: "0D4F6c2e-9a3b-4f1e-8c7d-5b2a1e3f4c6d")
@@ -147,5 +148,6 @@ import Testing
     func refusesWhatFoundationRefuses(text: String) {
         #expect(UUID(parsing: text) == nil)
         #expect(UUID(uuidString: text) == nil)
+        #expect(Array(text.utf8).withUnsafeBytes { UUID(parsingUTF8: $0) } == nil)
     }
 }

@@ -9,10 +9,18 @@ public enum ProductValidation {
 
     /// Parses a sku or product id: any-case UUID text.
     public static func sku(_ text: String, field: String = "sku") throws(DomainError) -> UUID {
-        guard let sku = UUID(parsing: text) else {
-            throw DomainError.invalid([FieldViolation(field: field, description: "must be a UUID")])
-        }
+        guard let sku = UUID(parsing: text) else { throw Self.notAUUID(field) }
         return sku
+    }
+
+    /// `sku(_:)` of UTF-8 bytes read straight from a request (GetProduct's hot path).
+    public static func sku(utf8 bytes: UnsafeRawBufferPointer, field: String = "sku") throws(DomainError) -> UUID {
+        guard let sku = UUID(parsingUTF8: bytes) else { throw Self.notAUUID(field) }
+        return sku
+    }
+
+    private static func notAUUID(_ field: String) -> DomainError {
+        DomainError.invalid([FieldViolation(field: field, description: "must be a UUID")])
     }
 
     static func name(_ text: String, into violations: inout [FieldViolation]) -> String? {

@@ -6,28 +6,31 @@ extension UUID {
     /// cost more than the rest of a cached GetProduct.
     public init?(parsing text: String) {
         var text = text
-        let parsed: uuid_t?? = text.withUTF8 { bytes -> uuid_t? in
-            guard bytes.count == 36, bytes[8] == 0x2D, bytes[13] == 0x2D, bytes[18] == 0x2D, bytes[23] == 0x2D
-            else { return nil }
-            var value: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-            var index = 0
-            var ok = true
-            withUnsafeMutableBytes(of: &value) { out in
-                for byteIndex in 0..<16 {
-                    if index == 8 || index == 13 || index == 18 || index == 23 {
-                        index += 1
-                    }
-                    guard let high = Self.hexValue(bytes[index]), let low = Self.hexValue(bytes[index + 1]) else {
-                        ok = false
-                        return
-                    }
-                    out[byteIndex] = high << 4 | low
-                    index += 2
-                }
-            }
-            return ok ? value : nil
+        guard let uuid = text.withUTF8({ UUID(parsingUTF8: UnsafeRawBufferPointer($0)) }) else { return nil }
+        self = uuid
+    }
+
+    /// `init(parsing:)` of UTF-8 bytes, such as a request's field read straight from its frame.
+    public init?(parsingUTF8 bytes: UnsafeRawBufferPointer) {
+        guard bytes.count == 36, bytes[8] == 0x2D, bytes[13] == 0x2D, bytes[18] == 0x2D, bytes[23] == 0x2D else {
+            return nil
         }
-        guard let value = parsed ?? nil else { return nil }
+        var value: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        let parsed = withUnsafeMutableBytes(of: &value) { out -> Bool in
+            var index = 0
+            for byteIndex in 0..<16 {
+                if index == 8 || index == 13 || index == 18 || index == 23 {
+                    index += 1
+                }
+                guard let high = Self.hexValue(bytes[index]), let low = Self.hexValue(bytes[index + 1]) else {
+                    return false
+                }
+                out[byteIndex] = high << 4 | low
+                index += 2
+            }
+            return true
+        }
+        guard parsed else { return nil }
         self.init(uuid: value)
     }
 

@@ -1,3 +1,4 @@
+import Codec
 import Domain
 import NIOCore
 import SwiftProtobuf
@@ -44,6 +45,26 @@ public struct MethodHandler: Sendable {
         }
     }
 
+    /// A method whose request is read by hand from the payload's bytes by `read` (GetProduct's,
+    /// on the hot path) and answers synchronously. `read` throws `MalformedMessageError` for a
+    /// payload that is not a `messageName`.
+    public static func synchronous<Request>(
+        reading read: @escaping @Sendable (ByteBuffer) throws(MalformedMessageError) -> Request,
+        messageName: String,
+        access: MethodAccess,
+        _ body: @escaping @Sendable (Request, CallContext) throws -> CallOutcome
+    ) -> MethodHandler {
+        MethodHandler(access: access) { payload, context in
+            let request: Request
+            do {
+                request = try read(payload)
+            } catch {
+                throw invalidPayload(messageName)
+            }
+            return try body(request, context)
+        }
+    }
+
     /// A method whose request decodes to `Request` and answers from a task.
     public static func asynchronous<Request: SwiftProtobuf.Message>(
         _ request: Request.Type,
@@ -65,6 +86,10 @@ private func decodeRequest<Request: SwiftProtobuf.Message>(
     do {
         return try Request(serializedBytes: payload.readableBytesSpan)
     } catch {
-        throw DomainError(.invalidArgument, "payload is not a valid \(Request.protoMessageName)")
+        throw invalidPayload(Request.protoMessageName)
     }
+}
+
+private func invalidPayload(_ messageName: String) -> DomainError {
+    DomainError(.invalidArgument, "payload is not a valid \(messageName)")
 }

@@ -6,10 +6,15 @@ extension MethodRegistry {
     public mutating func registerProductService(_ catalog: ProductCatalog) {
         self.register(
             CatalogMethod.getProduct,
-            .synchronous(Catalog_V1_GetProductRequest.self, access: .anyone) { request, context in
-                let sku = try ProductValidation.sku(request.sku)
-                // The hot path: answered on the event loop from memory unless the cache is partial,
-                // with the product serialized once per change, not once per read.
+            .synchronous(
+                reading: GetProductRequestFields.init(payload:),
+                messageName: Catalog_V1_GetProductRequest.protoMessageName,
+                access: .anyone
+            ) { request, context in
+                // The hot path: the sku parsed straight from the frame's bytes, answered on the
+                // event loop from memory unless the cache is partial, with the product serialized
+                // once per change, not once per read.
+                let sku = try request.sku.withUnsafeReadableBytes { try ProductValidation.sku(utf8: $0) }
                 let lookup = try catalog.cachedSerializedProduct(sku: sku, caller: context.caller) { product in
                     try Catalog_V1_Product(product).serializedBytes()
                 }
