@@ -39,6 +39,18 @@ public final class ProductCache: Sendable {
         init(deletedAt version: UInt64) {
             self.version = version
         }
+
+        /// The product's serialized form, made by `serialize` if this state has none yet;
+        /// `absent` for a tombstone.
+        mutating func lookupSerialized(_ serialize: (Product) throws -> [UInt8]) rethrows -> SerializedLookup {
+            if let serialized = self.serialized {
+                return .found(serialized)
+            }
+            guard let product = self.product else { return .absent }
+            let serialized = try serialize(product)
+            self.serialized = serialized
+            return .found(serialized)
+        }
     }
 
     private let entries = Striped<[UUID: Entry]>(count: 64) { [:] }
@@ -82,24 +94,14 @@ public final class ProductCache: Sendable {
         _ sku: UUID,
         serialize: (Product) throws -> [UInt8]
     ) throws -> SerializedLookup {
-        // nil: no entry; an empty array: a tombstone (a serialized product is never empty,
-        // its sku alone takes 38 bytes).
-        let bytes = try self.entries.withStripe(for: sku) { (entries) throws -> [UInt8]? in
-            guard var entry = entries[sku] else { return nil }
-            guard let product = entry.product else { return [] }
-            if let serialized = entry.serialized {
-                return serialized
-            }
-            let serialized = try serialize(product)
-            entry.serialized = serialized
-            entries[sku] = entry
-            return serialized
+        // The entry is used in place, through its index: copying it out would retain and
+        // release every string of the product on each read, on objects the other event loops
+        // touch too.
+        let lookup = try self.entries.withStripe(for: sku) { entries -> SerializedLookup? in
+            guard let index = entries.index(forKey: sku) else { return nil }
+            return try entries.values[index].lookupSerialized(serialize)
         }
-        switch bytes {
-        case let bytes? where !bytes.isEmpty: return .found(bytes)
-        case .some: return .absent
-        case nil: return self.isComplete ? .absent : .unknown
-        }
+        return lookup ?? (self.isComplete ? .absent : .unknown)
     }
 
     /// Stores the product's newest state; an older version than the cached one is ignored,
