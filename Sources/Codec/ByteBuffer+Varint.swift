@@ -4,12 +4,24 @@ import NIOCore
 /// (the server's success responses, the load generator's requests and answers).
 extension ByteBuffer {
     public mutating func writeVarint(_ value: UInt64) {
-        var value = value
-        while value >= 0x80 {
-            self.writeInteger(UInt8(truncatingIfNeeded: value) | 0x80)
-            value >>= 7
+        if value < 0x80 {
+            self.writeInteger(UInt8(truncatingIfNeeded: value))
+            return
         }
-        self.writeInteger(UInt8(value))
+        // Encoded on the stack and appended at once: one capacity check, not one per byte.
+        var scratch: (UInt64, UInt64) = (0, 0)
+        let size = withUnsafeMutableBytes(of: &scratch) { bytes -> Int in
+            var value = value
+            var size = 0
+            while value >= 0x80 {
+                bytes[size] = UInt8(truncatingIfNeeded: value) | 0x80
+                value >>= 7
+                size += 1
+            }
+            bytes[size] = UInt8(value)
+            return size + 1
+        }
+        withUnsafeBytes(of: &scratch) { self.writeBytes(UnsafeRawBufferPointer(rebasing: $0[..<size])) }
     }
 
     /// `nil` when the buffer ends inside the varint or it runs past 64 bits.
