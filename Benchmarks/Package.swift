@@ -1,7 +1,8 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-/// The ceiling GetProduct is measured against, and microbenchmarks of the hot path.
+/// The ceiling GetProduct is measured against, the machine's stall floor, and
+/// microbenchmarks of the hot path.
 /// A package of its own, so that `make test` never builds ordo-one/benchmark.
 let package = Package(
     name: "catalogd-benchmarks",
@@ -27,6 +28,9 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
+        // Spins a thread per core and reports how long the machine stopped running them:
+        // the floor under any latency measured here.
+        .executableTarget(name: "StallProbe"),
         .executableTarget(
             name: "HotPathBenchmarks",
             dependencies: [
