@@ -35,6 +35,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var running: [UInt64: RunningCall] = [:]
     private var lastActivity = NIODeadline.now()
     private var idleCheck: Scheduled<Void>?
+    /// The last method called and its handler. A connection mostly calls one method over and
+    /// over, and comparing its name costs less than hashing it for the registry. The name is a
+    /// copy, so that it does not keep a read buffer alive.
+    private var lastMethod: (name: ByteBuffer, handler: MethodHandler)?
 
     init(
         registry: MethodRegistry,
@@ -139,7 +143,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         self.lastActivity = .now()
         let callID = request.callID
         do {
-            guard let handler = self.registry[request.method] else {
+            guard let handler = self.handler(for: request.method) else {
                 throw RPCStatus(.unimplemented, "unknown method \"\(request.methodName)\"")
             }
             switch try self.authenticator.authenticate(authorization: request.authorization) {
@@ -186,6 +190,15 @@ final class ConnectionHandler: ChannelDuplexHandler {
         } catch {
             self.finish(callID: callID, .failure(error), context: context)
         }
+    }
+
+    private func handler(for method: ByteBuffer) -> MethodHandler? {
+        if let last = self.lastMethod, last.name == method {
+            return last.handler
+        }
+        guard let handler = self.registry[method] else { return nil }
+        self.lastMethod = (ByteBuffer(bytes: method.readableBytesView), handler)
+        return handler
     }
 
     /// Checks the method's access level, then runs the handler's synchronous part.
