@@ -28,9 +28,14 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private let logger: Logger
     /// The peer's IP address, for login throttling.
     private let clientAddress: String?
+    /// What a handler is told of an anonymous call, made once: a context per call would copy the
+    /// logger, whose shared parts both event loops would then retain and release on every call.
+    private let anonymousContext: CallContext
 
     private var outbound: ByteBuffer?
     private var isReading = false
+    /// A call arrived in the current read burst: the burst's end marks the connection active.
+    private var receivedCall = false
     private var isFlushScheduled = false
     private var running: [UInt64: RunningCall] = [:]
     private var lastActivity = NIODeadline.now()
@@ -53,6 +58,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         self.authenticator = authenticator
         self.configuration = configuration
         self.logger = logger
+        self.anonymousContext = CallContext(caller: .anonymous, clientAddress: clientAddress, logger: logger)
     }
 
     // MARK: Lifecycle
@@ -74,7 +80,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ChannelShouldQuiesceEvent {
-            self.perform(self.state.drain(), context: context)
+            if let status = self.state.drain() {
+                self.close(with: status, context: context)
+            }
             self.writeGathered(context: context)
         } else {
             context.fireUserInboundEventTriggered(event)
@@ -83,7 +91,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if let error = error as? FrameTooLargeError {
-            self.perform(self.state.fail(RPCStatus(.resourceExhausted, error.description)), context: context)
+            if let status = self.state.fail(RPCStatus(.resourceExhausted, error.description)) {
+                self.close(with: status, context: context)
+            }
             self.writeGathered(context: context)
         } else {
             self.logger.debug("connection error", metadata: ["error": "\(error)"])
@@ -100,17 +110,32 @@ final class ConnectionHandler: ChannelDuplexHandler {
         do {
             request = try RequestEnvelope(frame: frame)
         } catch {
-            self.perform(
-                self.state.fail(RPCStatus(.invalidArgument, "frame is not a catalog.v1.Request")),
-                context: context
-            )
+            if let status = self.state.fail(RPCStatus(.invalidArgument, "frame is not a catalog.v1.Request")) {
+                self.close(with: status, context: context)
+            }
             return
         }
-        self.perform(self.state.receive(callID: request.callID, request), context: context)
+        self.receivedCall = true
+        switch self.state.receive(callID: request.callID, request) {
+        case .start:
+            self.start(request, context: context)
+        case .none:
+            break
+        case .reject(let callID, let status):
+            self.write(Catalog_V1_Response(callID: callID, status: status), context: context)
+        case .close(let status):
+            self.close(with: status, context: context)
+        }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
         self.isReading = false
+        if self.receivedCall {
+            // Once per burst rather than per call: the idle timeout needs no finer clock. A burst
+            // of partial frames marks nothing, so a trickle of bytes cannot keep a connection open.
+            self.receivedCall = false
+            self.lastActivity = .now()
+        }
         self.writeGathered(context: context)
         context.fireChannelReadComplete()
     }
@@ -121,26 +146,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    private func perform(
-        _ action: ConnectionStateMachine<RequestEnvelope>.ReceiveAction,
-        context: ChannelHandlerContext
-    ) {
-        switch action {
-        case .none:
-            break
-        case .start(let request):
-            self.start(request, context: context)
-        case .reject(let callID, let status):
-            self.write(Catalog_V1_Response(callID: callID, status: status), context: context)
-        case .close(let status):
-            self.close(with: status, context: context)
-        }
-    }
-
     // MARK: Calls
 
     private func start(_ request: RequestEnvelope, context: ChannelHandlerContext) {
-        self.lastActivity = .now()
         let callID = request.callID
         do {
             guard let handler = self.handler(for: request.method) else {
@@ -149,13 +157,11 @@ final class ConnectionHandler: ChannelDuplexHandler {
             switch try self.authenticator.authenticate(authorization: request.authorization) {
             case .caller(let caller):
                 // The usual path: the caller is known from memory, the handler's first part runs here.
-                switch try Self.invoke(
-                    handler,
-                    request,
-                    caller: caller,
-                    clientAddress: self.clientAddress,
-                    logger: self.logger
-                ) {
+                let outcome =
+                    caller.admin == nil
+                    ? try Self.invoke(handler, request, self.anonymousContext)
+                    : try Self.invoke(handler, request, self.callContext(for: caller))
+                switch outcome {
                 case .completed(let response):
                     self.finish(callID: callID, .success(.message(response)), context: context)
                 case .completedSerialized(let bytes):
@@ -173,13 +179,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 let (clientAddress, logger) = (self.clientAddress, self.logger)
                 let work: @Sendable () async throws -> ResponseBody = {
                     let caller = try await verify()
-                    switch try Self.invoke(
-                        handler,
-                        request,
-                        caller: caller,
-                        clientAddress: clientAddress,
-                        logger: logger
-                    ) {
+                    let context = CallContext(caller: caller, clientAddress: clientAddress, logger: logger)
+                    switch try Self.invoke(handler, request, context) {
                     case .completed(let response): return .message(response)
                     case .completedSerialized(let bytes): return .serialized(bytes)
                     case .pending(let work): return .message(try await work())
@@ -201,21 +202,20 @@ final class ConnectionHandler: ChannelDuplexHandler {
         return handler
     }
 
+    private func callContext(for caller: Caller) -> CallContext {
+        CallContext(caller: caller, clientAddress: self.clientAddress, logger: self.logger)
+    }
+
     /// Checks the method's access level, then runs the handler's synchronous part.
     private static func invoke(
         _ handler: MethodHandler,
         _ request: RequestEnvelope,
-        caller: Caller,
-        clientAddress: String?,
-        logger: Logger
+        _ context: CallContext
     ) throws -> CallOutcome {
-        if handler.access == .admin, caller.admin == nil {
+        if handler.access == .admin, context.caller.admin == nil {
             throw RPCStatus(.unauthenticated, "\(request.methodName) requires an admin; log in first")
         }
-        return try handler.handle(
-            request.payload,
-            CallContext(caller: caller, clientAddress: clientAddress, logger: logger)
-        )
+        return try handler.handle(request.payload, context)
     }
 
     private func run(
@@ -264,7 +264,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
         let action = self.state.finish(callID: callID)
         guard action.answer else { return }
         self.running.removeValue(forKey: callID)?.deadline.cancel()
-        self.lastActivity = .now()
+        if !self.isReading {
+            // An answer from a task; answers given while reading are marked at the burst's end.
+            self.lastActivity = .now()
+        }
 
         switch result {
         case .success(let body):
@@ -363,8 +366,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private func checkIdle(context: ChannelHandlerContext) {
         let idleTimeout = TimeAmount(self.configuration.idleTimeout)
         let idleUntil = self.lastActivity + idleTimeout
-        if self.state.isIdle, idleUntil <= .now() {
-            self.perform(self.state.idleTimeout(), context: context)
+        if self.state.isIdle, idleUntil <= .now(), let status = self.state.idleTimeout() {
+            self.close(with: status, context: context)
         } else if case .serving = self.state.phase {
             let wait = self.state.isIdle ? idleUntil - .now() : idleTimeout
             self.scheduleIdleCheck(context: context, in: wait)

@@ -16,8 +16,11 @@ struct ConnectionStateMachine<Call> {
 
     /// What the handler does after an incoming call.
     enum ReceiveAction {
+        /// Starts the call just received. It is not handed back: the handler still holds it, and
+        /// a copy would cost a retain and release of each of its buffers on every call.
+        case start
+        /// Nothing now: the call waits for a free slot, or the connection takes no more calls.
         case none
-        case start(Call)
         /// Answers this call alone with the status; the connection stays as it is.
         case reject(callID: UInt64, RPCStatus)
         /// Writes the connection error (call_id 0) and closes.
@@ -53,7 +56,7 @@ struct ConnectionStateMachine<Call> {
     /// No call in flight or waiting.
     var isIdle: Bool { self.inFlight.isEmpty && self.queued.isEmpty }
 
-    /// A request arrived.
+    /// A request arrived. `call` is kept only when it has to wait for a free slot.
     mutating func receive(callID: UInt64, _ call: Call) -> ReceiveAction {
         switch self.phase {
         case .failing, .closed:
@@ -64,14 +67,14 @@ struct ConnectionStateMachine<Call> {
             break
         }
         if callID == 0 {
-            return self.fail(RPCStatus(.invalidArgument, "call_id must be non-zero"))
+            return self.failing(RPCStatus(.invalidArgument, "call_id must be non-zero"))
         }
         if self.inFlight.contains(callID) || self.queued.contains(where: { $0.callID == callID }) {
-            return self.fail(RPCStatus(.invalidArgument, "call_id \(callID) is already in flight"))
+            return self.failing(RPCStatus(.invalidArgument, "call_id \(callID) is already in flight"))
         }
         if self.inFlight.count < self.maxInFlight {
             self.inFlight.insert(callID)
-            return .start(call)
+            return .start
         }
         // Read in the same burst as calls that filled the bound: it waits for a free slot.
         self.queued.append((callID, call))
@@ -117,19 +120,21 @@ struct ConnectionStateMachine<Call> {
     }
 
     /// The server shuts down: finish what is in flight, then close.
-    mutating func drain() -> ReceiveAction {
+    /// - Returns: the status to close with now, when no call is left.
+    mutating func drain() -> RPCStatus? {
         guard case .serving = self.phase else {
-            return .none
+            return nil
         }
         self.phase = .draining
         return self.closeIfIdle(Self.shuttingDown)
     }
 
     /// A connection error (section 5): take no more calls, finish those in flight, then close.
-    mutating func fail(_ status: RPCStatus) -> ReceiveAction {
+    /// - Returns: the status to close with now, when no call is left.
+    mutating func fail(_ status: RPCStatus) -> RPCStatus? {
         switch self.phase {
         case .failing, .closed:
-            return .none
+            return nil
         case .serving, .draining:
             self.phase = .failing(status)
             return self.closeIfIdle(status)
@@ -137,12 +142,13 @@ struct ConnectionStateMachine<Call> {
     }
 
     /// The idle timer fired; it closes only a connection with no call at all.
-    mutating func idleTimeout() -> ReceiveAction {
+    /// - Returns: the status to close with now.
+    mutating func idleTimeout() -> RPCStatus? {
         guard case .serving = self.phase, self.isIdle else {
-            return .none
+            return nil
         }
         self.phase = .closed
-        return .close(Self.idle)
+        return Self.idle
     }
 
     /// The channel is gone: nothing more is answered.
@@ -156,11 +162,15 @@ struct ConnectionStateMachine<Call> {
         self.inFlight.count + self.queued.count < self.maxInFlight
     }
 
-    private mutating func closeIfIdle(_ status: RPCStatus) -> ReceiveAction {
+    private mutating func closeIfIdle(_ status: RPCStatus) -> RPCStatus? {
         guard self.isIdle else {
-            return .none
+            return nil
         }
         self.phase = .closed
-        return .close(status)
+        return status
+    }
+
+    private mutating func failing(_ status: RPCStatus) -> ReceiveAction {
+        self.fail(status).map(ReceiveAction.close) ?? .none
     }
 }
