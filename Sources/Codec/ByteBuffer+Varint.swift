@@ -21,7 +21,7 @@ extension ByteBuffer {
             bytes[size] = UInt8(value)
             return size + 1
         }
-        withUnsafeBytes(of: &scratch) { self.writeBytes(UnsafeRawBufferPointer(rebasing: $0[..<size])) }
+        _ = withUnsafeBytes(of: &scratch) { self.writeBytes(UnsafeRawBufferPointer(rebasing: $0[..<size])) }
     }
 
     /// `nil` when the buffer ends inside the varint or it runs past 64 bits.

@@ -51,8 +51,9 @@ struct BenchGetProductCommand: AsyncParsableCommand {
 
     @Option(
         help: """
-            Open loop: microseconds between sends of the calls that came due (each call's latency \
-            still counts from its own scheduled time).
+            Open loop: microseconds between sends. Each tick sends the calls that came due since \
+            the last in one write per connection; a call's latency still counts from its own \
+            scheduled time, so a coarser tick adds to the latencies but costs less CPU per call.
             """
     )
     var tick = 100

@@ -100,7 +100,9 @@ final class LoadConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
                 self.send(scheduledAt: now, context: context)
             }
         case .openLoop:
-            self.sendDueCalls(context: context)
+            // Sent by the next tick: sending here would split each tick's calls into more,
+            // smaller writes (a TLS record and a syscall each, on both sides).
+            break
         }
     }
 
@@ -142,20 +144,24 @@ final class LoadConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
 
     /// Open loop: sends every call whose scheduled time has come, as far as `maxInFlight` allows.
     private func sendDueCalls(context: ChannelHandlerContext) {
-        guard case .openLoop(let callsPerSecond, let maxInFlight, _) = self.plan.shape, let window = self.window else {
+        guard case .openLoop(_, let maxInFlight, _) = self.plan.shape, let window = self.window else {
             return
         }
-        let perConnection = callsPerSecond / Double(self.plan.connections)
-        let interval = 1e9 / perConnection
-        // Connections are offset by a fraction of the interval, so their calls interleave.
-        let offset = interval * Double(self.index) / Double(self.plan.connections)
         let now = LoadPlan.now()
-        while self.inFlight.count < maxInFlight {
-            let scheduled = window.start + UInt64(offset + interval * Double(self.scheduledSent))
-            guard scheduled <= now, scheduled < window.end else { return }
+        while self.inFlight.count < maxInFlight, let scheduled = self.nextScheduledTime(in: window), scheduled <= now {
             self.scheduledSent += 1
             self.send(scheduledAt: scheduled, context: context)
         }
+    }
+
+    /// Open loop: when this connection's next call is due; `nil` once its whole schedule was sent.
+    private func nextScheduledTime(in window: LoadWindow) -> UInt64? {
+        guard case .openLoop(let callsPerSecond, _, _) = self.plan.shape else { return nil }
+        let interval = 1e9 / (callsPerSecond / Double(self.plan.connections))
+        // Connections are offset by a fraction of the interval, so their calls interleave.
+        let offset = interval * Double(self.index) / Double(self.plan.connections)
+        let scheduled = window.start + UInt64(offset + interval * Double(self.scheduledSent))
+        return scheduled < window.end ? scheduled : nil
     }
 
     private func flushIfWritten(context: ChannelHandlerContext) {
@@ -167,8 +173,12 @@ final class LoadConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
 
     // MARK: Ending
 
+    /// Done once the window is over and every call was answered; in the open loop, also sent:
+    /// calls that came due just before the end leave with the next tick.
     private func finishIfDone(context: ChannelHandlerContext) {
-        if let window = self.window, LoadPlan.now() >= window.end, self.inFlight.isEmpty {
+        if let window = self.window, LoadPlan.now() >= window.end, self.inFlight.isEmpty,
+            self.nextScheduledTime(in: window) == nil
+        {
             self.finish(context: context)
             context.close(promise: nil)
         }

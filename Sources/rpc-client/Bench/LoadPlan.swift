@@ -9,7 +9,8 @@ struct LoadPlan: Sendable {
         /// answers do; a call's latency counts from its scheduled time, so a stalled server shows
         /// in the numbers instead of slowing the schedule (no coordinated omission). At most
         /// `maxInFlight` per connection are outstanding; the rest wait, their clocks running.
-        /// Every `tick` each generator thread sends the calls that came due since the last.
+        /// Every `tick` each generator thread sends the calls that came due since the last, and
+        /// only then: batches, not single calls, so the generator leaves the machine idle time.
         case openLoop(callsPerSecond: Double, maxInFlight: Int, tick: Duration)
     }
 
