@@ -1,15 +1,25 @@
 // How long this machine stops running a thread that never sleeps: one spinning thread per
 // core reads the monotonic clock in a loop, and every gap between two reads is time it did
-// not run (preempted by another thread, or its virtual CPU paused by the host). With nothing
-// else to run, the gaps are the machine's own floor under any latency measured on it.
+// not run. With nothing else to run, the gaps are the machine's own floor under any latency
+// measured on it.
 //
-//     StallProbe [seconds] [threads]      defaults: 10 seconds, one thread per core
+//     StallProbe [seconds] [threads] [busy-percent]
+//         defaults: 10 seconds, one thread per core, 100 (never sleeps)
+//
+// With busy-percent below 100 each thread sleeps for the rest of every millisecond and only
+// its busy parts count: that shows whether the pauses depend on the cores never being idle
+// (on these machines they do: docs/PERFORMANCE.md).
 import Foundation
 import Synchronization
 
-let seconds = CommandLine.arguments.count > 1 ? Double(CommandLine.arguments[1]) ?? 10 : 10
-let threads =
-    CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 1 : ProcessInfo.processInfo.activeProcessorCount
+#if canImport(Glibc)
+import Glibc
+#endif
+
+let arguments = CommandLine.arguments
+let seconds = arguments.count > 1 ? Double(arguments[1]) ?? 10 : 10
+let threads = arguments.count > 2 ? Int(arguments[2]) ?? 1 : ProcessInfo.processInfo.activeProcessorCount
+let busyPercent = arguments.count > 3 ? min(100, max(1, Int(arguments[3]) ?? 100)) : 100
 
 struct Gaps: Sendable {
     var overOneMs = 0
@@ -20,17 +30,27 @@ struct Gaps: Sendable {
 
 func spin(for duration: UInt64) -> Gaps {
     var gaps = Gaps()
+    let period: UInt64 = 1_000_000
+    let busy = period * UInt64(busyPercent) / 100
     var last = DispatchTime.now().uptimeNanoseconds
     let end = last + duration
+    var busyUntil = last + busy
     while last < end {
         let now = DispatchTime.now().uptimeNanoseconds
         let gap = now - last
         last = now
-        guard gap > 1_000_000 else { continue }
-        gaps.overOneMs += 1
-        if gap > 5_000_000 { gaps.overFiveMs += 1 }
-        if gap > 10_000_000 { gaps.overTenMs += 1 }
-        gaps.max = Swift.max(gaps.max, gap)
+        if gap > 1_000_000 {
+            gaps.overOneMs += 1
+            if gap > 5_000_000 { gaps.overFiveMs += 1 }
+            if gap > 10_000_000 { gaps.overTenMs += 1 }
+            gaps.max = Swift.max(gaps.max, gap)
+        }
+        if busy < period, now >= busyUntil {
+            // Sleep off the rest of the period; the sleep itself is not a gap.
+            usleep(UInt32((period - busy) / 1000))
+            last = DispatchTime.now().uptimeNanoseconds
+            busyUntil = last + busy
+        }
     }
     return gaps
 }
@@ -55,8 +75,9 @@ let total = all.reduce(into: Gaps()) { sum, gaps in
 }
 print(
     String(
-        format: "%d threads, %.0f s: gaps over 1 ms %d, over 5 ms %d, over 10 ms %d; longest %.1f ms",
+        format: "%d threads %d%% busy, %.0f s: gaps over 1 ms %d, over 5 ms %d, over 10 ms %d; longest %.1f ms",
         threads,
+        busyPercent,
         seconds,
         total.overOneMs,
         total.overFiveMs,
