@@ -80,9 +80,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ChannelShouldQuiesceEvent {
-            if let status = self.state.drain() {
-                self.close(with: status, context: context)
-            }
+            self.close(ifEnded: self.state.drain(), context: context)
             self.writeGathered(context: context)
         } else {
             context.fireUserInboundEventTriggered(event)
@@ -91,9 +89,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if let error = error as? FrameTooLargeError {
-            if let status = self.state.fail(RPCStatus(.resourceExhausted, error.description)) {
-                self.close(with: status, context: context)
-            }
+            self.close(ifEnded: self.state.fail(RPCStatus(.resourceExhausted, error.description)), context: context)
             self.writeGathered(context: context)
         } else {
             self.logger.debug("connection error", metadata: ["error": "\(error)"])
@@ -110,9 +106,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
         do {
             request = try RequestEnvelope(frame: frame)
         } catch {
-            if let status = self.state.fail(RPCStatus(.invalidArgument, "frame is not a catalog.v1.Request")) {
-                self.close(with: status, context: context)
-            }
+            let status = RPCStatus(.invalidArgument, "frame is not a catalog.v1.Request")
+            self.close(ifEnded: self.state.fail(status), context: context)
             return
         }
         self.receivedCall = true
@@ -160,7 +155,11 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 let outcome =
                     caller.admin == nil
                     ? try Self.invoke(handler, request, self.anonymousContext)
-                    : try Self.invoke(handler, request, self.callContext(for: caller))
+                    : try Self.invoke(
+                        handler,
+                        request,
+                        CallContext(caller: caller, clientAddress: self.clientAddress, logger: self.logger)
+                    )
                 switch outcome {
                 case .completed(let response):
                     self.finish(callID: callID, .success(.message(response)), context: context)
@@ -200,10 +199,6 @@ final class ConnectionHandler: ChannelDuplexHandler {
         guard let handler = self.registry[method] else { return nil }
         self.lastMethod = (ByteBuffer(bytes: method.readableBytesView), handler)
         return handler
-    }
-
-    private func callContext(for caller: Caller) -> CallContext {
-        CallContext(caller: caller, clientAddress: self.clientAddress, logger: self.logger)
     }
 
     /// Checks the method's access level, then runs the handler's synchronous part.
@@ -341,6 +336,13 @@ final class ConnectionHandler: ChannelDuplexHandler {
             let (handler, context) = loopBound.value
             handler.isFlushScheduled = false
             handler.writeGathered(context: context)
+        }
+    }
+
+    /// Closes with `status` when the state machine ended the connection (a `nil` status: not yet).
+    private func close(ifEnded status: RPCStatus?, context: ChannelHandlerContext) {
+        if let status {
+            self.close(with: status, context: context)
         }
     }
 

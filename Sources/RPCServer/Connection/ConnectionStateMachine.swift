@@ -67,10 +67,10 @@ struct ConnectionStateMachine<Call> {
             break
         }
         if callID == 0 {
-            return self.failing(RPCStatus(.invalidArgument, "call_id must be non-zero"))
+            return self.failConnection(RPCStatus(.invalidArgument, "call_id must be non-zero"))
         }
         if self.inFlight.contains(callID) || self.queued.contains(where: { $0.callID == callID }) {
-            return self.failing(RPCStatus(.invalidArgument, "call_id \(callID) is already in flight"))
+            return self.failConnection(RPCStatus(.invalidArgument, "call_id \(callID) is already in flight"))
         }
         if self.inFlight.count < self.maxInFlight {
             self.inFlight.insert(callID)
@@ -170,7 +170,8 @@ struct ConnectionStateMachine<Call> {
         return status
     }
 
-    private mutating func failing(_ status: RPCStatus) -> ReceiveAction {
+    /// `fail`, as the answer to the call that caused it.
+    private mutating func failConnection(_ status: RPCStatus) -> ReceiveAction {
         self.fail(status).map(ReceiveAction.close) ?? .none
     }
 }
