@@ -2,9 +2,13 @@ import CArgon2
 import Domain
 import Foundation
 import NIOPosix
+import Synchronization
 
 /// Argon2id password hashes as PHC strings, computed on a thread pool of their own so that
 /// neither an event loop nor the cooperative pool ever waits for one.
+///
+/// The pool's queue is bounded: a flood of logins gets RESOURCE_EXHAUSTED at once instead
+/// of making a real admin's login wait behind it (and holding its memory meanwhile).
 public final class Argon2PasswordHasher: PasswordHasher {
     /// Argon2id cost. The defaults are OWASP's first recommendation: 19 MiB, 2 passes, 1 lane.
     public struct Parameters: Sendable {
@@ -19,12 +23,20 @@ public final class Argon2PasswordHasher: PasswordHasher {
 
     private let parameters: Parameters
     private let pool: NIOThreadPool
+    /// Hashes running or waiting, and the most allowed at once.
+    private let admitted = Atomic<Int>(0)
+    private let maxAdmitted: Int
     /// Verified for unknown usernames, so they cost as much as a wrong password.
     let dummyHash: String
 
-    /// - Parameter threads: hashes computed at once; each holds `memoryKiB` while it runs.
-    public init(parameters: Parameters = Parameters(), threads: Int = 2) throws {
+    /// - Parameters:
+    ///   - threads: hashes computed at once; each holds `memoryKiB` while it runs.
+    ///   - maxWaiting: hashes that may wait for a thread; past it `hash` and `verify` throw
+    ///     `resourceExhausted` without waiting.
+    public init(parameters: Parameters = Parameters(), threads: Int = 2, maxWaiting: Int = 16) throws {
+        precondition(threads > 0 && maxWaiting >= 0, "the hashing pool needs a thread and a queue of zero or more")
         self.parameters = parameters
+        self.maxAdmitted = threads + maxWaiting
         self.pool = NIOThreadPool(numberOfThreads: threads)
         self.pool.start()
         self.dummyHash = try Self.encode(Array("dummy password for unknown users".utf8), parameters: parameters)
@@ -37,18 +49,28 @@ public final class Argon2PasswordHasher: PasswordHasher {
 
     public func hash(_ password: String) async throws -> String {
         let parameters = self.parameters
-        return try await self.pool.runIfActive {
+        return try await self.runAdmitted {
             try Self.encode(Array(password.utf8), parameters: parameters)
         }
     }
 
     public func verify(_ password: String, against hash: String?) async throws -> Bool {
         let encoded = hash ?? self.dummyHash
-        let matches = try await self.pool.runIfActive {
+        let matches = try await self.runAdmitted {
             let bytes = Array(password.utf8)
             return argon2id_verify(encoded, bytes, bytes.count) == ARGON2_OK.rawValue
         }
         return matches && hash != nil
+    }
+
+    /// Runs `work` on the pool if its queue has room.
+    private func runAdmitted<Result: Sendable>(_ work: @Sendable @escaping () throws -> Result) async throws -> Result {
+        let before = self.admitted.add(1, ordering: .relaxed).oldValue
+        defer { _ = self.admitted.subtract(1, ordering: .relaxed) }
+        guard before < self.maxAdmitted else {
+            throw DomainError(.resourceExhausted, "too many password checks waiting; try again in a few seconds")
+        }
+        return try await self.pool.runIfActive(work)
     }
 
     private static func encode(_ password: [UInt8], parameters: Parameters) throws -> String {

@@ -136,7 +136,7 @@ public final class CatalogServer: Service {
                 registry: self.registry,
                 authenticator: self.authenticator,
                 configuration: self.configuration,
-                clientAddress: channel.remoteAddress?.ipAddress,
+                clientAddress: channel.remoteAddress?.clientKey,
                 logger: logger
             )
         )

@@ -1,3 +1,5 @@
+import Domain
+import Synchronization
 import Testing
 
 @testable import Credentials
@@ -21,6 +23,39 @@ import Testing
         // Same algorithm and parameters, so the same work as a wrong password; no timing needed.
         let hasher = try Argon2PasswordHasher()
         #expect(hasher.dummyHash.hasPrefix("$argon2id$v=19$m=19456,t=2,p=1$"))
+        try await hasher.shutdown()
+    }
+
+    @Test func pastItsQueueTheHasherRefusesAtOnce() async throws {
+        // Slow hashes, so that sixteen started together overlap even on a busy machine.
+        var parameters = Argon2PasswordHasher.Parameters()
+        parameters.memoryKiB = 64 * 1024
+        parameters.iterations = 3
+        let hasher = try Argon2PasswordHasher(parameters: parameters, threads: 1, maxWaiting: 1)
+        let hash = try await hasher.hash("correct horse battery staple")
+        let (checked, refused) = await withTaskGroup(of: Bool?.self) { group in
+            for _ in 0..<16 {
+                group.addTask {
+                    do {
+                        return try await hasher.verify("a wrong guess at it", against: hash)
+                    } catch let error as DomainError {
+                        return error.code == .resourceExhausted ? nil : true
+                    } catch {
+                        return true
+                    }
+                }
+            }
+            var counts = (checked: 0, refused: 0)
+            for await outcome in group {
+                if outcome == false { counts.checked += 1 } else if outcome == nil { counts.refused += 1 }
+            }
+            return counts
+        }
+        #expect(checked + refused == 16, "every attempt is either checked (and wrong) or refused")
+        #expect(checked >= 1)
+        #expect(refused >= 1)
+        // Once the queue drains, hashing works again.
+        #expect(try await hasher.verify("correct horse battery staple", against: hash))
         try await hasher.shutdown()
     }
 }

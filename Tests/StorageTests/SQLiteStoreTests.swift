@@ -32,4 +32,12 @@ import Testing
             #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
         }
     }
+
+    @Test func commitsAreSyncedSoAnAnsweredWriteSurvivesAPowerLoss() async throws {
+        try await withTemporaryDirectory { directory in
+            let store = try SQLiteStore(path: directory + "/catalog.sqlite")
+            #expect(try store.synchronousSetting() == 2, "synchronous=FULL")
+            try store.close()
+        }
+    }
 }

@@ -14,12 +14,14 @@ public enum AdminValidation {
                     || "@.+-_".unicodeScalars.contains(scalar))
         }
         guard self.usernameLength.contains(text.count), allowed else {
-            violations.append(
-                FieldViolation(field: "username", description: "must be 3 to 150 of letters, digits and @.+-_")
-            )
+            violations.append(self.usernameViolation)
             return nil
         }
         return text
+    }
+
+    static var usernameViolation: FieldViolation {
+        FieldViolation(field: "username", description: "must be 3 to 150 of letters, digits and @.+-_")
     }
 
     /// The password policy; the password itself never appears in a message.

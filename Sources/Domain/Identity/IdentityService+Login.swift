@@ -9,19 +9,35 @@ extension IdentityService {
     /// Checks a username and password and starts a login.
     ///
     /// A wrong username and a wrong password get the same error after the same work (a
-    /// dummy hash is verified for unknown names). Failures are throttled per username,
-    /// known or not, and per client address.
+    /// dummy hash is verified for unknown names). A failure is reserved in the throttle
+    /// before the password is checked, so attempts sent at once are throttled like attempts
+    /// in a row; one that never checked a password (hashing queue full, store unavailable)
+    /// gives it back.
+    /// - Parameter clientAddress: the throttle's key for the caller's address (an IPv6
+    ///   client's /64), or `nil` when there is none.
     public func login(username: String, password: String, clientAddress: String?) async throws -> TokenPair {
-        let now = self.configuration.now()
-        let keys = ["user:" + Admin.usernameKey(username)] + (clientAddress.map { ["address:" + $0] } ?? [])
-        try self.throttle.check(keys: keys, now: now)
-        let admin = try await self.store.admin(username: username)
-        let matches = try await self.hasher.verify(password, against: admin?.passwordHash)
+        // Before any work: no such username can exist, and the throttle never keeps one this long.
+        guard username.utf8.count <= AdminValidation.usernameLength.upperBound else {
+            throw DomainError.invalid([AdminValidation.usernameViolation])
+        }
+        let reservation = try self.throttle.reserve(
+            username: Admin.usernameKey(username),
+            address: clientAddress,
+            now: self.configuration.now()
+        )
+        let admin: Admin?
+        let matches: Bool
+        do {
+            admin = try await self.store.admin(username: username)
+            matches = try await self.hasher.verify(password, against: admin?.passwordHash)
+        } catch {
+            self.throttle.release(reservation)
+            throw error
+        }
         guard matches, let admin else {
-            self.throttle.recordFailure(keys: keys, now: now)
             throw Self.loginFailed
         }
-        self.throttle.reset(key: keys[0])
+        self.throttle.succeeded(reservation)
         return try await self.issueTokens(for: admin, familyID: UUID()) { record in
             try await self.store.insertRefreshToken(record)
         }

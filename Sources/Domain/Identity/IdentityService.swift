@@ -9,9 +9,8 @@ public final class IdentityService: Sendable {
     public struct Configuration: Sendable {
         public var accessTokenLifetime: TimeInterval = 15 * 60
         public var refreshTokenLifetime: TimeInterval = 7 * 24 * 3600
-        /// Failed logins per username, and per client address, before further tries are refused.
-        public var maxLoginFailures = 10
-        public var loginFailureWindow: TimeInterval = 5 * 60
+        /// Failed logins allowed per username, per client address and per both.
+        public var loginThrottle = LoginThrottleRules()
         /// The clock; tests move it.
         public var now: @Sendable () -> Date = { Timestamp.now() }
         /// Told of events an operator must see, such as a reused refresh token.
@@ -40,10 +39,7 @@ public final class IdentityService: Sendable {
         self.hasher = hasher
         self.tokens = tokens
         self.configuration = configuration
-        self.throttle = LoginThrottle(
-            maxFailures: configuration.maxLoginFailures,
-            window: configuration.loginFailureWindow
-        )
+        self.throttle = LoginThrottle(rules: configuration.loginThrottle)
     }
 
     /// Loads the token state from the store; call once before serving.

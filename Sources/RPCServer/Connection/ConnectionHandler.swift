@@ -26,7 +26,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private let authenticator: any Authenticator
     private let configuration: ServerConfiguration
     private let logger: Logger
-    /// The peer's IP address, for login throttling.
+    /// The peer's address as limits key it (`SocketAddress.clientKey`), for login throttling.
     private let clientAddress: String?
     /// What a handler is told of an anonymous call, made once: a context per call would copy the
     /// logger, whose shared parts both event loops would then retain and release on every call.

@@ -5,7 +5,7 @@ import Logging
 public struct CallContext: Sendable {
     /// Who makes the call, as the authenticator established it.
     public var caller: Caller
-    /// The client's IP address, for throttling; `nil` when unknown.
+    /// The client's address as limits key it (an IPv6 client by its /64); `nil` when unknown.
     public var clientAddress: String?
     public var logger: Logger
 

@@ -9,6 +9,10 @@ import Glibc
 /// The embedded store: one SQLite file in WAL mode, read by a pool of connections and
 /// written by one. GRDB runs every statement on its own dispatch queues, never on an
 /// event loop or the cooperative pool.
+///
+/// Commits are durable: `synchronous=FULL` syncs the WAL at every commit, so an answered
+/// write survives a power loss (WAL's default, NORMAL, may roll the last commits back).
+/// docs/PERFORMANCE.md has its cost.
 public final class SQLiteStore: Sendable {
     let pool: DatabasePool
 
@@ -25,7 +29,15 @@ public final class SQLiteStore: Sendable {
         configuration.busyMode = .timeout(5)
         configuration.label = "catalog"
         self.pool = try DatabasePool(path: path, configuration: configuration)
+        // After the pool opened: GRDB sets NORMAL on its writer when it turns WAL on. Only the
+        // writer commits, so only its setting matters.
+        try self.pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
         try SQLiteMigrations.migrator.migrate(self.pool)
+    }
+
+    /// The writer's `synchronous` setting (2 is FULL), for tests.
+    public func synchronousSetting() throws -> Int? {
+        try self.pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") }
     }
 
     /// Closes every connection; later calls fail.

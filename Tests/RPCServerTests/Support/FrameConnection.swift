@@ -23,11 +23,13 @@ final class FrameConnection: Sendable {
         self.events = events
     }
 
-    /// Connects to the test server over TLS (trusting its CA, offering `alpn`) or plaintext.
+    /// Connects to the test server over TLS (trusting its CA, offering `alpn`) or plaintext,
+    /// from `sourceAddress` when given (any 127.x.y.z reaches a server on 127.0.0.1).
     static func connect(
         port: Int,
         caPath: String?,
-        alpn: [String] = [CatalogALPN.protocolID]
+        alpn: [String] = [CatalogALPN.protocolID],
+        sourceAddress: String? = nil
     ) async throws -> FrameConnection {
         let events = Condition<[Event]>([])
         let tls: NIOSSLContext? = try caPath.map { caPath in
@@ -36,7 +38,12 @@ final class FrameConnection: Sendable {
             configuration.applicationProtocols = alpn
             return try NIOSSLContext(configuration: configuration)
         }
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        if let sourceAddress {
+            bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: sourceAddress, port: 0))
+        }
+        let channel =
+            try await bootstrap
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let tls {
