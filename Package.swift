@@ -193,6 +193,11 @@ let package = Package(
                 "Storage",
                 "RPCClient",
                 "TestSupport",
+                // A raw TLS client that misbehaves as an attacker's would.
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
             ]
         ),
     ]

@@ -9,8 +9,11 @@ import NIOSSL
 import ServiceLifecycle
 
 /// The catalog RPC server as a `Service`: binds, serves until graceful shutdown, then stops
-/// accepting, lets in-flight calls finish (bounded by `drainTimeout`), and closes every
-/// connection with the UNAVAILABLE frame of PROTOCOL.md section 5.
+/// accepting, lets in-flight calls finish (each connection for `drainTimeout`, after which
+/// its calls are answered UNAVAILABLE), and closes every connection with the UNAVAILABLE
+/// frame of PROTOCOL.md section 5. `run` returns only once every connection is gone, so the
+/// services stopped after it (the outbox worker, the final view flush, the store) outlive
+/// every call.
 public final class CatalogServer: Service {
     private let configuration: ServerConfiguration
     private let tls: NIOSSLContext?
@@ -20,6 +23,7 @@ public final class CatalogServer: Service {
     private let storeProbe: @Sendable () async -> Bool
     private let eventLoopGroup: any EventLoopGroup
     private let logger: Logger
+    private let connections: OpenConnections
     private let address: (stream: AsyncStream<SocketAddress>, continuation: AsyncStream<SocketAddress>.Continuation)
 
     /// - Parameters:
@@ -43,6 +47,10 @@ public final class CatalogServer: Service {
         self.storeProbe = storeProbe
         self.eventLoopGroup = eventLoopGroup
         self.logger = logger
+        self.connections = OpenConnections(
+            maxConnections: configuration.maxConnections,
+            maxPerAddress: configuration.maxConnectionsPerAddress
+        )
         self.address = AsyncStream.makeStream(of: SocketAddress.self, bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -75,10 +83,13 @@ public final class CatalogServer: Service {
         self.servingState.startDraining()
         let drained = self.eventLoopGroup.next().makePromise(of: Void.self)
         quiescing.initiateShutdown(promise: drained)
+        // Each connection ends itself within the drain timeout, plus the write timeout for its
+        // closing frame; this bound only guards against a bug in that.
+        let bound = self.configuration.drainTimeout + self.configuration.writeTimeout + .seconds(5)
         let finished = await withTaskGroup(of: Bool.self) { group in
             group.addTask { (try? await drained.futureResult.get()) != nil }
             group.addTask {
-                try? await Task.sleep(for: self.configuration.drainTimeout)
+                try? await Task.sleep(for: bound)
                 return false
             }
             let first = await group.next() ?? false
@@ -86,8 +97,12 @@ public final class CatalogServer: Service {
             return first
         }
         if !finished {
-            self.logger.warning("calls still running after the drain timeout; closing their connections")
+            self.logger.warning(
+                "connections still open after the drain bound; closing them",
+                metadata: ["connections": "\(self.connections.count)"]
+            )
             try? await channel.close()
+            await self.connections.closeAll()
         }
         self.logger.info("server stopped")
     }
@@ -112,6 +127,13 @@ public final class CatalogServer: Service {
                 }
             }
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(
+                .writeBufferWaterMark,
+                value: ChannelOptions.Types.WriteBufferWaterMark(
+                    low: self.configuration.writeBufferLowWaterMark,
+                    high: self.configuration.writeBufferHighWaterMark
+                )
+            )
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try self.configureConnection(channel)
@@ -128,15 +150,21 @@ public final class CatalogServer: Service {
                 HandshakeTimeoutHandler(timeout: TimeAmount(self.configuration.handshakeTimeout))
             )
         }
-        try pipeline.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameSize: self.configuration.maxFrameSize)))
+        let clientAddress = channel.remoteAddress?.clientKey
         var logger = self.logger
         logger[metadataKey: "peer"] = "\(channel.remoteAddress.map { "\($0)" } ?? "unknown")"
+        if let refusal = self.connections.admit(channel, address: clientAddress) {
+            logger.debug("connection refused", metadata: ["reason": "\(refusal.message)"])
+            try pipeline.addHandler(ConnectionRefusalHandler(status: refusal))
+            return
+        }
         try pipeline.addHandler(
             ConnectionHandler(
                 registry: self.registry,
                 authenticator: self.authenticator,
                 configuration: self.configuration,
-                clientAddress: channel.remoteAddress?.clientKey,
+                clientAddress: clientAddress,
+                now: channel.eventLoop.now,
                 logger: logger
             )
         )

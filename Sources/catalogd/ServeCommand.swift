@@ -53,17 +53,7 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var identitySyncInterval: Double = 2
 
-    @Option(help: "Largest frame body accepted, in bytes.")
-    var maxFrameBytes: Int = 4 * 1024 * 1024
-
-    @Option(help: "Calls in flight per connection before the server stops reading from it.")
-    var maxInFlight: Int = 128
-
-    @Option(help: "Seconds a connection may stay without calls.")
-    var idleTimeout: Double = 300
-
-    @Option(help: "Seconds a TLS handshake may take.")
-    var handshakeTimeout: Double = 10
+    @OptionGroup(title: "Connection limits") var limits: ConnectionLimitOptions
 
     func validate() throws {
         guard (self.tlsCert == nil) == (self.tlsKey == nil) else {
@@ -73,17 +63,10 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--plaintext cannot be combined with TLS options")
         }
         let durations = [
-            self.viewFlushInterval, self.identitySyncInterval, self.idleTimeout, self.handshakeTimeout,
-            self.accessTokenLifetime, self.refreshTokenLifetime,
+            self.viewFlushInterval, self.identitySyncInterval, self.accessTokenLifetime, self.refreshTokenLifetime,
         ]
         guard durations.allSatisfy({ $0 > 0 }) else {
             throw ValidationError("intervals and timeouts must be positive")
-        }
-        guard self.maxFrameBytes > 0, self.maxFrameBytes <= Int(UInt32.max) else {
-            throw ValidationError("--max-frame-bytes must be between 1 and \(UInt32.max)")
-        }
-        guard self.maxInFlight > 0 else {
-            throw ValidationError("--max-in-flight must be positive")
         }
     }
 
@@ -221,10 +204,7 @@ struct ServeCommand: AsyncParsableCommand {
         var configuration = ServerConfiguration()
         configuration.host = listen.host
         configuration.port = listen.port
-        configuration.maxFrameSize = self.maxFrameBytes
-        configuration.maxInFlightCallsPerConnection = self.maxInFlight
-        configuration.idleTimeout = .seconds(self.idleTimeout)
-        configuration.handshakeTimeout = .seconds(self.handshakeTimeout)
+        self.limits.apply(to: &configuration)
         return configuration
     }
 

@@ -19,9 +19,11 @@ struct ScaleOutTests {
                     "CATALOG_DATABASE_URL": url,
                     "CATALOG_TOKEN_KEY": Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString(),
                 ]
+                // A generous database timeout: these tests are not about it, and a busy machine
+                // can make a query take seconds.
                 let arguments = [
                     "--view-flush-interval", "0.2", "--smtp-url", smtp.url,
-                    "--smtp-starttls", "off", "--admin-email", "root@example.com",
+                    "--smtp-starttls", "off", "--admin-email", "root@example.com", "--database-timeout", "60",
                 ]
                 var daemons: [DaemonProcess] = []
                 for name in ["a", "b"] {

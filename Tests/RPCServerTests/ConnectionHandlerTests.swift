@@ -23,10 +23,12 @@ import Testing
 
     private func makeChannel(
         maxInFlight: Int,
-        slow: ControlledMethod
+        slow: ControlledMethod,
+        configure: (inout ServerConfiguration) -> Void = { _ in }
     ) async throws -> (NIOAsyncTestingChannel, ReadCounter) {
         var configuration = ServerConfiguration()
         configuration.maxInFlightCallsPerConnection = maxInFlight
+        configure(&configuration)
         var registry = MethodRegistry()
         registry.registerHealthService(ServingState())
         slow.register(in: &registry)
@@ -42,10 +44,13 @@ import Testing
                     authenticator: AnonymousCallers(),
                     configuration: frozenConfiguration,
                     clientAddress: nil,
+                    now: channel.testingEventLoop.now,
                     logger: Logger(label: "test")
                 )
             )
         }
+        // Active, as an accepted connection is, so that a test sees it close.
+        try await channel.connect(to: try SocketAddress(ipAddress: "127.0.0.1", port: 7443))
         return (channel, counter)
     }
 
@@ -53,8 +58,25 @@ import Testing
         try await channel.testingEventLoop.executeInContext { counter.reads }
     }
 
-    private func frameBody(_ request: Catalog_V1_Request) throws -> ByteBuffer {
-        ByteBuffer(bytes: try request.serializedBytes() as [UInt8])
+    /// One frame as it arrives on the socket: length, then body.
+    private func frame(_ request: Catalog_V1_Request) throws -> ByteBuffer {
+        var buffer = ByteBuffer()
+        try buffer.writeFrame(request)
+        return buffer
+    }
+
+    /// The frames of one written buffer.
+    private func responses(in written: ByteBuffer) throws -> [Catalog_V1_Response] {
+        var written = written
+        var responses: [Catalog_V1_Response] = []
+        while let length = written.readInteger(as: UInt32.self), let body = written.readSlice(length: Int(length)) {
+            responses.append(try Catalog_V1_Response(serializedBytes: Array(body.readableBytesView)))
+        }
+        return responses
+    }
+
+    private func health(_ callID: UInt64) throws -> Catalog_V1_Request {
+        try .call(callID, CatalogMethod.healthCheck, Catalog_V1_HealthCheckRequest())
     }
 
     @Test func readsStopAtTheBoundAndResumeWhenACallFinishes() async throws {
@@ -63,7 +85,7 @@ import Testing
         channel.read()
         #expect(try await self.reads(counter, on: channel) == 1)
 
-        try await channel.writeInbound(try self.frameBody(try ControlledMethod.request(1)))
+        try await channel.writeInbound(try self.frame(try ControlledMethod.request(1)))
         channel.pipeline.fireChannelReadComplete()
         channel.read()
         #expect(try await self.reads(counter, on: channel) == 1, "the read is held while the call is in flight")
@@ -78,9 +100,7 @@ import Testing
     @Test func answersOfOneReadBurstGoOutAsOneWrite() async throws {
         let slow = ControlledMethod()
         let (channel, _) = try await self.makeChannel(maxInFlight: 8, slow: slow)
-        let frames = try (UInt64(1)...3).map { callID in
-            try self.frameBody(try .call(callID, CatalogMethod.healthCheck, Catalog_V1_HealthCheckRequest()))
-        }
+        let frames = try (UInt64(1)...3).map { callID in try self.frame(try self.health(callID)) }
         // Three frames of one socket read: channelRead three times, then channelReadComplete once.
         try await channel.testingEventLoop.executeInContext {
             for frame in frames {
@@ -90,15 +110,99 @@ import Testing
         let early = try await channel.readOutbound(as: ByteBuffer.self)
         #expect(early == nil, "nothing is written before the burst ends")
         channel.pipeline.fireChannelReadComplete()
-        var written = try await channel.waitForOutboundWrite(as: ByteBuffer.self)
+        let written = try await channel.waitForOutboundWrite(as: ByteBuffer.self)
         let more = try await channel.readOutbound(as: ByteBuffer.self)
         #expect(more == nil, "one buffer for the whole burst")
-        var callIDs: [UInt64] = []
-        while let length = written.readInteger(as: UInt32.self), let body = written.readSlice(length: Int(length)) {
-            callIDs.append(try Catalog_V1_Response(serializedBytes: Array(body.readableBytesView)).callID)
-        }
-        #expect(callIDs == [1, 2, 3])
+        #expect(try self.responses(in: written).map(\.callID) == [1, 2, 3])
         _ = try? await channel.finish()
+    }
+
+    // Virtual time from here on: the channel's clock moves only when the test moves it, so
+    // these pass however busy the machine is.
+
+    @Test func anIdleConnectionIsClosedWithUnavailableAfterTheIdleTimeout() async throws {
+        let (channel, _) = try await self.makeChannel(maxInFlight: 4, slow: ControlledMethod()) {
+            $0.idleTimeout = .seconds(300)
+        }
+        try await channel.writeInbound(try self.frame(try self.health(1)))
+        channel.pipeline.fireChannelReadComplete()
+        #expect(try self.responses(in: try await channel.waitForOutboundWrite(as: ByteBuffer.self)).count == 1)
+        await channel.testingEventLoop.advanceTime(by: .seconds(299))
+        #expect(channel.isActive)
+        await channel.testingEventLoop.advanceTime(by: .seconds(1))
+        let closing = try self.responses(in: try await channel.waitForOutboundWrite(as: ByteBuffer.self))
+        #expect(closing.map(\.callID) == [0])
+        #expect(closing.first?.status.code == .unavailable)
+        try await channel.closeFuture.get()
+    }
+
+    @Test func aCallInFlightKeepsTheConnectionOpenPastTheIdleTimeout() async throws {
+        let slow = ControlledMethod()
+        let (channel, _) = try await self.makeChannel(maxInFlight: 4, slow: slow) { $0.idleTimeout = .seconds(1) }
+        try await channel.writeInbound(try self.frame(try ControlledMethod.request(1, timeoutMs: 3_600_000)))
+        channel.pipeline.fireChannelReadComplete()
+        try await slow.started.wait(forAtLeast: 1)
+        await channel.testingEventLoop.advanceTime(by: .seconds(10))
+        #expect(channel.isActive)
+        slow.gate.open()
+        let answer = try self.responses(in: try await channel.waitForOutboundWrite(as: ByteBuffer.self))
+        #expect(answer.map(\.callID) == [1])
+        _ = try? await channel.finish()
+    }
+
+    @Test func aStartedFrameThatStallsIsClosedAfterTheFrameTimeout() async throws {
+        let (channel, _) = try await self.makeChannel(maxInFlight: 4, slow: ControlledMethod()) {
+            $0.frameTimeout = .seconds(10)
+        }
+        var partial = try self.frame(try self.health(1))
+        try await channel.writeInbound(partial.readSlice(length: 6)!)
+        channel.pipeline.fireChannelReadComplete()
+        await channel.testingEventLoop.advanceTime(by: .seconds(9))
+        #expect(channel.isActive)
+        await channel.testingEventLoop.advanceTime(by: .seconds(1))
+        let closing = try self.responses(in: try await channel.waitForOutboundWrite(as: ByteBuffer.self))
+        #expect(closing.first?.callID == 0)
+        #expect(closing.first?.status.code == .resourceExhausted)
+        try await channel.closeFuture.get()
+    }
+
+    @Test func unreadAnswersHoldReadingAndAPeerThatReadsNothingIsClosedAtTheWriteTimeout() async throws {
+        let (channel, counter) = try await self.makeChannel(maxInFlight: 4, slow: ControlledMethod()) {
+            $0.writeTimeout = .seconds(30)
+        }
+        channel.read()
+        #expect(try await self.reads(counter, on: channel) == 1)
+        // The socket's unwritten bytes crossed the high water mark.
+        channel.isWritable = false
+        channel.pipeline.fireChannelWritabilityChanged()
+        channel.read()
+        #expect(try await self.reads(counter, on: channel) == 1, "no read while answers wait unread")
+        channel.isWritable = true
+        channel.pipeline.fireChannelWritabilityChanged()
+        #expect(try await self.reads(counter, on: channel) == 2, "the held read resumes once they drain")
+
+        channel.isWritable = false
+        channel.pipeline.fireChannelWritabilityChanged()
+        await channel.testingEventLoop.advanceTime(by: .seconds(29))
+        #expect(channel.isActive)
+        await channel.testingEventLoop.advanceTime(by: .seconds(1))
+        try await channel.closeFuture.get()
+    }
+
+    @Test func atTheDrainTimeoutACallThatNeverFinishesIsAnsweredUnavailable() async throws {
+        let slow = ControlledMethod()
+        let (channel, _) = try await self.makeChannel(maxInFlight: 4, slow: slow) { $0.drainTimeout = .seconds(10) }
+        try await channel.writeInbound(try self.frame(try ControlledMethod.request(1, timeoutMs: 3_600_000)))
+        channel.pipeline.fireChannelReadComplete()
+        try await slow.started.wait(forAtLeast: 1)
+        channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        await channel.testingEventLoop.advanceTime(by: .seconds(9))
+        #expect(channel.isActive)
+        await channel.testingEventLoop.advanceTime(by: .seconds(1))
+        let frames = try self.responses(in: try await channel.waitForOutboundWrite(as: ByteBuffer.self))
+        #expect(frames.map(\.callID) == [1, 0])
+        #expect(frames.allSatisfy { $0.status.code == .unavailable })
+        try await channel.closeFuture.get()
     }
 }
 

@@ -179,7 +179,7 @@ struct PostgresStoreTests {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<4 {
                     group.addTask {
-                        try await PostgresStore.withStore(url: parsed, logger: .quiet) { store in
+                        try await PostgresStore.withStore(url: parsed, options: .forTests, logger: .quiet) { store in
                             #expect(await store.isReachable())
                         }
                     }
@@ -206,7 +206,11 @@ struct PostgresStoreTests {
         try await PostgresTestDatabase.withDatabase { url in
             let database = String(url[url.index(after: url.lastIndex(of: "/")!)...])
             for mode in ["require", "verify-ca&sslrootcert=\(ca)", "verify-full&sslrootcert=\(ca)"] {
-                try await PostgresStore.withStore(url: try PostgresURL(url + "?sslmode=" + mode), logger: .quiet) {
+                try await PostgresStore.withStore(
+                    url: try PostgresURL(url + "?sslmode=" + mode),
+                    options: .forTests,
+                    logger: .quiet
+                ) {
                     store in
                     #expect(await store.isReachable())
                     // The server's view of the store's connections to this database: all encrypted.

@@ -14,7 +14,7 @@ public enum StoreKind: String, Sendable, CaseIterable {
 
     /// Opens an empty store of this kind for the length of `body`.
     public func withStore<Result: Sendable>(
-        options: PostgresStore.Options = PostgresStore.Options(),
+        options: PostgresStore.Options = .forTests,
         _ body: (any CatalogStore) async throws -> Result
     ) async throws -> Result {
         switch self {
@@ -31,6 +31,16 @@ public enum StoreKind: String, Sendable, CaseIterable {
                 }
             }
         }
+    }
+}
+
+extension PostgresStore.Options {
+    /// A database timeout far beyond any a test waits on: these tests are not about timeouts,
+    /// and a machine busy with parallel builds and tests can make a query take seconds.
+    public static var forTests: PostgresStore.Options {
+        var options = PostgresStore.Options()
+        options.timeout = .seconds(60)
+        return options
     }
 }
 

@@ -2,11 +2,12 @@ import Codec
 import Domain
 import Logging
 import NIOCore
-import NIOExtras
 import SwiftProtobuf
 
-/// Serves the calls of one connection: decodes each frame's `Request`, authenticates,
-/// dispatches, and writes each answer as one frame. Rules live in `ConnectionStateMachine`.
+/// Serves the calls of one connection: cuts the byte stream into frames, reads each frame's
+/// `Request`, and writes each answer as one frame. Every decision is `ConnectionStateMachine`'s,
+/// on the event loop's clock; starting a call is `CallDispatcher`'s. This handler only carries
+/// out what they return.
 ///
 /// Writes are gathered: every response produced while a read burst is processed goes
 /// into one buffer, written and flushed once at `channelReadComplete`, so a burst of
@@ -22,15 +23,12 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     private var state: ConnectionStateMachine<RequestEnvelope>
-    private let registry: MethodRegistry
-    private let authenticator: any Authenticator
-    private let configuration: ServerConfiguration
+    private var dispatcher: CallDispatcher
+    /// Cuts frames out of the bytes read; what it holds past the last whole frame is a frame
+    /// still arriving, which the frame timeout bounds.
+    private let frames: NIOSingleStepByteToMessageProcessor<FrameDecoder>
+    private let defaultCallTimeout: TimeAmount
     private let logger: Logger
-    /// The peer's address as limits key it (`SocketAddress.clientKey`), for login throttling.
-    private let clientAddress: String?
-    /// What a handler is told of an anonymous call, made once: a context per call would copy the
-    /// logger, whose shared parts both event loops would then retain and release on every call.
-    private let anonymousContext: CallContext
 
     private var outbound: ByteBuffer?
     private var isReading = false
@@ -38,38 +36,39 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var receivedCall = false
     private var isFlushScheduled = false
     private var running: [UInt64: RunningCall] = [:]
-    private var lastActivity = NIODeadline.now()
-    private var idleCheck: Scheduled<Void>?
-    /// The last method called and its handler. A connection mostly calls one method over and
-    /// over, and comparing its name costs less than hashing it for the registry. The name is a
-    /// copy, so that it does not keep a read buffer alive.
-    private var lastMethod: (name: ByteBuffer, handler: MethodHandler)?
+    /// The one timer the state machine asked for, and when it fires.
+    private var timer: (deadline: NIODeadline, task: Scheduled<Void>)?
 
     init(
         registry: MethodRegistry,
         authenticator: any Authenticator,
         configuration: ServerConfiguration,
         clientAddress: String?,
+        now: NIODeadline,
         logger: Logger
     ) {
-        self.clientAddress = clientAddress
-        self.state = ConnectionStateMachine(maxInFlight: configuration.maxInFlightCallsPerConnection)
-        self.registry = registry
-        self.authenticator = authenticator
-        self.configuration = configuration
+        self.state = ConnectionStateMachine(limits: configuration.connectionLimits, now: now)
+        self.dispatcher = CallDispatcher(
+            registry: registry,
+            authenticator: authenticator,
+            clientAddress: clientAddress,
+            logger: logger
+        )
+        self.frames = NIOSingleStepByteToMessageProcessor(FrameDecoder(maxFrameSize: configuration.maxFrameSize))
+        self.defaultCallTimeout = TimeAmount(configuration.defaultCallTimeout)
         self.logger = logger
-        self.anonymousContext = CallContext(caller: .anonymous, clientAddress: clientAddress, logger: logger)
     }
 
     // MARK: Lifecycle
 
     func handlerAdded(context: ChannelHandlerContext) {
-        self.scheduleIdleCheck(context: context, in: TimeAmount(self.configuration.idleTimeout))
+        self.armTimer(context: context)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         self.state.closed()
-        self.idleCheck?.cancel()
+        self.timer?.task.cancel()
+        self.timer = nil
         for call in self.running.values {
             call.deadline.cancel()
             call.task.cancel()
@@ -80,28 +79,51 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ChannelShouldQuiesceEvent {
-            self.close(ifEnded: self.state.drain(), context: context)
+            self.close(ifEnded: self.state.drain(now: context.eventLoop.now), context: context)
             self.writeGathered(context: context)
+            self.armTimer(context: context)
         } else {
             context.fireUserInboundEventTriggered(event)
         }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if let error = error as? FrameTooLargeError {
-            self.close(ifEnded: self.state.fail(RPCStatus(.resourceExhausted, error.description)), context: context)
-            self.writeGathered(context: context)
-        } else {
-            self.logger.debug("connection error", metadata: ["error": "\(error)"])
-            context.close(promise: nil)
+        self.logger.debug("connection error", metadata: ["error": "\(error)"])
+        context.close(promise: nil)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        let isWritable = context.channel.isWritable
+        let action = self.state.writabilityChanged(isWritable: isWritable, now: context.eventLoop.now)
+        for call in action.start {
+            self.start(call, context: context)
         }
+        if action.resumeReading {
+            self.resumeReading(context: context)
+        }
+        if !isWritable {
+            self.armTimer(context: context)
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     // MARK: Reading
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         self.isReading = true
-        let frame = self.unwrapInboundIn(data)
+        do {
+            try self.frames.process(buffer: self.unwrapInboundIn(data)) { frame in
+                self.received(frame: frame, context: context)
+            }
+        } catch let error as FrameTooLargeError {
+            self.close(ifEnded: self.state.fail(RPCStatus(.resourceExhausted, error.description)), context: context)
+        } catch {
+            // The frame callback throws nothing else; kept for the processor's signature.
+            self.errorCaught(context: context, error: error)
+        }
+    }
+
+    private func received(frame: ByteBuffer, context: ChannelHandlerContext) {
         let request: RequestEnvelope
         do {
             request = try RequestEnvelope(frame: frame)
@@ -125,11 +147,18 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     func channelReadComplete(context: ChannelHandlerContext) {
         self.isReading = false
-        if self.receivedCall {
-            // Once per burst rather than per call: the idle timeout needs no finer clock. A burst
-            // of partial frames marks nothing, so a trickle of bytes cannot keep a connection open.
+        let partialFrame = self.frames.unprocessedBytes > 0
+        if self.receivedCall || partialFrame {
+            // Once per burst rather than per call: the timeouts need no finer clock.
+            self.state.readComplete(
+                receivedCall: self.receivedCall,
+                partialFrame: partialFrame,
+                now: context.eventLoop.now
+            )
             self.receivedCall = false
-            self.lastActivity = .now()
+            if partialFrame {
+                self.armTimer(context: context)
+            }
         }
         self.writeGathered(context: context)
         context.fireChannelReadComplete()
@@ -144,73 +173,12 @@ final class ConnectionHandler: ChannelDuplexHandler {
     // MARK: Calls
 
     private func start(_ request: RequestEnvelope, context: ChannelHandlerContext) {
-        let callID = request.callID
-        do {
-            guard let handler = self.handler(for: request.method) else {
-                throw RPCStatus(.unimplemented, "unknown method \"\(request.methodName)\"")
-            }
-            switch try self.authenticator.authenticate(authorization: request.authorization) {
-            case .caller(let caller):
-                // The usual path: the caller is known from memory, the handler's first part runs here.
-                let outcome =
-                    caller.admin == nil
-                    ? try Self.invoke(handler, request, self.anonymousContext)
-                    : try Self.invoke(
-                        handler,
-                        request,
-                        CallContext(caller: caller, clientAddress: self.clientAddress, logger: self.logger)
-                    )
-                switch outcome {
-                case .completed(let response):
-                    self.finish(callID: callID, .success(.message(response)), context: context)
-                case .completedSerialized(let bytes):
-                    self.finish(callID: callID, .success(.serialized(bytes)), context: context)
-                case .pending(let work):
-                    self.run(
-                        { .message(try await work()) },
-                        callID: callID,
-                        timeoutMs: request.timeoutMs,
-                        context: context
-                    )
-                }
-            case .verify(let verify):
-                // A token not seen before: verify it off the loop, then run the whole call there.
-                let (clientAddress, logger) = (self.clientAddress, self.logger)
-                let work: @Sendable () async throws -> ResponseBody = {
-                    let caller = try await verify()
-                    let context = CallContext(caller: caller, clientAddress: clientAddress, logger: logger)
-                    switch try Self.invoke(handler, request, context) {
-                    case .completed(let response): return .message(response)
-                    case .completedSerialized(let bytes): return .serialized(bytes)
-                    case .pending(let work): return .message(try await work())
-                    }
-                }
-                self.run(work, callID: callID, timeoutMs: request.timeoutMs, context: context)
-            }
-        } catch {
-            self.finish(callID: callID, .failure(error), context: context)
+        switch self.dispatcher.start(request) {
+        case .answered(let result):
+            self.finish(callID: request.callID, result, context: context)
+        case .running(let work):
+            self.run(work, callID: request.callID, timeoutMs: request.timeoutMs, context: context)
         }
-    }
-
-    private func handler(for method: ByteBuffer) -> MethodHandler? {
-        if let last = self.lastMethod, last.name == method {
-            return last.handler
-        }
-        guard let handler = self.registry[method] else { return nil }
-        self.lastMethod = (ByteBuffer(bytes: method.readableBytesView), handler)
-        return handler
-    }
-
-    /// Checks the method's access level, then runs the handler's synchronous part.
-    private static func invoke(
-        _ handler: MethodHandler,
-        _ request: RequestEnvelope,
-        _ context: CallContext
-    ) throws -> CallOutcome {
-        if handler.access == .admin, context.caller.admin == nil {
-            throw RPCStatus(.unauthenticated, "\(request.methodName) requires an admin; log in first")
-        }
-        return try handler.handle(request.payload, context)
     }
 
     private func run(
@@ -234,10 +202,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 loopBound.value.handler.finish(callID: callID, result, context: loopBound.value.context)
             }
         }
-        let timeout: TimeAmount =
-            timeoutMs == 0
-            ? TimeAmount(self.configuration.defaultCallTimeout)
-            : .milliseconds(Int64(timeoutMs))
+        let timeout = timeoutMs == 0 ? self.defaultCallTimeout : .milliseconds(Int64(timeoutMs))
         let deadline = eventLoop.scheduleTask(in: timeout) {
             let (handler, context) = loopBound.value
             task.cancel()
@@ -261,9 +226,35 @@ final class ConnectionHandler: ChannelDuplexHandler {
         self.running.removeValue(forKey: callID)?.deadline.cancel()
         if !self.isReading {
             // An answer from a task; answers given while reading are marked at the burst's end.
-            self.lastActivity = .now()
+            self.state.answered(now: context.eventLoop.now)
         }
+        self.answer(callID: callID, result, context: context)
 
+        if let next = action.start {
+            self.start(next, context: context)
+        }
+        if let status = action.close {
+            self.close(with: status, context: context)
+        } else if !self.isReading {
+            self.scheduleFlush(context: context)
+        }
+        if action.resumeReading {
+            self.resumeReading(context: context)
+        }
+    }
+
+    /// Reads again after reading was held. A frame begun before the hold gets its full timeout
+    /// from now: its rest could not arrive meanwhile.
+    private func resumeReading(context: ChannelHandlerContext) {
+        if self.frames.unprocessedBytes > 0 {
+            self.state.readComplete(receivedCall: false, partialFrame: true, now: context.eventLoop.now)
+            self.armTimer(context: context)
+        }
+        context.read()
+    }
+
+    /// Appends a call's answer to the gathered writes.
+    private func answer(callID: UInt64, _ result: Result<ResponseBody, any Error>, context: ChannelHandlerContext) {
         switch result {
         case .success(let body):
             do {
@@ -282,24 +273,54 @@ final class ConnectionHandler: ChannelDuplexHandler {
         case .failure(let error):
             self.write(Self.failure(callID: callID, error, logger: self.logger), context: context)
         }
-
-        if let next = action.start {
-            self.start(next, context: context)
-        }
-        if let status = action.close {
-            self.close(with: status, context: context)
-        } else if !self.isReading {
-            self.scheduleFlush(context: context)
-        }
-        if action.resumeReading {
-            context.read()
-        }
     }
 
     private static func failure(callID: UInt64, _ error: any Error, logger: Logger) -> Catalog_V1_Response {
         var logger = logger
         logger[metadataKey: "call_id"] = "\(callID)"
         return Catalog_V1_Response(callID: callID, status: RPCStatus.from(error, logger: logger))
+    }
+
+    // MARK: Time
+
+    /// Makes sure a timer fires at the state machine's next deadline. A timer already set for
+    /// that time or earlier is kept: when it fires, the machine names the next one.
+    private func armTimer(context: ChannelHandlerContext) {
+        guard let deadline = self.state.nextDeadline(now: context.eventLoop.now) else { return }
+        if let timer = self.timer {
+            guard deadline < timer.deadline else { return }
+            timer.task.cancel()
+        }
+        let loopBound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        let task = context.eventLoop.scheduleTask(deadline: deadline) {
+            let (handler, context) = loopBound.value
+            handler.timer = nil
+            handler.timerFired(context: context)
+        }
+        self.timer = (deadline, task)
+    }
+
+    private func timerFired(context: ChannelHandlerContext) {
+        switch self.state.timerFired(now: context.eventLoop.now) {
+        case .none:
+            break
+        case .close(let status):
+            self.close(with: status, context: context)
+        case .abandon(let callIDs, let status):
+            self.logger.debug("drain timeout: cancelling calls", metadata: ["calls": "\(callIDs.count)"])
+            for callID in callIDs {
+                if let call = self.running.removeValue(forKey: callID) {
+                    call.deadline.cancel()
+                    call.task.cancel()
+                }
+                self.answer(callID: callID, .failure(status), context: context)
+            }
+            self.close(with: status, context: context)
+        case .closeNow:
+            self.logger.debug("closing a connection whose peer does not read")
+            context.close(promise: nil)
+        }
+        self.armTimer(context: context)
     }
 
     // MARK: Writing
@@ -346,7 +367,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    /// Sends the connection error (call_id 0) after everything gathered, then closes.
+    /// Sends the connection error (call_id 0) after everything gathered, then closes once it is
+    /// flushed, or at the state machine's closing deadline if the peer does not read it.
     private func close(with status: RPCStatus, context: ChannelHandlerContext) {
         self.logger.debug("closing connection", metadata: ["status": "\(status.code)"])
         var buffer = self.outbound.take() ?? context.channel.allocator.buffer(capacity: 64)
@@ -354,31 +376,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
         context.writeAndFlush(self.wrapOutboundOut(buffer)).assumeIsolated().whenComplete { _ in
             context.close(promise: nil)
         }
-    }
-
-    // MARK: Idle timeout
-
-    private func scheduleIdleCheck(context: ChannelHandlerContext, in delay: TimeAmount) {
-        let loopBound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
-        self.idleCheck = context.eventLoop.scheduleTask(in: delay) {
-            loopBound.value.handler.checkIdle(context: loopBound.value.context)
-        }
-    }
-
-    private func checkIdle(context: ChannelHandlerContext) {
-        let idleTimeout = TimeAmount(self.configuration.idleTimeout)
-        let idleUntil = self.lastActivity + idleTimeout
-        if self.state.isIdle, idleUntil <= .now(), let status = self.state.idleTimeout() {
-            self.close(with: status, context: context)
-        } else if case .serving = self.state.phase {
-            let wait = self.state.isIdle ? idleUntil - .now() : idleTimeout
-            self.scheduleIdleCheck(context: context, in: wait)
-        }
+        self.state.closingFrameWritten(now: context.eventLoop.now)
+        self.armTimer(context: context)
     }
 }
 
-/// A successful answer's payload: a message to serialize, or one serialized before.
-enum ResponseBody: Sendable {
-    case message(any SwiftProtobuf.Message)
-    case serialized([UInt8])
-}
+@available(*, unavailable)
+extension ConnectionHandler: Sendable {}

@@ -66,7 +66,8 @@ func withTestServer(
     handshakeTimeout: Duration? = nil,
     controlledMethod: ControlledMethod? = nil,
     clientCAPath: String? = nil,
-    _ body: @Sendable (TestServer) async throws -> Void
+    configure: (inout ServerConfiguration) -> Void = { _ in },
+    body: @Sendable (TestServer) async throws -> Void
 ) async throws {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("catalog-rpc-\(UUID().uuidString)")
         .path
@@ -98,6 +99,7 @@ func withTestServer(
     configuration.maxInFlightCallsPerConnection = maxInFlight ?? configuration.maxInFlightCallsPerConnection
     configuration.idleTimeout = idleTimeout ?? configuration.idleTimeout
     configuration.handshakeTimeout = handshakeTimeout ?? configuration.handshakeTimeout
+    configure(&configuration)
     let servingState = ServingState()
     var registry = MethodRegistry()
     registry.registerProductService(catalog)

@@ -1,0 +1,106 @@
+import Codec
+import Domain
+import Logging
+import NIOCore
+import SwiftProtobuf
+
+/// Starts the calls of one connection: finds the method's handler, authenticates the caller,
+/// checks the method's access and runs the handler's synchronous part. It knows nothing of
+/// the channel: what it cannot answer at once it hands back as work for a task.
+struct CallDispatcher {
+    /// How a call went on being started.
+    enum Started {
+        /// Answered on the spot (GetProduct from the cache, Health, any error).
+        case answered(Result<ResponseBody, any Error>)
+        /// Needs I/O, or a token not seen before: the work to run as a task.
+        case running(@Sendable () async throws -> ResponseBody)
+    }
+
+    private let registry: MethodRegistry
+    private let authenticator: any Authenticator
+    private let logger: Logger
+    /// The peer's address as limits key it (`SocketAddress.clientKey`), for login throttling.
+    private let clientAddress: String?
+    /// What a handler is told of an anonymous call, made once: a context per call would copy the
+    /// logger, whose shared parts both event loops would then retain and release on every call.
+    private let anonymousContext: CallContext
+    /// The last method called and its handler. A connection mostly calls one method over and
+    /// over, and comparing its name costs less than hashing it for the registry. The name is a
+    /// copy, so that it does not keep a read buffer alive.
+    private var lastMethod: (name: ByteBuffer, handler: MethodHandler)?
+
+    init(registry: MethodRegistry, authenticator: any Authenticator, clientAddress: String?, logger: Logger) {
+        self.registry = registry
+        self.authenticator = authenticator
+        self.clientAddress = clientAddress
+        self.logger = logger
+        self.anonymousContext = CallContext(caller: .anonymous, clientAddress: clientAddress, logger: logger)
+    }
+
+    mutating func start(_ request: RequestEnvelope) -> Started {
+        do {
+            guard let handler = self.handler(for: request.method) else {
+                throw RPCStatus(.unimplemented, "unknown method \"\(request.methodName)\"")
+            }
+            switch try self.authenticator.authenticate(authorization: request.authorization) {
+            case .caller(let caller):
+                // The usual path: the caller is known from memory, the handler's first part runs here.
+                let context =
+                    caller.admin == nil
+                    ? self.anonymousContext
+                    : CallContext(caller: caller, clientAddress: self.clientAddress, logger: self.logger)
+                switch try Self.invoke(handler, request, context) {
+                case .completed(let response):
+                    return .answered(.success(.message(response)))
+                case .completedSerialized(let bytes):
+                    return .answered(.success(.serialized(bytes)))
+                case .pending(let work):
+                    // Serialized in the task: a large answer (a page of 1000 products) must not
+                    // hold the event loop that every other connection on it shares.
+                    return .running { .serialized(try await work().serializedBytes()) }
+                }
+            case .verify(let verify):
+                // A token not seen before: verify it off the loop, then run the whole call there.
+                let (clientAddress, logger) = (self.clientAddress, self.logger)
+                return .running {
+                    let caller = try await verify()
+                    let context = CallContext(caller: caller, clientAddress: clientAddress, logger: logger)
+                    switch try Self.invoke(handler, request, context) {
+                    case .completed(let response): return .message(response)
+                    case .completedSerialized(let bytes): return .serialized(bytes)
+                    case .pending(let work): return .serialized(try await work().serializedBytes())
+                    }
+                }
+            }
+        } catch {
+            return .answered(.failure(error))
+        }
+    }
+
+    private mutating func handler(for method: ByteBuffer) -> MethodHandler? {
+        if let last = self.lastMethod, last.name == method {
+            return last.handler
+        }
+        guard let handler = self.registry[method] else { return nil }
+        self.lastMethod = (ByteBuffer(bytes: method.readableBytesView), handler)
+        return handler
+    }
+
+    /// Checks the method's access level, then runs the handler's synchronous part.
+    private static func invoke(
+        _ handler: MethodHandler,
+        _ request: RequestEnvelope,
+        _ context: CallContext
+    ) throws -> CallOutcome {
+        if handler.access == .admin, context.caller.admin == nil {
+            throw RPCStatus(.unauthenticated, "\(request.methodName) requires an admin; log in first")
+        }
+        return try handler.handle(request.payload, context)
+    }
+}
+
+/// A successful answer's payload: a message to serialize, or one serialized before.
+enum ResponseBody: Sendable {
+    case message(any SwiftProtobuf.Message)
+    case serialized([UInt8])
+}

@@ -1,0 +1,221 @@
+import Codec
+import Foundation
+import NIOCore
+import NIOPosix
+import NIOSSL
+import NIOTLS
+import RPCClient
+import Synchronization
+import TestSupport
+import Testing
+
+/// Issue 12: a client that pipelines large answers and never reads them cannot grow the
+/// daemon's memory, starve other clients or keep its connection.
+@Suite struct SlowReaderTests {
+    static let writeTimeout: Duration = .seconds(5)
+
+    @Test func aClientThatNeverReadsIsHeldBackThenDisconnectedWhileOthersAreServed() async throws {
+        try await withTemporaryDirectory { directory in
+            let daemon = try await DaemonProcess(
+                workingDirectory: directory,
+                arguments: ["--write-timeout", "\(Self.writeTimeout.components.seconds)"]
+            )
+            try await self.fillCatalog(daemon, products: 300)
+            let rssBefore = try Self.residentBytes(of: daemon.process.processIdentifier)
+
+            let flooder = try await NonReadingClient.connect(port: daemon.port, caPath: daemon.caPath)
+            let probes = ProbeRecord()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await flooder.pipelineListings() }
+                group.addTask {
+                    // Other clients connect (TLS handshake included) and call Health meanwhile.
+                    while !flooder.isClosed {
+                        await probes.probe(daemon)
+                        probes.sampleRSS(try Self.residentBytes(of: daemon.process.processIdentifier))
+                        try await Task.sleep(for: .milliseconds(250))
+                    }
+                }
+                try await group.waitForAll()
+            }
+
+            let stalled = try #require(flooder.stallTime, "the daemon stopped reading, so the client's send blocked")
+            let closed = try #require(flooder.closeTime)
+            // The client's send blocks first at the in-flight bound, while the daemon still reads
+            // slowly; its own output bound is reached once the answers fill the socket buffers
+            // between them (about 4 s in a debug build). The write timeout counts from there.
+            #expect(closed - stalled < Self.writeTimeout + .seconds(10), "closed within the write timeout")
+            #expect(flooder.sentListings > 10)
+            #expect(probes.failures.withLock { $0 }.isEmpty)
+            #expect(probes.slowest.withLock { $0 } < .seconds(1), "every Health within 1 s")
+            #expect(probes.count.withLock { $0 } >= 4)
+            let growth = probes.peakRSS.withLock { $0 } - rssBefore
+            print(
+                "slow reader: closed \(closed - stalled) after the stall; RSS +\(growth >> 20) MiB; slowest Health \(probes.slowest.withLock { $0 })"
+            )
+            #expect(growth < 64 << 20, "RSS grew by \(growth >> 20) MiB")
+
+            // Served at once after it left.
+            await probes.probe(daemon)
+            #expect(probes.failures.withLock { $0 }.isEmpty)
+            #expect(try await daemon.terminate() == 0)
+        }
+    }
+
+    private func fillCatalog(_ daemon: DaemonProcess, products: Int) async throws {
+        try await CatalogClient.withClient(daemon.clientConfiguration()) { admin in
+            let tokens = try await admin.login(username: "admin", password: try daemon.initialPassword)
+            admin.setAccessToken(tokens.accessToken)
+            for index in 0..<products {
+                _ = try await admin.createProduct(
+                    name: "Product \(index) with a name long enough to make a listing heavy",
+                    brand: "Brand \(index % 7)",
+                    priceCents: Int64(100 + index)
+                )
+            }
+        }
+    }
+
+    /// VmRSS of a process, in bytes.
+    static func residentBytes(of pid: Int32) throws -> Int {
+        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+            let kib = Int(line.split(separator: " ", omittingEmptySubsequences: true)[1])
+        else {
+            throw ProcessFailure("no VmRSS for \(pid)")
+        }
+        return kib * 1024
+    }
+}
+
+/// What the other clients saw while the flood went on.
+private final class ProbeRecord: Sendable {
+    let failures = Mutex<[String]>([])
+    let slowest = Mutex<Duration>(.zero)
+    let count = Mutex(0)
+    let peakRSS = Mutex(0)
+
+    /// A new connection and one Health call, timed.
+    func probe(_ daemon: DaemonProcess) async {
+        let started = ContinuousClock.now
+        do {
+            let status = try await withTimeout(.seconds(5), "Health on a new connection") {
+                try await CatalogClient.withClient(daemon.clientConfiguration()) { try await $0.health() }
+            }
+            if status != .serving {
+                self.failures.withLock { $0.append("Health said \(status)") }
+            }
+        } catch {
+            self.failures.withLock { $0.append("\(error)") }
+        }
+        let elapsed = ContinuousClock.now - started
+        self.slowest.withLock { $0 = max($0, elapsed) }
+        self.count.withLock { $0 += 1 }
+    }
+
+    func sampleRSS(_ bytes: Int) {
+        self.peakRSS.withLock { $0 = max($0, bytes) }
+    }
+}
+
+/// A TLS client with a 4 KiB receive buffer that, once its handshake is done, never reads.
+private final class NonReadingClient: Sendable {
+    private let channel: any Channel
+    private let state = Mutex<(sent: Int, lastSend: ContinuousClock.Instant?, stall: ContinuousClock.Instant?)>(
+        (0, nil, nil)
+    )
+    private let closed = Mutex<ContinuousClock.Instant?>(nil)
+
+    private init(channel: any Channel) {
+        self.channel = channel
+        channel.closeFuture.whenComplete { _ in self.closed.withLock { $0 = ContinuousClock.now } }
+    }
+
+    var isClosed: Bool { self.closeTime != nil }
+    var closeTime: ContinuousClock.Instant? { self.closed.withLock { $0 } }
+    /// When a send first stayed unfinished for a second: the daemon had stopped reading.
+    var stallTime: ContinuousClock.Instant? { self.state.withLock { $0.stall } }
+    var sentListings: Int { self.state.withLock { $0.sent } }
+
+    static func connect(port: Int, caPath: String) async throws -> NonReadingClient {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caPath))
+        configuration.applicationProtocols = [CatalogALPN.protocolID]
+        let tls = try NIOSSLContext(configuration: configuration)
+        let handshake = MultiThreadedEventLoopGroup.singleton.next().makePromise(of: Void.self)
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(.socketOption(.so_rcvbuf), value: 4096)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        NIOSSLClientHandler(context: tls, serverHostname: nil)
+                    )
+                    try channel.pipeline.syncOperations.addHandler(HandshakeSignal(promise: handshake))
+                }
+            }
+            .connect(host: "127.0.0.1", port: port)
+            .get()
+        try await handshake.futureResult.get()
+        try await channel.setOption(.autoRead, value: false).get()
+        return NonReadingClient(channel: channel)
+    }
+
+    /// Sends ListProducts(page_size=1000) calls, each batch as soon as the last went out,
+    /// until the daemon closes the connection.
+    func pipelineListings() async {
+        let timer = Task {
+            // Marks the stall: a send unfinished for a second.
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(200))
+                self.state.withLock { state in
+                    if state.stall == nil, let last = state.lastSend, ContinuousClock.now - last > .seconds(1) {
+                        state.stall = last
+                    }
+                }
+            }
+        }
+        defer { timer.cancel() }
+        var callID: UInt64 = 0
+        while !self.isClosed {
+            // 64 calls a write, so that the kernel's buffers between the two fill within a second.
+            var frames = ByteBuffer()
+            for _ in 0..<64 {
+                callID += 1
+                var request = Catalog_V1_Request()
+                request.callID = callID
+                request.method = CatalogMethod.listProducts
+                request.payload =
+                    (try? Catalog_V1_ListProductsRequest.with { $0.pageSize = 1000 }.serializedData()) ?? Data()
+                try? frames.writeFrame(request)
+            }
+            self.state.withLock { $0.lastSend = ContinuousClock.now }
+            do {
+                try await self.channel.writeAndFlush(frames)
+                self.state.withLock { $0.sent += 64 }
+            } catch {
+                return
+            }
+        }
+    }
+
+    /// Completes its promise when the TLS handshake is done; passes everything on.
+    private final class HandshakeSignal: ChannelInboundHandler, Sendable {
+        typealias InboundIn = ByteBuffer
+        let promise: EventLoopPromise<Void>
+
+        init(promise: EventLoopPromise<Void>) {
+            self.promise = promise
+        }
+
+        func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+            if case TLSUserEvent.handshakeCompleted = event {
+                self.promise.succeed()
+            }
+            context.fireUserInboundEventTriggered(event)
+        }
+
+        func channelInactive(context: ChannelHandlerContext) {
+            self.promise.fail(ChannelError.ioOnClosedChannel)
+            context.fireChannelInactive()
+        }
+    }
+}
