@@ -10,22 +10,27 @@ import Darwin
 /// with echo off. Never from a flag, where it would show in `ps` and shell history.
 public enum PasswordInput {
     public static let environmentVariable = "CATALOG_PASSWORD"
+    /// The current password, when changing one's own.
+    public static let currentPasswordVariable = "CATALOG_CURRENT_PASSWORD"
 
     public enum Failure: Error, CustomStringConvertible {
-        case noTerminal
+        case noTerminal(variable: String)
 
         public var description: String {
-            "no password: set \(PasswordInput.environmentVariable) or run on a terminal to be asked for it"
+            switch self {
+            case .noTerminal(let variable):
+                "no password: set \(variable) or run on a terminal to be asked for it"
+            }
         }
     }
 
-    /// The password from the environment or the terminal.
-    public static func read(prompt: String) throws -> String {
-        if let password = ProcessInfo.processInfo.environment[self.environmentVariable], !password.isEmpty {
+    /// The password from the environment (`variable`) or the terminal.
+    public static func read(prompt: String, variable: String = PasswordInput.environmentVariable) throws -> String {
+        if let password = ProcessInfo.processInfo.environment[variable], !password.isEmpty {
             return password
         }
         guard isatty(STDIN_FILENO) == 1 else {
-            throw Failure.noTerminal
+            throw Failure.noTerminal(variable: variable)
         }
         FileHandle.standardError.write(Data(prompt.utf8))
         var original = termios()

@@ -13,7 +13,9 @@ public final class SMTPTransport: MailTransport {
     public struct Configuration: Sendable {
         /// `smtp://[user[:password]@]host[:port]` or `smtps://...`.
         public var url: URL
-        public var startTLS: StartTLS = .opportunistic
+        /// STARTTLS on smtp:// URLs; `nil`: required when there are credentials (AUTH is never
+        /// sent in clear, and an opportunistic STARTTLS can be stripped), else opportunistic.
+        public var startTLS: StartTLS?
         /// Overrides the URL's password (env CATALOG_SMTP_PASSWORD), so it need not be in a URL.
         public var password: String?
         public var connectTimeout: Duration = .seconds(10)
@@ -24,6 +26,16 @@ public final class SMTPTransport: MailTransport {
         public init(url: URL) {
             self.url = url
         }
+
+        /// Whether the client authenticates: a user in the URL, or a password given apart.
+        var hasCredentials: Bool {
+            !(self.url.user ?? "").isEmpty || self.password != nil || self.url.password != nil
+        }
+
+        /// The STARTTLS policy in force.
+        public var effectiveStartTLS: StartTLS {
+            self.startTLS ?? (self.hasCredentials ? .required : .opportunistic)
+        }
     }
 
     private let configuration: Configuration
@@ -33,6 +45,11 @@ public final class SMTPTransport: MailTransport {
         guard let scheme = configuration.url.scheme, ["smtp", "smtps"].contains(scheme), configuration.url.host != nil
         else {
             throw MailError("the SMTP URL must be smtp://host:port or smtps://host:port")
+        }
+        if scheme == "smtp", configuration.hasCredentials, configuration.effectiveStartTLS != .required {
+            throw MailError(
+                "SMTP credentials would be sent unencrypted: use --smtp-starttls required (the default with credentials) or smtps://"
+            )
         }
         self.configuration = configuration
         self.pool = NIOThreadPool(numberOfThreads: 1)
@@ -96,7 +113,7 @@ public final class SMTPTransport: MailTransport {
             )
             if url.scheme == "smtp" {
                 let level: Int =
-                    switch configuration.startTLS {
+                    switch configuration.effectiveStartTLS {
                     case .required: Int(CURLUSESSL_ALL.rawValue)
                     case .opportunistic: Int(CURLUSESSL_TRY.rawValue)
                     case .off: Int(CURLUSESSL_NONE.rawValue)

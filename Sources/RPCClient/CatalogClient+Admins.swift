@@ -78,11 +78,13 @@ extension CatalogClient {
         )
     }
 
+    /// Changes an admin. Changing one's own password needs `currentPassword`.
     public func updateAdmin(
         id: String,
         username: String? = nil,
         password: String? = nil,
         email: String? = nil,
+        currentPassword: String? = nil,
         timeout: Duration? = nil
     ) async throws -> Admin {
         var request = Catalog_V1_UpdateAdminRequest()
@@ -90,6 +92,7 @@ extension CatalogClient {
         if let username { request.username = username }
         if let password { request.password = password }
         if let email { request.email = email }
+        if let currentPassword { request.currentPassword = currentPassword }
         return Admin(
             try await self.call(CatalogMethod.updateAdmin, request, returning: Catalog_V1_Admin.self, timeout: timeout)
         )

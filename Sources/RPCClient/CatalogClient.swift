@@ -59,7 +59,7 @@ public final class CatalogClient: Sendable {
     ) async throws -> any Channel {
         let tls = try self.makeTLSContext(configuration.security)
         let handshake = eventLoopGroup.next().makePromise(of: Void.self)
-        let hostname = configuration.host
+        let (hostname, maxFrameSize) = (configuration.host, configuration.maxFrameSize)
         let channel: any Channel
         do {
             channel = try await ClientBootstrap(group: eventLoopGroup)
@@ -76,7 +76,7 @@ public final class CatalogClient: Sendable {
                         } else {
                             handshake.succeed()
                         }
-                        try pipeline.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameSize: Int(UInt32.max))))
+                        try pipeline.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameSize: maxFrameSize)))
                         try addHandlers(pipeline)
                     }
                 }
@@ -108,7 +108,8 @@ public final class CatalogClient: Sendable {
         self.authorization.withLock { $0 = token.map { "Bearer \($0)" } }
     }
 
-    /// Makes one call and decodes its response.
+    /// Makes one call and decodes its response. A cancelled task's call fails with CANCELLED
+    /// at once (the server may still carry it out), and its response is dropped.
     /// - Throws: `RPCStatus` for a failed call, including UNAVAILABLE when the connection is lost.
     func call<Response: SwiftProtobuf.Message>(
         _ method: String,
@@ -117,8 +118,12 @@ public final class CatalogClient: Sendable {
         timeout: Duration? = nil
     ) async throws -> Response {
         let timeout = timeout ?? self.configuration.defaultTimeout
+        if Task.isCancelled {
+            throw RPCStatus.cancelled
+        }
         var envelope = Catalog_V1_Request()
-        envelope.callID = self.nextCallID.wrappingAdd(1, ordering: .relaxed).oldValue
+        let callID = self.nextCallID.wrappingAdd(1, ordering: .relaxed).oldValue
+        envelope.callID = callID
         envelope.method = method
         envelope.payload = try request.serializedBytes()
         envelope.timeoutMs = UInt32(clamping: TimeAmount(timeout).nanoseconds / 1_000_000)
@@ -139,7 +144,11 @@ public final class CatalogClient: Sendable {
             promise.fail(RPCStatus(.unavailable, "the connection to the server closed"))
         }
         self.channel.writeAndFlush(call, promise: written)
-        let response = try await promise.futureResult.get()
+        let response = try await withTaskCancellationHandler {
+            try await promise.futureResult.get()
+        } onCancel: {
+            self.channel.triggerUserOutboundEvent(CancelCall(callID: callID), promise: nil)
+        }
         if let status = RPCStatus(response.hasStatus ? response.status : nil) {
             throw status
         }

@@ -14,8 +14,11 @@ struct NotificationOptions: ParsableArguments {
     @Option(help: "The From address of notification emails. [env: CATALOG_SMTP_FROM] (default: catalogd@<hostname>)")
     var smtpFrom: String?
 
-    @Option(help: "STARTTLS on smtp:// URLs: required, opportunistic or off.")
-    var smtpStarttls: SMTPTransport.StartTLS = .opportunistic
+    @Option(
+        help:
+            "STARTTLS on smtp:// URLs: required, opportunistic or off. (default: required when the URL or CATALOG_SMTP_PASSWORD carries credentials, else opportunistic)"
+    )
+    var smtpStarttls: SMTPTransport.StartTLS?
 
     @Option(help: "PEM CA certificates to trust for the mail server's TLS (default: the system's).")
     var smtpCa: String?

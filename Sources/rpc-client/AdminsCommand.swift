@@ -73,7 +73,10 @@ struct AdminsCommand: AsyncParsableCommand {
     struct Update: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Change an admin's username, email or password.",
-            discussion: "With --password, the new password comes from CATALOG_PASSWORD or a prompt."
+            discussion: """
+                With --password, the new password comes from CATALOG_PASSWORD or a prompt. Changing your \
+                own password needs --current-password as well (CATALOG_CURRENT_PASSWORD or a prompt).
+                """
         )
 
         @OptionGroup var connection: ConnectionOptions
@@ -87,17 +90,28 @@ struct AdminsCommand: AsyncParsableCommand {
         @Flag(help: "Set a new password (read from CATALOG_PASSWORD or a prompt).")
         var password = false
 
+        @Flag(help: "Send your current password, which changing your own needs (CATALOG_CURRENT_PASSWORD or a prompt).")
+        var currentPassword = false
+
         func run() async throws {
             guard self.username != nil || self.email != nil || self.password else {
                 throw ValidationError("nothing to change: pass --username, --email or --password")
             }
             try await self.connection.withClient(authenticated: true) { client in
+                let current =
+                    self.currentPassword
+                    ? try PasswordInput.read(
+                        prompt: "Current password: ",
+                        variable: PasswordInput.currentPasswordVariable
+                    )
+                    : nil
                 let password = self.password ? try PasswordInput.read(prompt: "New password: ") : nil
                 let admin = try await client.updateAdmin(
                     id: self.id,
                     username: self.username,
                     password: password,
-                    email: self.email
+                    email: self.email,
+                    currentPassword: current
                 )
                 try AdminTable.show(admin, json: self.connection.json)
             }

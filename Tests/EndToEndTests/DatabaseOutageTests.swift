@@ -25,7 +25,7 @@ struct DatabaseOutageTests {
                 try await withTemporaryDirectory { directory in
                     let daemon = try await DaemonProcess(
                         workingDirectory: directory,
-                        arguments: ["--view-flush-interval", "0.2", "--database-timeout", "1"],
+                        arguments: ["--view-flush-interval", "0.2", "--database-timeout", "5"],
                         environment: ["CATALOG_DATABASE_URL": url]
                     )
                     try await CatalogClient.withClient(daemon.clientConfiguration()) { admin in
@@ -78,14 +78,15 @@ struct DatabaseOutageTests {
         try await CatalogClient.withClient(daemon.clientConfiguration()) { probe in
             try await eventually("Health to say NOT_SERVING") { try await probe.health() == .notServing }
         }
-        // A write answers UNAVAILABLE promptly (the daemon's database timeout is 1 s).
+        // The store knows the database is down: a write answers UNAVAILABLE at once, not after
+        // the daemon's 5 s database timeout.
         let clock = ContinuousClock()
         let started = clock.now
         let refused = await #expect(throws: RPCStatus.self) {
             _ = try await admin.createProduct(name: "During", brand: "Acme", priceCents: 1)
         }
         #expect(refused?.code == .unavailable)
-        #expect(clock.now - started < .seconds(3))
+        #expect(clock.now - started < .seconds(1))
         // Cached reads go on.
         let readsAtOutage = record.reads.load(ordering: .relaxed)
         try await eventually("cached reads to go on") { record.reads.load(ordering: .relaxed) >= readsAtOutage + 50 }

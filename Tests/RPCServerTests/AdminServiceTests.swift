@@ -143,6 +143,29 @@ import Testing
         }
     }
 
+    @Test func changingYourOwnPasswordNeedsYourCurrentOne() async throws {
+        try await self.asAdmin { server, client async throws in
+            let me = try #require(try await client.listAdmins().admins.first { $0.username == TestAdmin.username })
+            let newPassword = "a stolen token is not enough"
+            #expect(
+                await self.code { _ = try await client.updateAdmin(id: me.id, password: newPassword) }
+                    == .permissionDenied
+            )
+            let wrong = await self.code {
+                _ = try await client.updateAdmin(
+                    id: me.id,
+                    password: newPassword,
+                    currentPassword: "a wrong guess here"
+                )
+            }
+            #expect(wrong == .permissionDenied)
+            _ = try await client.updateAdmin(id: me.id, password: newPassword, currentPassword: TestAdmin.password)
+            // The change ended the token it was made with; the new password logs in.
+            #expect(await self.code { _ = try await client.listAdmins() } == .unauthenticated)
+            _ = try await server.accessToken(username: TestAdmin.username, password: newPassword)
+        }
+    }
+
     @Test func anotherAdminCanChangeProducts() async throws {
         try await self.asAdmin { server, client async throws in
             _ = try await client.createAdmin(username: "bob", password: "bob's long password")

@@ -175,6 +175,11 @@ public nonisolated struct Catalog_V1_UpdateAdminRequest: Sendable {
   /// Clears the value of `email`. Subsequent reads from it will return its default value.
   public mutating func clearEmail() {self._email = nil}
 
+  /// The caller's current password: required when `password` changes the caller's own
+  /// password (else PERMISSION_DENIED), so that a stolen access token cannot take the
+  /// account over. Not needed to reset another admin's password.
+  public var currentPassword: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -414,7 +419,7 @@ nonisolated extension Catalog_V1_CreateAdminRequest: SwiftProtobuf.Message, Swif
 
 nonisolated extension Catalog_V1_UpdateAdminRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".UpdateAdminRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}username\0\u{1}password\0\u{1}email\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}username\0\u{1}password\0\u{1}email\0\u{3}current_password\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -426,6 +431,7 @@ nonisolated extension Catalog_V1_UpdateAdminRequest: SwiftProtobuf.Message, Swif
       case 2: try { try decoder.decodeSingularStringField(value: &self._username) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self._password) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self._email) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.currentPassword) }()
       default: break
       }
     }
@@ -448,6 +454,9 @@ nonisolated extension Catalog_V1_UpdateAdminRequest: SwiftProtobuf.Message, Swif
     try { if let v = self._email {
       try visitor.visitSingularStringField(value: v, fieldNumber: 4)
     } }()
+    if !self.currentPassword.isEmpty {
+      try visitor.visitSingularStringField(value: self.currentPassword, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -456,6 +465,7 @@ nonisolated extension Catalog_V1_UpdateAdminRequest: SwiftProtobuf.Message, Swif
     if lhs._username != rhs._username {return false}
     if lhs._password != rhs._password {return false}
     if lhs._email != rhs._email {return false}
+    if lhs.currentPassword != rhs.currentPassword {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -16,10 +16,18 @@ public struct AdminChanges: Sendable {
     public var username: String?
     public var password: String?
     public var email: String?
+    /// The caller's current password, which changing one's own password requires.
+    public var currentPassword: String?
 
-    public init(username: String? = nil, password: String? = nil, email: String? = nil) {
+    public init(
+        username: String? = nil,
+        password: String? = nil,
+        email: String? = nil,
+        currentPassword: String? = nil
+    ) {
         self.username = username
         self.password = password
         self.email = email
+        self.currentPassword = currentPassword
     }
 }

@@ -22,7 +22,18 @@ extension IdentityService {
     }
 
     /// Changes an admin. Superusers cannot be changed here; a new password ends the admin's tokens.
-    public func updateAdmin(id: UUID, changes: AdminChanges, by actor: AdminIdentity) async throws -> Admin {
+    /// Changing one's own password needs the current one, checked (and throttled) as a login
+    /// is, so that a stolen access token cannot become a permanent takeover.
+    /// - Parameter clientAddress: the caller's address as the login throttle keys it.
+    public func updateAdmin(
+        id: UUID,
+        changes: AdminChanges,
+        by actor: AdminIdentity,
+        clientAddress: String? = nil
+    ) async throws -> Admin {
+        if changes.password != nil, id == actor.id {
+            try await self.checkCurrentPassword(changes.currentPassword, of: actor, clientAddress: clientAddress)
+        }
         var violations: [FieldViolation] = []
         let username = changes.username.map { AdminValidation.username($0, into: &violations) } ?? nil
         let email = changes.email.map { AdminValidation.email($0, into: &violations) } ?? nil
@@ -115,6 +126,34 @@ extension IdentityService {
     }
 
     // MARK: Helpers
+
+    /// - Throws: `permissionDenied` unless `password` is `actor`'s current password.
+    private func checkCurrentPassword(
+        _ password: String?,
+        of actor: AdminIdentity,
+        clientAddress: String?
+    ) async throws {
+        guard let password, !password.isEmpty else {
+            throw DomainError(.permissionDenied, "changing your own password needs current_password")
+        }
+        let reservation = try self.throttle.reserve(
+            username: Admin.usernameKey(actor.username),
+            address: clientAddress,
+            now: self.configuration.now()
+        )
+        let matches: Bool
+        do {
+            let current = try await self.store.admin(id: actor.id)
+            matches = try await self.hasher.verify(password, against: current?.passwordHash)
+        } catch {
+            self.throttle.release(reservation)
+            throw error
+        }
+        guard matches else {
+            throw DomainError(.permissionDenied, "current_password is wrong")
+        }
+        self.throttle.succeeded(reservation)
+    }
 
     private func create(_ input: NewAdmin, isSuperuser: Bool) async throws -> Admin {
         var violations: [FieldViolation] = []

@@ -10,6 +10,15 @@ struct OutgoingCall {
     var timeout: TimeAmount
 }
 
+/// Asks `ClientCallHandler` to stop waiting for a call whose task was cancelled.
+struct CancelCall {
+    var callID: UInt64
+}
+
+extension RPCStatus {
+    static var cancelled: RPCStatus { RPCStatus(.cancelled, "the call was cancelled") }
+}
+
 /// Matches responses to calls by `call_id`, so many calls share one connection and are
 /// answered in any order. A connection error (call_id 0) or a closed connection fails
 /// every call still waiting.
@@ -52,6 +61,18 @@ final class ClientCallHandler: ChannelDuplexHandler {
         context.write(self.wrapOutboundOut(buffer), promise: promise)
     }
 
+    func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
+        guard let cancel = event as? CancelCall else {
+            context.triggerUserOutboundEvent(event, promise: promise)
+            return
+        }
+        if let waiting = self.waiting.removeValue(forKey: cancel.callID) {
+            waiting.deadline.cancel()
+            waiting.promise.fail(RPCStatus.cancelled)
+        }
+        promise?.succeed()
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = self.unwrapInboundIn(data)
         guard let response = try? Catalog_V1_Response(serializedBytes: frame.readableBytesSpan) else {
@@ -75,7 +96,11 @@ final class ClientCallHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        self.failAll(RPCStatus(.unavailable, "connection failed: \(error)"))
+        if let error = error as? FrameTooLargeError {
+            self.failAll(RPCStatus(.resourceExhausted, "the server sent a \(error.description)"))
+        } else {
+            self.failAll(RPCStatus(.unavailable, "connection failed: \(error)"))
+        }
         context.close(promise: nil)
     }
 

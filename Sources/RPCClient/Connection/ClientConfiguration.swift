@@ -20,6 +20,9 @@ public struct ClientConfiguration: Sendable {
     /// The deadline of a call that gives none.
     public var defaultTimeout: Duration = .seconds(30)
     public var connectTimeout: Duration = .seconds(10)
+    /// The largest frame accepted from the server; a larger one fails the connection
+    /// (RESOURCE_EXHAUSTED) before it is buffered.
+    public var maxFrameSize = 4 * 1024 * 1024
 
     public init(host: String, port: Int, security: Security) {
         self.host = host

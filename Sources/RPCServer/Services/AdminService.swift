@@ -33,11 +33,17 @@ extension MethodRegistry {
                 let changes = AdminChanges(
                     username: request.hasUsername ? request.username : nil,
                     password: request.hasPassword ? request.password : nil,
-                    email: request.hasEmail ? request.email : nil
+                    email: request.hasEmail ? request.email : nil,
+                    currentPassword: request.currentPassword
                 )
                 let id = try AdminValidation.id(request.id)
                 return Catalog_V1_Admin(
-                    try await identity.updateAdmin(id: id, changes: changes, by: try context.admin())
+                    try await identity.updateAdmin(
+                        id: id,
+                        changes: changes,
+                        by: try context.admin(),
+                        clientAddress: context.clientAddress
+                    )
                 )
             }
         )

@@ -3,13 +3,15 @@ import Foundation
 import Logging
 import NIOPosix
 import PostgresNIO
+import Synchronization
 
 /// The production store: PostgreSQL through a pool of postgres-nio connections, shared by
 /// any number of daemons.
 ///
 /// Every call is bounded by `Options.timeout`: when the database is down or unreachable
 /// the caller gets `DomainError` `unavailable` promptly, never a hang, and the pool
-/// reconnects by itself when the database is back.
+/// reconnects by itself when the database is back. Once the store knows the database is
+/// down, calls fail at once (`DatabaseAvailability`).
 public final class PostgresStore: Sendable {
     public struct Options: Sendable {
         /// The longest a call waits for the database, queueing for a connection included.
@@ -26,6 +28,8 @@ public final class PostgresStore: Sendable {
     let url: PostgresURL
     let options: Options
     let logger: Logger
+    /// The fallback probe is for a store without Health's prober; in the daemon it never fires.
+    private let availability = Mutex(DatabaseAvailability(fallbackProbeInterval: .seconds(30)))
 
     private init(url: PostgresURL, options: Options, logger: Logger) throws {
         var configuration = PostgresClient.Configuration(
@@ -92,15 +96,31 @@ public final class PostgresStore: Sendable {
     // MARK: Running statements
 
     /// Runs `operation` with the pool, bounded by the timeout, with errors translated for callers.
+    /// While the database is known to be down, fails at once unless it goes as a probe.
     func run<Value: Sendable>(
+        probe: Bool = false,
         _ operation: @escaping @Sendable (PostgresClient) async throws -> Value
     ) async throws -> Value {
+        let admission = self.availability.withLock { $0.admit(probe: probe, now: .now) }
+        guard case .proceed(let asProbe) = admission else {
+            throw Self.unavailable
+        }
         do {
-            return try await Deadline.run(within: self.options.timeout, onTimeout: Self.timedOut) {
+            let value = try await Deadline.run(within: self.options.timeout, onTimeout: Self.timedOut) {
                 try await operation(self.client)
             }
+            self.availability.withLock { $0.finished(.answered, asProbe: asProbe) }
+            return value
         } catch {
-            throw self.translate(error)
+            let translated = self.translate(error)
+            let outcome: DatabaseAvailability.Outcome
+            switch translated {
+            case let error as DomainError where error.code == .unavailable: outcome = .unreachable
+            case is CancellationError: outcome = .unknown
+            default: outcome = .answered
+            }
+            self.availability.withLock { $0.finished(outcome, asProbe: asProbe) }
+            throw translated
         }
     }
 
@@ -151,6 +171,10 @@ public final class PostgresStore: Sendable {
         }
     }
 
+    private static var unavailable: DomainError {
+        DomainError(.unavailable, "the database is unavailable; try again")
+    }
+
     private static var timedOut: DomainError {
         DomainError(.unavailable, "the database did not answer in time; try again")
     }
@@ -170,13 +194,17 @@ public final class PostgresStore: Sendable {
             return StorageError.database(PostgresErrors.summary(error))
         default:
             self.logger.warning("database unavailable", metadata: ["error": "\(error)"])
-            return DomainError(.unavailable, "the database is unavailable; try again")
+            return Self.unavailable
         }
     }
 
-    /// Whether the database answers now.
+    /// Whether the database answers now. Goes to the database even while it is known to be
+    /// down: this is the probe that notices its return (Health calls it every second).
     public func isReachable() async -> Bool {
-        (try? await self.run { client in try await client.query("SELECT 1", logger: self.logger).collect() }) != nil
+        let answer = try? await self.run(probe: true) { client in
+            try await client.query("SELECT 1", logger: self.logger).collect()
+        }
+        return answer != nil
     }
 }
 
