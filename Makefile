@@ -1,5 +1,5 @@
 # The two commands of README.md: `make run` and `make test`.
-.PHONY: run test build lint protos clean
+.PHONY: run test build lint protos fuzz clean
 
 SWIFT ?= swift
 
@@ -19,8 +19,12 @@ build:
 
 ## Check formatting (swift format, configured by .swift-format); generated code is left as generated.
 lint:
-	find Sources Tests Benchmarks -name '*.swift' -not -path 'Sources/Codec/Generated/*' -not -path '*/.build/*' -print0 \
+	find Sources Tests Benchmarks Fuzz -name '*.swift' -not -path 'Sources/Codec/Generated/*' -not -path '*/.build*' -print0 \
 		| xargs -0 $(SWIFT) format lint --strict
+
+## Fuzz each reader of untrusted bytes for FUZZ_SECONDS (default 600) with libFuzzer and AddressSanitizer.
+fuzz:
+	scripts/fuzz
 
 ## Regenerate Sources/Codec/Generated from Protos/.
 protos:

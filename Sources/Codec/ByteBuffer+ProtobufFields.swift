@@ -21,9 +21,14 @@ extension ByteBuffer {
     public mutating func readProtobufFieldKey() throws(MalformedMessageError) -> (
         field: UInt64, wireType: ProtobufWireType
     ) {
+        let start = self.readerIndex
         let key = try self.readProtobufVarint()
         let field = key >> 3
-        guard field > 0, field <= 0x1FFF_FFFF, let wireType = ProtobufWireType(rawValue: key & 7) else {
+        // A key is a 32-bit varint: at most 5 bytes, as SwiftProtobuf reads it (a longer, padded
+        // encoding of a small key is refused there too; the fuzzer found the difference).
+        guard self.readerIndex - start <= 5, key <= UInt32.max, field > 0, field <= 0x1FFF_FFFF,
+            let wireType = ProtobufWireType(rawValue: key & 7)
+        else {
             throw MalformedMessageError()
         }
         return (field, wireType)

@@ -54,6 +54,9 @@ import Testing
             ("truncated varint", [0x08, 0x80]),
             ("length past the end", [0x12, 0x05, 0x61]),
             ("field number zero", [0x00, 0x01]),
+            // Found by Fuzz/FuzzRequestEnvelope: a small key padded to six bytes.
+            ("key longer than five bytes", [0xEA, 0xCE, 0xFE, 0xCE, 0x88, 0x00, 0x00]),
+            ("key over 32 bits", [0xEA, 0xCE, 0xFE, 0xCE, 0x7F, 0x00]),
             ("authorization not UTF-8", authorizationEntry(value: [0xC3, 0x28])),
         ] as [(String, [UInt8])]
     )

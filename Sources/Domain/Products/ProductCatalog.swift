@@ -10,6 +10,11 @@ public final class ProductCatalog: Sendable {
         public var cacheCapacity = 1_000_000
         /// Called after a change and its notifications committed, to wake the mail worker.
         public var changeCommitted: @Sendable () -> Void = {}
+        /// Anonymous reads that go to the store (listings; GetProduct past a partial cache), per
+        /// daemon: running at once, and waiting behind them before RESOURCE_EXHAUSTED. Below the
+        /// store's connections (20 on PostgreSQL), so writes and the view flush always find one.
+        public var maxAnonymousStoreReads = 8
+        public var maxAnonymousStoreReadsWaiting = 64
 
         public init() {}
     }
@@ -18,11 +23,17 @@ public final class ProductCatalog: Sendable {
     private let cache: ProductCache
     private let views = ViewCounter()
     private let configuration: Configuration
+    private let anonymousReads: WorkLimiter
 
     public init(store: any ProductStore, configuration: Configuration = Configuration()) {
         self.store = store
         self.configuration = configuration
         self.cache = ProductCache(capacity: configuration.cacheCapacity)
+        self.anonymousReads = WorkLimiter(
+            maxRunning: configuration.maxAnonymousStoreReads,
+            maxWaiting: configuration.maxAnonymousStoreReadsWaiting,
+            refusal: "too many anonymous reads of the database at once; try again shortly"
+        )
     }
 
     /// Fills the cache from the store; call once before serving.
@@ -68,7 +79,7 @@ public final class ProductCatalog: Sendable {
         case .absent:
             throw Self.notFound(sku)
         case .unknown:
-            guard let product = try await self.store.product(sku: sku) else {
+            guard let product = try await self.bounded(for: caller, { try await self.store.product(sku: sku) }) else {
                 throw Self.notFound(sku)
             }
             if caller.admin == nil {
@@ -79,15 +90,28 @@ public final class ProductCatalog: Sendable {
     }
 
     /// One page of products ordered by sku, optionally of one brand.
-    public func listProducts(pageSize: Int32, pageToken: String, brand: String) async throws -> Page<Product> {
+    /// - Throws: `resourceExhausted` when too many anonymous reads of the store are waiting.
+    public func listProducts(
+        pageSize: Int32,
+        pageToken: String,
+        brand: String,
+        caller: Caller = .anonymous
+    ) async throws -> Page<Product> {
         let size = try PageToken.pageSize(pageSize)
         let after = try PageToken.decode(pageToken)
-        let products = try await self.store.listProducts(
-            after: after,
-            brand: brand.isEmpty ? nil : brand,
-            limit: size + 1
-        )
+        let products = try await self.bounded(for: caller) {
+            try await self.store.listProducts(after: after, brand: brand.isEmpty ? nil : brand, limit: size + 1)
+        }
         return Page(fetched: products, size: size) { PageToken.encode(after: $0.sku) }
+    }
+
+    /// Runs an anonymous caller's store read within the daemon's bound; an admin's at once.
+    private func bounded<Result: Sendable>(
+        for caller: Caller,
+        _ read: () async throws -> Result
+    ) async throws -> Result {
+        guard caller.admin == nil else { return try await read() }
+        return try await self.anonymousReads.run(read)
     }
 
     // MARK: Writes

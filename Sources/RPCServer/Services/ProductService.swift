@@ -32,11 +32,12 @@ extension MethodRegistry {
         )
         self.register(
             CatalogMethod.listProducts,
-            .asynchronous(Catalog_V1_ListProductsRequest.self, access: .anyone) { request, _ in
+            .asynchronous(Catalog_V1_ListProductsRequest.self, access: .anyone) { request, context in
                 let page = try await catalog.listProducts(
                     pageSize: request.pageSize,
                     pageToken: request.pageToken,
-                    brand: request.brand
+                    brand: request.brand,
+                    caller: context.caller
                 )
                 var response = Catalog_V1_ListProductsResponse()
                 response.products = page.items.map(Catalog_V1_Product.init)

@@ -1,11 +1,13 @@
 import NIOCore
 
-/// The ALPN protocol ids a TLS ClientHello offers, read from the first TLS record.
+/// The ALPN protocol ids a TLS ClientHello offers, read from the first TLS record. It reads
+/// bytes a stranger sends before any TLS, so it lives beside the other wire readers (and
+/// their fuzz targets) rather than in the server.
 ///
 /// NIOSSL continues a handshake whose ALPN offer has no protocol in common with the
 /// server (BoringSSL's NOACK). PROTOCOL.md requires such a handshake to fail with
 /// `no_application_protocol`, so the server reads the offer itself before NIOSSL sees it.
-enum ClientHelloALPN: Equatable {
+public enum ClientHelloALPN: Equatable, Sendable {
     /// More bytes are needed to decide.
     case incomplete
     /// Not a ClientHello in one record (a plaintext client, an unusual split): NIOSSL decides.
@@ -15,9 +17,9 @@ enum ClientHelloALPN: Equatable {
     case offered([String])
 
     /// Largest TLS record body, plus its header.
-    static let maxRecordSize = 5 + 16_384 + 2048
+    public static let maxRecordSize = 5 + 16_384 + 2048
 
-    static func parse(_ buffer: ByteBuffer) -> ClientHelloALPN {
+    public static func parse(_ buffer: ByteBuffer) -> ClientHelloALPN {
         var record = buffer
         guard let contentType = record.readInteger(as: UInt8.self),
             record.readInteger(as: UInt16.self) != nil,
