@@ -215,14 +215,49 @@ final class ConnectionHandler: ChannelDuplexHandler {
         self.running[callID] = RunningCall(task: task, deadline: deadline)
     }
 
-    /// Answers a call once; a second answer (the handler after its deadline) is dropped.
+    /// Answers a call once; a second answer (the handler after its deadline) is dropped. The
+    /// call that waited for the freed slot starts next, and while such calls answer at once each
+    /// frees its slot to the next: a loop, never recursion (one read burst can queue thousands),
+    /// which yields the event loop every `queuedStartBatch` calls so that the other connections
+    /// on it are served meanwhile.
     private func finish(
         callID: UInt64,
         _ result: Result<ResponseBody, any Error>,
         context: ChannelHandlerContext
     ) {
+        var next = self.complete(callID: callID, result, context: context)
+        var started = 0
+        while let call = next {
+            started += 1
+            guard started <= Self.queuedStartBatch else {
+                let loopBound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+                context.eventLoop.execute {
+                    loopBound.value.handler.start(call, context: loopBound.value.context)
+                }
+                return
+            }
+            switch self.dispatcher.start(call) {
+            case .answered(let result):
+                next = self.complete(callID: call.callID, result, context: context)
+            case .running(let work):
+                self.run(work, callID: call.callID, timeoutMs: call.timeoutMs, context: context)
+                next = nil
+            }
+        }
+    }
+
+    /// Calls started back to back from the waiting queue before the event loop is yielded.
+    private static let queuedStartBatch = 64
+
+    /// Records a call's end and writes its answer.
+    /// - Returns: the call that waited for this slot, to start now.
+    private func complete(
+        callID: UInt64,
+        _ result: Result<ResponseBody, any Error>,
+        context: ChannelHandlerContext
+    ) -> RequestEnvelope? {
         let action = self.state.finish(callID: callID)
-        guard action.answer else { return }
+        guard action.answer else { return nil }
         self.running.removeValue(forKey: callID)?.deadline.cancel()
         if !self.isReading {
             // An answer from a task; answers given while reading are marked at the burst's end.
@@ -230,9 +265,6 @@ final class ConnectionHandler: ChannelDuplexHandler {
         }
         self.answer(callID: callID, result, context: context)
 
-        if let next = action.start {
-            self.start(next, context: context)
-        }
         if let status = action.close {
             self.close(with: status, context: context)
         } else if !self.isReading {
@@ -241,6 +273,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         if action.resumeReading {
             self.resumeReading(context: context)
         }
+        return action.start
     }
 
     /// Reads again after reading was held. A frame begun before the hold gets its full timeout
