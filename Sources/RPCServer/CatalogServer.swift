@@ -153,9 +153,16 @@ public final class CatalogServer: Service {
         let clientAddress = channel.remoteAddress?.clientKey
         var logger = self.logger
         logger[metadataKey: "peer"] = "\(channel.remoteAddress.map { "\($0)" } ?? "unknown")"
-        if let refusal = self.connections.admit(channel, address: clientAddress) {
+        switch self.connections.admit(channel, address: clientAddress) {
+        case .serve:
+            break
+        case .refuse(let refusal):
             logger.debug("connection refused", metadata: ["reason": "\(refusal.message)"])
             try pipeline.addHandler(ConnectionRefusalHandler(status: refusal))
+            return
+        case .drop:
+            logger.debug("connection dropped: too many refusals under way")
+            channel.close(promise: nil)
             return
         }
         try pipeline.addHandler(

@@ -9,7 +9,10 @@ struct PostgresCommandTests {
         try await PostgresTestDatabase.withDatabase { url in
             try await withTemporaryDirectory { directory in
                 for _ in 0..<2 {
-                    let run = try await runCatalogd(["migrate", "--database", url], in: directory)
+                    let run = try await runCatalogd(
+                        ["migrate", "--database", url, "--database-timeout", "60"],
+                        in: directory
+                    )
                     #expect(run.status == 0, "\(run.output)")
                     #expect(run.output.contains("migrations applied"))
                 }
@@ -24,7 +27,7 @@ struct PostgresCommandTests {
             .replacingOccurrences(of: "postgres@", with: "postgres:hunter2@")
         try await withTemporaryDirectory { directory in
             let run = try await runCatalogd(
-                ["serve", "--listen", "127.0.0.1:0"],
+                ["serve", "--listen", "127.0.0.1:0", "--database-timeout", "60"],
                 in: directory,
                 environment: ["CATALOG_DATABASE_URL": base + "no_such_database"]
             )

@@ -22,6 +22,12 @@ import Testing
             )
             try await self.fillCatalog(daemon, products: 300)
             let rssBefore = try Self.residentBytes(of: daemon.process.processIdentifier)
+            // What a new connection and Health cost on this machine now, without the flood: the
+            // bound below is 1 s on an idle machine and grows only with what a busy one costs anyway.
+            let baseline = ProbeRecord()
+            for _ in 0..<4 {
+                await baseline.probe(daemon)
+            }
 
             let flooder = try await NonReadingClient.connect(port: daemon.port, caPath: daemon.caPath)
             let probes = ProbeRecord()
@@ -46,7 +52,11 @@ import Testing
             #expect(closed - stalled < Self.writeTimeout + .seconds(10), "closed within the write timeout")
             #expect(flooder.sentListings > 10)
             #expect(probes.failures.withLock { $0 }.isEmpty)
-            #expect(probes.slowest.withLock { $0 } < .seconds(1), "every Health within 1 s")
+            let unloaded = baseline.slowest.withLock { $0 }
+            #expect(
+                probes.slowest.withLock { $0 } < .seconds(1) + unloaded * 3,
+                "every Health within 1 s (on an idle machine; \(unloaded) without the flood)"
+            )
             #expect(probes.count.withLock { $0 } >= 4)
             let growth = probes.peakRSS.withLock { $0 } - rssBefore
             print(

@@ -194,7 +194,7 @@ struct PostgresStoreTests {
         let cluster = try #require(PostgresTestDatabase.clusterURL)
         let url = try PostgresURL(String(cluster[...cluster.lastIndex(of: "/")!]) + "no_such_database")
         await #expect {
-            try await PostgresStore.withStore(url: url, logger: .quiet) { _ in }
+            try await PostgresStore.withStore(url: url, options: .forTests, logger: .quiet) { _ in }
         } throws: { error in
             "\(error)".contains("database \"no_such_database\" does not exist")
         }
@@ -227,7 +227,11 @@ struct PostgresStoreTests {
         }
         // The cluster's certificate is self-signed: without it as the root, verification fails.
         await #expect {
-            try await PostgresStore.withStore(url: try PostgresURL(cluster + "?sslmode=verify-full"), logger: .quiet) {
+            try await PostgresStore.withStore(
+                url: try PostgresURL(cluster + "?sslmode=verify-full"),
+                options: .forTests,
+                logger: .quiet
+            ) {
                 _ in
             }
         } throws: { error in

@@ -5,9 +5,23 @@ import Synchronization
 /// The connections a server has open: counted against its limits when accepted, and closed
 /// by force if a drain outlives its bound.
 final class OpenConnections: Sendable {
+    /// What becomes of a connection just accepted.
+    enum Admission {
+        case serve
+        /// Answered with this status (after the TLS handshake), then closed.
+        case refuse(RPCStatus)
+        /// Closed at once: so many refusals are under way that answering one more would itself
+        /// hold descriptors and handshakes without bound.
+        case drop
+    }
+
+    /// Refused connections still handshaking or writing their answer, at most.
+    static let maxRefusing = 64
+
     private struct State {
         var counts: ConnectionCounts
         var channels: [ObjectIdentifier: any Channel] = [:]
+        var refusing = 0
     }
 
     private let state: Mutex<State>
@@ -18,24 +32,33 @@ final class OpenConnections: Sendable {
         )
     }
 
-    /// Counts `channel` until it closes.
-    /// - Returns: `nil` when it is admitted, else the status to refuse it with.
-    func admit(_ channel: any Channel, address: String?) -> RPCStatus? {
-        let refusal = self.state.withLock { state -> RPCStatus? in
+    /// Counts `channel` until it closes, or decides how it is turned away.
+    func admit(_ channel: any Channel, address: String?) -> Admission {
+        let admission = self.state.withLock { state -> Admission in
             if let refusal = state.counts.admit(address: address) {
-                return refusal
+                guard state.refusing < Self.maxRefusing else { return .drop }
+                state.refusing += 1
+                return .refuse(refusal)
             }
             state.channels[ObjectIdentifier(channel)] = channel
-            return nil
+            return .serve
         }
-        guard refusal == nil else { return refusal }
-        channel.closeFuture.whenComplete { _ in
-            self.state.withLock { state in
-                state.counts.release(address: address)
-                state.channels[ObjectIdentifier(channel)] = nil
+        switch admission {
+        case .serve:
+            channel.closeFuture.whenComplete { _ in
+                self.state.withLock { state in
+                    state.counts.release(address: address)
+                    state.channels[ObjectIdentifier(channel)] = nil
+                }
             }
+        case .refuse:
+            channel.closeFuture.whenComplete { _ in
+                self.state.withLock { $0.refusing -= 1 }
+            }
+        case .drop:
+            break
         }
-        return nil
+        return admission
     }
 
     var count: Int { self.state.withLock { $0.counts.total } }
