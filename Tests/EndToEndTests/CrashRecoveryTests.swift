@@ -58,10 +58,7 @@ import Testing
                 arguments: arguments,
                 environment: environment
             )
-            try await CatalogClient.withClient(daemon.clientConfiguration()) { admin in
-                admin.setAccessToken(
-                    try await admin.login(username: "admin", password: try daemon.initialPassword).accessToken
-                )
+            try await Self.asAdmin(of: daemon) { admin in
                 if round == 0 {
                     _ = try await admin.createAdmin(
                         username: "bob",
@@ -100,10 +97,7 @@ import Testing
             arguments: arguments,
             environment: environment
         )
-        try await CatalogClient.withClient(daemon.clientConfiguration()) { admin in
-            admin.setAccessToken(
-                try await admin.login(username: "admin", password: try daemon.initialPassword).accessToken
-            )
+        try await Self.asAdmin(of: daemon) { admin in
             let acknowledged = record.acknowledged.withLock { $0 }
             for sku in acknowledged {
                 _ = try await admin.getProduct(sku: sku)
@@ -135,6 +129,19 @@ import Testing
         }
         #expect(try await daemon.terminate() == 0)
         try await smtp.stop()
+    }
+
+    /// A client of `daemon`, logged in as its first superuser.
+    private static func asAdmin(
+        of daemon: DaemonProcess,
+        _ body: (CatalogClient) async throws -> Void
+    ) async throws {
+        try await CatalogClient.withClient(daemon.clientConfiguration()) { admin in
+            admin.setAccessToken(
+                try await admin.login(username: "admin", password: try daemon.initialPassword).accessToken
+            )
+            try await body(admin)
+        }
     }
 
     private static func sku(inSubject subject: String?) -> String? {
