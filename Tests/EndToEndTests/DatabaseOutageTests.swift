@@ -11,7 +11,6 @@ struct DatabaseOutageTests {
     /// What the load saw: acknowledged creates and anonymous reads.
     private final class LoadRecord: Sendable {
         let acknowledgedSkus = Mutex<[String]>([])
-        let unavailableWrites = Atomic(0)
         let reads = Atomic(0)
         let unexpected = Mutex<[String]>([])
         let stop = Atomic(false)
@@ -40,8 +39,10 @@ struct DatabaseOutageTests {
                                 defer { record.stop.store(true, ordering: .relaxed) }
                                 try await self.stopAndRestart(cluster, under: record, daemon: daemon, admin: admin)
                             }
+                            // (Whether the load's own writes met the outage depends on timing: one write can
+                            // wait out the whole outage within the 10 s database timeout. The write made
+                            // during it, above, is what shows they are refused.)
                             #expect(record.unexpected.withLock { $0 }.isEmpty)
-                            #expect(record.unavailableWrites.load(ordering: .relaxed) > 0, "writes met the outage")
 
                             // Every counted view reaches the database once it is back.
                             let reads = record.reads.load(ordering: .relaxed)
@@ -115,7 +116,6 @@ struct DatabaseOutageTests {
                 let product = try await admin.createProduct(name: "P\(index)", brand: "Load", priceCents: 1)
                 record.acknowledgedSkus.withLock { $0.append(product.sku) }
             } catch let status as RPCStatus where status.code == .unavailable {
-                record.unavailableWrites.add(1, ordering: .relaxed)
                 // Refused at once while the database is down: pace the retries, as a client would.
                 try? await Task.sleep(for: .milliseconds(10))
             } catch {
