@@ -30,11 +30,15 @@ struct StuckCallShutdownTests {
                 let locker = try Self.holdRowLock(url: url, sku: sku)
                 defer { locker.terminate() }
                 try await eventually("the row lock to be held") {
+                    // pg_locks and pg_stat_activity span the cluster, which other tests share.
                     try await PostgresTestDatabase.query(
                         url,
-                        "SELECT count(*) FROM pg_locks WHERE mode = 'RowShareLock'"
-                    )
-                        != "0"
+                        """
+                        SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+                        WHERE c.relname = 'products' AND l.mode = 'RowShareLock'
+                        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                        """
+                    ) != "0"
                 }
                 let stuck = Task {
                     try await admin.updateProduct(sku: sku, priceCents: 2, timeout: .seconds(3600))
@@ -42,7 +46,7 @@ struct StuckCallShutdownTests {
                 try await eventually("the update to wait for the lock") {
                     try await PostgresTestDatabase.query(
                         url,
-                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
                     ) != "0"
                 }
 
