@@ -21,9 +21,9 @@ import Testing
                 }
                 // The first 60 settle the allocator; the next 60 must not grow the daemon.
                 try await attempt(1)
-                let settled = try SlowReaderTests.residentBytes(of: daemon.process.processIdentifier)
+                let settled = try daemon.residentBytes()
                 try await attempt(2)
-                let after = try SlowReaderTests.residentBytes(of: daemon.process.processIdentifier)
+                let after = try daemon.residentBytes()
                 #expect(after - settled < 16 << 20, "RSS grew by \((after - settled) >> 20) MiB")
                 // And the admin is not locked out by any of it.
                 _ = try await client.login(username: "admin", password: try daemon.initialPassword)

@@ -21,7 +21,7 @@ import Testing
                 arguments: ["--write-timeout", "\(Self.writeTimeout.components.seconds)"]
             )
             try await self.fillCatalog(daemon, products: 300)
-            let rssBefore = try Self.residentBytes(of: daemon.process.processIdentifier)
+            let rssBefore = try daemon.residentBytes()
             // What a new connection and Health cost on this machine now, without the flood: the
             // bound below is 1 s on an idle machine and grows only with what a busy one costs anyway.
             let baseline = ProbeRecord()
@@ -37,7 +37,7 @@ import Testing
                     // Other clients connect (TLS handshake included) and call Health meanwhile.
                     while !flooder.isClosed {
                         await probes.probe(daemon)
-                        probes.sampleRSS(try Self.residentBytes(of: daemon.process.processIdentifier))
+                        probes.sampleRSS(try daemon.residentBytes())
                         try await Task.sleep(for: .milliseconds(250))
                     }
                 }
@@ -83,17 +83,6 @@ import Testing
                 )
             }
         }
-    }
-
-    /// VmRSS of a process, in bytes.
-    static func residentBytes(of pid: Int32) throws -> Int {
-        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
-        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-            let kib = Int(line.split(separator: " ", omittingEmptySubsequences: true)[1])
-        else {
-            throw ProcessFailure("no VmRSS for \(pid)")
-        }
-        return kib * 1024
     }
 }
 

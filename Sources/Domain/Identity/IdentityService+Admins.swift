@@ -136,23 +136,16 @@ extension IdentityService {
         guard let password, !password.isEmpty else {
             throw DomainError(.permissionDenied, "changing your own password needs current_password")
         }
-        let reservation = try self.throttle.reserve(
-            username: Admin.usernameKey(actor.username),
-            address: clientAddress,
-            now: self.configuration.now()
-        )
-        let matches: Bool
-        do {
-            let current = try await self.store.admin(id: actor.id)
-            matches = try await self.hasher.verify(password, against: current?.passwordHash)
-        } catch {
-            self.throttle.release(reservation)
-            throw error
+        let current = try await self.checkPasswordThrottled(
+            password,
+            username: actor.username,
+            clientAddress: clientAddress
+        ) {
+            try await self.store.admin(id: actor.id)
         }
-        guard matches else {
+        guard current != nil else {
             throw DomainError(.permissionDenied, "current_password is wrong")
         }
-        self.throttle.succeeded(reservation)
     }
 
     private func create(_ input: NewAdmin, isSuperuser: Bool) async throws -> Admin {

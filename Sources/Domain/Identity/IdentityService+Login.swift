@@ -20,6 +20,27 @@ extension IdentityService {
         guard username.utf8.count <= AdminValidation.usernameLength.upperBound else {
             throw DomainError.invalid([AdminValidation.usernameViolation])
         }
+        let admin = try await self.checkPasswordThrottled(password, username: username, clientAddress: clientAddress) {
+            try await self.store.admin(username: username)
+        }
+        guard let admin else {
+            throw Self.loginFailed
+        }
+        return try await self.issueTokens(for: admin, familyID: UUID()) { record in
+            try await self.store.insertRefreshToken(record)
+        }
+    }
+
+    /// Checks `password` against the admin `lookup` finds, within the login throttle: a failure
+    /// is reserved for `username` (and `clientAddress`) before the check, and given back when the
+    /// password matches or no password was checked (the store or the hashing queue refused).
+    /// - Returns: the admin when the password is theirs; `nil` for a wrong password or no admin.
+    func checkPasswordThrottled(
+        _ password: String,
+        username: String,
+        clientAddress: String?,
+        lookup: () async throws -> Admin?
+    ) async throws -> Admin? {
         let reservation = try self.throttle.reserve(
             username: Admin.usernameKey(username),
             address: clientAddress,
@@ -28,19 +49,15 @@ extension IdentityService {
         let admin: Admin?
         let matches: Bool
         do {
-            admin = try await self.store.admin(username: username)
+            admin = try await lookup()
             matches = try await self.hasher.verify(password, against: admin?.passwordHash)
         } catch {
             self.throttle.release(reservation)
             throw error
         }
-        guard matches, let admin else {
-            throw Self.loginFailed
-        }
+        guard matches, let admin else { return nil }
         self.throttle.succeeded(reservation)
-        return try await self.issueTokens(for: admin, familyID: UUID()) { record in
-            try await self.store.insertRefreshToken(record)
-        }
+        return admin
     }
 
     /// Revokes the presented refresh token and returns a new pair of the same login.

@@ -40,7 +40,4 @@ struct ConnectionCounts {
             self.perAddress[address] = count > 1 ? count - 1 : nil
         }
     }
-
-    /// Addresses with a connection open, for tests of the bound on memory.
-    var addressCount: Int { self.perAddress.count }
 }

@@ -266,30 +266,29 @@ struct ConnectionStateMachine<Call> {
 
     /// When the handler should next call `timerFired`; `nil` when nothing waits on time.
     func nextDeadline(now: NIODeadline) -> NIODeadline? {
-        var deadlines: [NIODeadline] = []
+        let phaseDeadline: NIODeadline?
         switch self.phase {
         case .serving:
-            deadlines.append(self.isIdle ? self.lastActivity + self.limits.idleTimeout : now + self.limits.idleTimeout)
-            if let since = self.partialFrameSince {
-                deadlines.append(since + self.limits.frameTimeout)
-            }
+            let idle = self.isIdle ? self.lastActivity + self.limits.idleTimeout : now + self.limits.idleTimeout
+            phaseDeadline = Self.earlier(idle, self.partialFrameSince.map { $0 + self.limits.frameTimeout })
         case .draining:
-            if let deadline = self.drainDeadline {
-                deadlines.append(deadline)
-            }
+            phaseDeadline = self.drainDeadline
         case .failing:
-            break
+            phaseDeadline = nil
         case .closing(let deadline):
-            if let deadline {
-                deadlines.append(deadline)
-            }
+            phaseDeadline = deadline
         case .closed:
             return nil
         }
-        if let since = self.unwritableSince {
-            deadlines.append(since + self.limits.writeTimeout)
+        return Self.earlier(phaseDeadline, self.unwritableSince.map { $0 + self.limits.writeTimeout })
+    }
+
+    private static func earlier(_ first: NIODeadline?, _ second: NIODeadline?) -> NIODeadline? {
+        switch (first, second) {
+        case (let first?, let second?): min(first, second)
+        case (let first?, nil): first
+        case (nil, let second): second
         }
-        return deadlines.min()
     }
 
     /// The timer set for `nextDeadline` fired.

@@ -69,6 +69,17 @@ final class DaemonProcess: Sendable {
         }
     }
 
+    /// The process's resident memory (VmRSS), in bytes.
+    func residentBytes() throws -> Int {
+        let status = try String(contentsOfFile: "/proc/\(self.process.processIdentifier)/status", encoding: .utf8)
+        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+            let kib = Int(line.split(separator: " ", omittingEmptySubsequences: true)[1])
+        else {
+            throw ProcessFailure("no VmRSS for catalogd")
+        }
+        return kib * 1024
+    }
+
     /// The first-start superuser's password, from its file.
     var initialPassword: String {
         get throws {
