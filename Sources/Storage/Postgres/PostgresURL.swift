@@ -109,6 +109,10 @@ public struct PostgresURL: Sendable, CustomStringConvertible {
     /// What `sslmode` asks for: no TLS (`nil`), or TLS with this configuration, required or preferred.
     private func tlsPolicy() -> (TLSConfiguration, required: Bool)? {
         var configuration = TLSConfiguration.makeClientConfiguration()
+        // Closing waits this long for the server's close_notify. A backend waiting on a lock
+        // reads nothing, so with NIOSSL's default (5 s) a drain that abandoned such a statement
+        // went on 5 s past its own timeout; nothing is read after the close anyway.
+        configuration.shutdownTimeout = .milliseconds(250)
         if let path = self.sslRootCertificatePath {
             configuration.trustRoots = .file(path)
         }
