@@ -36,6 +36,12 @@ public struct ServerConfiguration: Sendable {
     /// At shutdown, calls in flight get this long to finish; then they are answered UNAVAILABLE
     /// and their connections closed.
     public var drainTimeout: Duration = .seconds(10)
+    /// Anonymous reads of the store (listings and GetProduct while the catalog is larger than
+    /// the cache) one connection may have running, and waiting behind them, before it is
+    /// answered RESOURCE_EXHAUSTED: within the daemon's own bound (`ProductCatalog.Configuration`),
+    /// one client cannot take all of it.
+    public var maxStoreReadsPerConnection = 2
+    public var maxStoreReadsWaitingPerConnection = 8
     /// How often the store is probed for the Health service.
     public var healthProbeInterval: Duration = .seconds(1)
 

@@ -54,6 +54,10 @@ public final class ProductCache: Sendable {
     }
 
     private let entries = Striped<[UUID: Entry]>(count: 64) { [:] }
+    /// The live products' skus in listing order. Changed only under the stripe lock of the
+    /// sku it changes, so it follows the entries in their order; no stripe is ever taken while
+    /// it is held, so the two locks cannot deadlock.
+    private let listingIndex = Mutex(ProductListingIndex())
     /// Live products, not tombstones.
     private let entryCount = Atomic<Int>(0)
     private let tombstoneCount = Atomic<Int>(0)
@@ -128,6 +132,7 @@ public final class ProductCache: Sendable {
                 }
             }
             entries[product.sku] = Entry(product: product)
+            self.reindex(from: cached?.product, to: product)
             return (cached?.product == nil, cached != nil && cached?.product == nil)
         }
         if wasTombstone {
@@ -147,6 +152,7 @@ public final class ProductCache: Sendable {
         let (wasLive, isNewTombstone) = self.entries.withStripe(for: sku) { entries -> (Bool, Bool) in
             let cached = entries[sku]
             entries[sku] = Entry(deletedAt: max(version, cached?.version ?? 0))
+            self.reindex(from: cached?.product, to: nil)
             return (cached?.product != nil, cached == nil || cached?.product != nil)
         }
         if wasLive {
@@ -160,8 +166,8 @@ public final class ProductCache: Sendable {
     /// Evicts a live product to keep within capacity.
     private func evict(_ sku: UUID) {
         let removed = self.entries.withStripe(for: sku) { entries in
-            guard entries[sku]?.product != nil else { return false }
-            entries.removeValue(forKey: sku)
+            guard let product = entries.removeValue(forKey: sku)?.product else { return false }
+            self.reindex(from: product, to: nil)
             return true
         }
         if removed {
@@ -179,6 +185,50 @@ public final class ProductCache: Sendable {
             dropped += tombstones.count
         }
         self.tombstoneCount.subtract(dropped, ordering: .relaxed)
+    }
+
+    /// Keeps the listing index in step with an entry that changed from `old` to `new` (`nil`:
+    /// no live product). Call under the sku's stripe lock.
+    private func reindex(from old: Product?, to new: Product?) {
+        switch (old, new) {
+        case (nil, nil): return
+        case let (old?, new?) where old.brand.utf8.elementsEqual(new.brand.utf8): return
+        default: break
+        }
+        self.listingIndex.withLock { index in
+            if let old {
+                index.remove(old.sku, brand: old.brand)
+            }
+            if let new {
+                index.insert(new.sku, brand: new.brand)
+            }
+        }
+    }
+
+    /// Up to `limit` products with a sku above `after`, ordered by sku, of one brand when
+    /// `brand` is given: the store's listing, answered from memory. `nil` when the cache is
+    /// partial, so that only the store has every product.
+    public func listing(after: UUID?, brand: String?, limit: Int) -> [Product]? {
+        guard self.isComplete else { return nil }
+        var products: [Product] = []
+        products.reserveCapacity(limit)
+        var cursor = after
+        while products.count < limit {
+            let wanted = limit - products.count
+            let skus = self.listingIndex.withLock { $0.skus(after: cursor, brand: brand, limit: wanted) }
+            for sku in skus {
+                // Deleted, or moved to another brand, since the index was read: left out, as a
+                // store read a moment later would.
+                if let product = self.entries.withStripe(for: sku, { $0[sku]?.product }),
+                    ProductListingIndex.brand(product.brand, matches: brand)
+                {
+                    products.append(product)
+                }
+            }
+            guard skus.count == wanted, let last = skus.last else { break }
+            cursor = last
+        }
+        return products
     }
 
     /// Raises the cached products' views to the stored totals, so reads show them. Totals
@@ -201,7 +251,9 @@ public final class ProductCache: Sendable {
         var removed = 0
         self.entries.forEachStripe { entries in
             let gone = entries.filter { !kept.contains($0.key) || $0.value.product == nil }.keys
-            for sku in gone where entries.removeValue(forKey: sku)?.product != nil {
+            for sku in gone {
+                guard let product = entries.removeValue(forKey: sku)?.product else { continue }
+                self.reindex(from: product, to: nil)
                 removed += 1
             }
         }

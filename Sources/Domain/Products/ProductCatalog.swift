@@ -10,9 +10,10 @@ public final class ProductCatalog: Sendable {
         public var cacheCapacity = 1_000_000
         /// Called after a change and its notifications committed, to wake the mail worker.
         public var changeCommitted: @Sendable () -> Void = {}
-        /// Anonymous reads that go to the store (listings; GetProduct past a partial cache), per
+        /// Anonymous reads that go to the store (listings and GetProduct past a partial cache), per
         /// daemon: running at once, and waiting behind them before RESOURCE_EXHAUSTED. Below the
         /// store's connections (20 on PostgreSQL), so writes and the view flush always find one.
+        /// (While the cache holds the whole catalog, listings are answered from memory.)
         public var maxAnonymousStoreReads = 8
         public var maxAnonymousStoreReadsWaiting = 64
 
@@ -71,15 +72,22 @@ public final class ProductCatalog: Sendable {
     }
 
     /// One product, from the cache or, when the cache is partial, from the store.
+    /// - Parameter clientReads: as for `listProducts`.
     /// - Throws: `notFound` when there is no such product.
-    public func product(sku: UUID, caller: Caller) async throws -> Product {
+    public func product(sku: UUID, caller: Caller, clientReads: WorkLimiter? = nil) async throws -> Product {
         switch self.cachedProduct(sku: sku, caller: caller) {
         case .found(let product):
             return product
         case .absent:
             throw Self.notFound(sku)
         case .unknown:
-            guard let product = try await self.bounded(for: caller, { try await self.store.product(sku: sku) }) else {
+            guard
+                let product = try await self.bounded(
+                    for: caller,
+                    clientReads: clientReads,
+                    { try await self.store.product(sku: sku) }
+                )
+            else {
                 throw Self.notFound(sku)
             }
             if caller.admin == nil {
@@ -89,29 +97,42 @@ public final class ProductCatalog: Sendable {
         }
     }
 
-    /// One page of products ordered by sku, optionally of one brand.
+    /// One page of products ordered by sku, optionally of one brand: from memory while the
+    /// cache holds the whole catalog, else from the store.
+    /// - Parameter clientReads: bounds the store reads of the caller's connection, so that one
+    ///   client cannot take every place of the daemon's bound.
     /// - Throws: `resourceExhausted` when too many anonymous reads of the store are waiting.
     public func listProducts(
         pageSize: Int32,
         pageToken: String,
         brand: String,
-        caller: Caller = .anonymous
+        caller: Caller = .anonymous,
+        clientReads: WorkLimiter? = nil
     ) async throws -> Page<Product> {
         let size = try PageToken.pageSize(pageSize)
         let after = try PageToken.decode(pageToken)
-        let products = try await self.bounded(for: caller) {
-            try await self.store.listProducts(after: after, brand: brand.isEmpty ? nil : brand, limit: size + 1)
+        let brand = brand.isEmpty ? nil : brand
+        let products: [Product]
+        if let cached = self.cache.listing(after: after, brand: brand, limit: size + 1) {
+            products = cached
+        } else {
+            products = try await self.bounded(for: caller, clientReads: clientReads) {
+                try await self.store.listProducts(after: after, brand: brand, limit: size + 1)
+            }
         }
         return Page(fetched: products, size: size) { PageToken.encode(after: $0.sku) }
     }
 
-    /// Runs an anonymous caller's store read within the daemon's bound; an admin's at once.
+    /// Runs an anonymous caller's store read within its connection's bound and the daemon's;
+    /// an admin's at once.
     private func bounded<Result: Sendable>(
         for caller: Caller,
+        clientReads: WorkLimiter?,
         _ read: () async throws -> Result
     ) async throws -> Result {
         guard caller.admin == nil else { return try await read() }
-        return try await self.anonymousReads.run(read)
+        guard let clientReads else { return try await self.anonymousReads.run(read) }
+        return try await clientReads.run { try await self.anonymousReads.run(read) }
     }
 
     // MARK: Writes

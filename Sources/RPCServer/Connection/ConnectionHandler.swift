@@ -52,6 +52,11 @@ final class ConnectionHandler: ChannelDuplexHandler {
             registry: registry,
             authenticator: authenticator,
             clientAddress: clientAddress,
+            connectionReads: WorkLimiter(
+                maxRunning: configuration.maxStoreReadsPerConnection,
+                maxWaiting: configuration.maxStoreReadsWaitingPerConnection,
+                refusal: "too many reads of the database in flight on this connection; wait for their answers"
+            ),
             logger: logger
         )
         self.frames = NIOSingleStepByteToMessageProcessor(FrameDecoder(maxFrameSize: configuration.maxFrameSize))

@@ -8,10 +8,13 @@ public struct CallContext: Sendable {
     /// The client's address as limits key it (an IPv6 client by its /64); `nil` when unknown.
     public var clientAddress: String?
     public var logger: Logger
+    /// Bounds the store reads of the call's connection (`ServerConfiguration.maxStoreReadsPerConnection`).
+    public var connectionReads: WorkLimiter?
 
-    public init(caller: Caller, clientAddress: String?, logger: Logger) {
+    public init(caller: Caller, clientAddress: String?, logger: Logger, connectionReads: WorkLimiter? = nil) {
         self.caller = caller
         self.clientAddress = clientAddress
         self.logger = logger
+        self.connectionReads = connectionReads
     }
 }

@@ -21,6 +21,7 @@ struct CallDispatcher {
     private let logger: Logger
     /// The peer's address as limits key it (`SocketAddress.clientKey`), for login throttling.
     private let clientAddress: String?
+    private let connectionReads: WorkLimiter
     /// What a handler is told of an anonymous call, made once: a context per call would copy the
     /// logger, whose shared parts both event loops would then retain and release on every call.
     private let anonymousContext: CallContext
@@ -29,12 +30,24 @@ struct CallDispatcher {
     /// copy, so that it does not keep a read buffer alive.
     private var lastMethod: (name: ByteBuffer, handler: MethodHandler)?
 
-    init(registry: MethodRegistry, authenticator: any Authenticator, clientAddress: String?, logger: Logger) {
+    init(
+        registry: MethodRegistry,
+        authenticator: any Authenticator,
+        clientAddress: String?,
+        connectionReads: WorkLimiter,
+        logger: Logger
+    ) {
         self.registry = registry
         self.authenticator = authenticator
         self.clientAddress = clientAddress
+        self.connectionReads = connectionReads
         self.logger = logger
-        self.anonymousContext = CallContext(caller: .anonymous, clientAddress: clientAddress, logger: logger)
+        self.anonymousContext = CallContext(
+            caller: .anonymous,
+            clientAddress: clientAddress,
+            logger: logger,
+            connectionReads: connectionReads
+        )
     }
 
     mutating func start(_ request: RequestEnvelope) -> Started {
@@ -48,7 +61,12 @@ struct CallDispatcher {
                 let context =
                     caller.admin == nil
                     ? self.anonymousContext
-                    : CallContext(caller: caller, clientAddress: self.clientAddress, logger: self.logger)
+                    : CallContext(
+                        caller: caller,
+                        clientAddress: self.clientAddress,
+                        logger: self.logger,
+                        connectionReads: self.connectionReads
+                    )
                 switch try Self.invoke(handler, request, context) {
                 case .completed(let response):
                     return .answered(.success(.message(response)))
@@ -61,10 +79,15 @@ struct CallDispatcher {
                 }
             case .verify(let verify):
                 // A token not seen before: verify it off the loop, then run the whole call there.
-                let (clientAddress, logger) = (self.clientAddress, self.logger)
+                let (clientAddress, logger, connectionReads) = (self.clientAddress, self.logger, self.connectionReads)
                 return .running {
                     let caller = try await verify()
-                    let context = CallContext(caller: caller, clientAddress: clientAddress, logger: logger)
+                    let context = CallContext(
+                        caller: caller,
+                        clientAddress: clientAddress,
+                        logger: logger,
+                        connectionReads: connectionReads
+                    )
                     switch try Self.invoke(handler, request, context) {
                     case .completed(let response): return .message(response)
                     case .completedSerialized(let bytes): return .serialized(bytes)

@@ -25,7 +25,13 @@ extension MethodRegistry {
                     throw DomainError(.notFound, "product \(sku.canonicalText) not found")
                 case .unknown:
                     return .pending {
-                        Catalog_V1_Product(try await catalog.product(sku: sku, caller: context.caller))
+                        Catalog_V1_Product(
+                            try await catalog.product(
+                                sku: sku,
+                                caller: context.caller,
+                                clientReads: context.connectionReads
+                            )
+                        )
                     }
                 }
             }
@@ -37,7 +43,8 @@ extension MethodRegistry {
                     pageSize: request.pageSize,
                     pageToken: request.pageToken,
                     brand: request.brand,
-                    caller: context.caller
+                    caller: context.caller,
+                    clientReads: context.connectionReads
                 )
                 var response = Catalog_V1_ListProductsResponse()
                 response.products = page.items.map(Catalog_V1_Product.init)

@@ -1,11 +1,17 @@
 import Domain
 import Foundation
 import Synchronization
+import TestSupport
 
 /// Forwards to a real store and counts every call, so a test can prove a path does no store I/O.
+/// Its reads of products can be held at a gate, so a test can keep them in flight.
 final class CountingProductStore: ProductStore {
     private let store: any ProductStore
     private let calls = Atomic<Int>(0)
+    /// While set, reads wait until it opens.
+    private let readGate = Mutex<Gate?>(nil)
+    /// Reads that reached the gate.
+    let readsAtGate = EventCounter()
 
     init(wrapping store: any ProductStore) {
         self.store = store
@@ -15,6 +21,17 @@ final class CountingProductStore: ProductStore {
 
     private func count() { self.calls.add(1, ordering: .relaxed) }
 
+    /// Makes reads from now on wait until `gate` opens.
+    func holdReads(at gate: Gate) {
+        self.readGate.withLock { $0 = gate }
+    }
+
+    private func passReadGate() async {
+        guard let gate = self.readGate.withLock({ $0 }) else { return }
+        self.readsAtGate.increment()
+        await gate.wait()
+    }
+
     func loadProducts(limit: Int) async throws -> [Product] {
         self.count()
         return try await self.store.loadProducts(limit: limit)
@@ -22,11 +39,13 @@ final class CountingProductStore: ProductStore {
 
     func product(sku: UUID) async throws -> Product? {
         self.count()
+        await self.passReadGate()
         return try await self.store.product(sku: sku)
     }
 
     func listProducts(after: UUID?, brand: String?, limit: Int) async throws -> [Product] {
         self.count()
+        await self.passReadGate()
         return try await self.store.listProducts(after: after, brand: brand, limit: limit)
     }
 

@@ -59,6 +59,7 @@ enum TestAdmin {
 /// Runs a server for `body`, then shuts it down gracefully and waits for it to stop.
 func withTestServer(
     identityConfiguration: IdentityService.Configuration = IdentityService.Configuration(),
+    catalogConfiguration: ProductCatalog.Configuration = ProductCatalog.Configuration(),
     logs: CapturedLogs? = nil,
     maxFrameSize: Int? = nil,
     maxInFlight: Int? = nil,
@@ -77,7 +78,7 @@ func withTestServer(
     let sqlite = try SQLiteStore(path: directory + "/catalog.sqlite")
     defer { try? sqlite.close() }
     let store = CountingProductStore(wrapping: sqlite)
-    let catalog = ProductCatalog(store: store)
+    let catalog = ProductCatalog(store: store, configuration: catalogConfiguration)
     try await catalog.warmUp()
 
     let identity = IdentityService(
