@@ -9,6 +9,9 @@ struct AdminsCommand: AsyncParsableCommand {
         subcommands: [List.self, Get.self, Create.self, Update.self, Delete.self]
     )
 
+    /// Accepted before the subcommand too (see `RPCClientCommand.connection`).
+    @OptionGroup var connection: ConnectionOptions
+
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List admins, one page.")
 
@@ -21,7 +24,7 @@ struct AdminsCommand: AsyncParsableCommand {
         var pageToken = ""
 
         func run() async throws {
-            try await self.connection.withClient(authenticated: true) { client in
+            try await self.connection.withClient(as: .admin) { client in
                 let page = try await client.listAdmins(pageSize: self.pageSize, pageToken: self.pageToken)
                 if self.connection.json {
                     try Output.printJSON(page)
@@ -42,7 +45,7 @@ struct AdminsCommand: AsyncParsableCommand {
         var id: String
 
         func run() async throws {
-            try await self.connection.withClient(authenticated: true) { client in
+            try await self.connection.withClient(as: .admin) { client in
                 try AdminTable.show(try await client.getAdmin(id: self.id), json: self.connection.json)
             }
         }
@@ -62,7 +65,7 @@ struct AdminsCommand: AsyncParsableCommand {
         var email = ""
 
         func run() async throws {
-            try await self.connection.withClient(authenticated: true) { client in
+            try await self.connection.withClient(as: .admin) { client in
                 let password = try PasswordInput.read(prompt: "Password for \(self.username): ")
                 let admin = try await client.createAdmin(username: self.username, password: password, email: self.email)
                 try AdminTable.show(admin, json: self.connection.json)
@@ -97,7 +100,7 @@ struct AdminsCommand: AsyncParsableCommand {
             guard self.username != nil || self.email != nil || self.password else {
                 throw ValidationError("nothing to change: pass --username, --email or --password")
             }
-            try await self.connection.withClient(authenticated: true) { client in
+            try await self.connection.withClient(as: .admin) { client in
                 let current =
                     self.currentPassword
                     ? try PasswordInput.read(
@@ -127,7 +130,7 @@ struct AdminsCommand: AsyncParsableCommand {
         var id: String
 
         func run() async throws {
-            try await self.connection.withClient(authenticated: true) { client in
+            try await self.connection.withClient(as: .admin) { client in
                 try await client.deleteAdmin(id: self.id)
                 print(self.connection.json ? "{}" : "deleted \(self.id)")
             }

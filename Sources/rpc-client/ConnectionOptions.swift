@@ -51,16 +51,34 @@ struct ConnectionOptions: ParsableArguments {
         }
     }
 
+    /// Who makes a command's calls.
+    enum Caller {
+        /// Nobody in particular: a GetProduct counts a view.
+        case anonymous
+        /// The admin of the stored login to this server; without one the command fails with a hint.
+        case admin
+        /// The stored login's admin when there is one, else anonymous: an admin reading products
+        /// with the CLI is not counted as a viewer.
+        case adminIfLoggedIn
+    }
+
     /// Connects, runs `body`, and turns any failure into one line on stderr and exit status 1.
     ///
-    /// With `authenticated`, the call carries the stored access token of this server,
-    /// refreshed first when it has expired; without a stored login it fails with a hint.
-    func withClient(authenticated: Bool = false, _ body: (CatalogClient) async throws -> Void) async throws {
+    /// An admin's calls carry the stored access token of this server, refreshed first when it
+    /// has expired.
+    func withClient(as caller: Caller = .anonymous, _ body: (CatalogClient) async throws -> Void) async throws {
         let configuration = try self.clientConfiguration()
         do {
             try await CatalogClient.withClient(configuration) { client in
-                if authenticated {
+                switch caller {
+                case .anonymous:
+                    break
+                case .admin:
                     try await self.authenticate(client)
+                case .adminIfLoggedIn:
+                    if CredentialsFile.standard.tokens(for: self.server) != nil {
+                        try await self.authenticate(client)
+                    }
                 }
                 try await body(client)
             }

@@ -8,6 +8,9 @@ struct NotificationsCommand: AsyncParsableCommand {
         subcommands: [List.self]
     )
 
+    /// Accepted before the subcommand too (see `RPCClientCommand.connection`).
+    @OptionGroup var connection: ConnectionOptions
+
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List notifications, newest first (admins).")
 
@@ -23,7 +26,7 @@ struct NotificationsCommand: AsyncParsableCommand {
         var pageToken = ""
 
         func run() async throws {
-            try await self.connection.withClient(authenticated: true) { client in
+            try await self.connection.withClient(as: .admin) { client in
                 let page = try await client.listNotifications(
                     status: self.status,
                     pageSize: self.pageSize,

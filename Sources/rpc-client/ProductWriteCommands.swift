@@ -24,7 +24,7 @@ extension ProductsCommand {
 
         func run() async throws {
             let cents = try PriceArgument.cents(self.price, currency: self.currency.isEmpty ? "MXN" : self.currency)
-            try await self.connection.withClient(authenticated: true) { client in
+            try await self.connection.withClient(as: .admin) { client in
                 let product = try await client.createProduct(
                     name: self.name,
                     brand: self.brand,
@@ -60,7 +60,7 @@ extension ProductsCommand {
             guard self.name != nil || self.brand != nil || self.price != nil || self.currency != nil else {
                 throw ValidationError("nothing to change: pass --name, --brand, --price or --currency")
             }
-            try await self.connection.withClient(authenticated: true) { client in
+            try await self.connection.withClient(as: .admin) { client in
                 var cents: Int64?
                 if let price = self.price {
                     // The price is in the currency the product will have.
@@ -95,7 +95,7 @@ extension ProductsCommand {
         var expectedVersion: UInt64 = 0
 
         func run() async throws {
-            try await self.connection.withClient(authenticated: true) { client in
+            try await self.connection.withClient(as: .admin) { client in
                 try await client.deleteProduct(sku: self.sku, expectedVersion: self.expectedVersion)
                 print(self.connection.json ? "{}" : "deleted \(self.sku)")
             }

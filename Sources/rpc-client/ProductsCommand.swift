@@ -8,10 +8,19 @@ struct ProductsCommand: AsyncParsableCommand {
         subcommands: [List.self, Get.self, Create.self, Update.self, Delete.self]
     )
 
+    /// Accepted before the subcommand too (see `RPCClientCommand.connection`).
+    @OptionGroup var connection: ConnectionOptions
+
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List products ordered by sku, one page.")
+        static let configuration = CommandConfiguration(
+            abstract: "List products ordered by sku, one page.",
+            discussion: "Logged in, you read as that admin; --anonymous reads as anyone would."
+        )
 
         @OptionGroup var connection: ConnectionOptions
+
+        @Flag(help: "Read as an anonymous caller even when logged in (a get then counts a view).")
+        var anonymous = false
 
         @Option(help: "Only products of exactly this brand.")
         var brand = ""
@@ -23,7 +32,7 @@ struct ProductsCommand: AsyncParsableCommand {
         var pageToken = ""
 
         func run() async throws {
-            try await self.connection.withClient { client in
+            try await self.connection.withClient(as: self.anonymous ? .anonymous : .adminIfLoggedIn) { client in
                 let page = try await client.listProducts(
                     pageSize: self.pageSize,
                     pageToken: self.pageToken,
@@ -40,15 +49,22 @@ struct ProductsCommand: AsyncParsableCommand {
     }
 
     struct Get: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one product.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show one product.",
+            discussion:
+                "Logged in, you read as that admin, and your reads count no view; --anonymous reads as anyone would."
+        )
 
         @OptionGroup var connection: ConnectionOptions
 
         @Argument(help: "The product's sku (a UUID).")
         var sku: String
 
+        @Flag(help: "Read as an anonymous caller even when logged in (a get then counts a view).")
+        var anonymous = false
+
         func run() async throws {
-            try await self.connection.withClient { client in
+            try await self.connection.withClient(as: self.anonymous ? .anonymous : .adminIfLoggedIn) { client in
                 try ProductTable.show(try await client.getProduct(sku: self.sku), json: self.connection.json)
             }
         }

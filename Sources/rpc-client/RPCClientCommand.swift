@@ -10,4 +10,8 @@ struct RPCClientCommand: AsyncParsableCommand {
             HealthCommand.self, BenchCommand.self,
         ]
     )
+
+    /// Accepted before the subcommand too, as kubectl and gh accept theirs: ArgumentParser merges
+    /// the values into the subcommand's own group wherever they appear.
+    @OptionGroup var connection: ConnectionOptions
 }

@@ -11,6 +11,9 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Load generator: measure a call's throughput and latency.",
         subcommands: [BenchGetProductCommand.self]
     )
+
+    /// Accepted before the subcommand too (see `RPCClientCommand.connection`).
+    @OptionGroup var connection: ConnectionOptions
 }
 
 struct BenchGetProductCommand: AsyncParsableCommand {
