@@ -191,6 +191,13 @@ private final class NonReadingClient: Sendable {
                 try await self.channel.writeAndFlush(frames)
                 self.state.withLock { $0.sent += 64 }
             } catch {
+                // Closed while this send waited. On a busy machine the timer may not have run
+                // during the wait, so the send marks its own stall.
+                self.state.withLock { state in
+                    if state.stall == nil, let last = state.lastSend, ContinuousClock.now - last > .seconds(1) {
+                        state.stall = last
+                    }
+                }
                 return
             }
         }

@@ -50,13 +50,21 @@ final class DaemonProcess: Sendable {
         ClientConfiguration(host: "127.0.0.1", port: self.port, security: .tls(trustedCAPath: self.caPath))
     }
 
-    /// Sends SIGTERM and waits (bounded) for the process to exit; returns its status.
-    func terminate(limit: Duration = .seconds(30)) async throws -> Int32 {
+    /// Sends SIGTERM and waits (bounded) for the process to exit; returns its status. The
+    /// default limit is generous: tests that measure the exit check the time themselves.
+    /// - Throws: when the limit passes, with the daemon's last log lines, which tell how far
+    ///   its shutdown got.
+    func terminate(limit: Duration = .seconds(60)) async throws -> Int32 {
         self.process.terminate()
-        return try await withTimeout(limit, "catalogd to exit") {
-            await self.exitStatus.wait { $0 != nil }
-            try Task.checkCancellation()
-            return self.exitStatus.value ?? -1
+        do {
+            return try await withTimeout(limit, "catalogd to exit") {
+                await self.exitStatus.wait { $0 != nil }
+                try Task.checkCancellation()
+                return self.exitStatus.value ?? -1
+            }
+        } catch is TimedOut {
+            let log = self.output.value.split(separator: "\n").suffix(30).joined(separator: "\n")
+            throw ProcessFailure("catalogd did not exit within \(limit) of SIGTERM; its log ends:\n\(log)")
         }
     }
 
