@@ -10,8 +10,6 @@ struct ProductListingIndex {
     private var all = SortedSkus()
     private var byBrand: [[UInt8]: SortedSkus] = [:]
 
-    var count: Int { self.all.count }
-
     mutating func insert(_ sku: UUID, brand: String) {
         self.all.insert(SortedSkus.Key(sku))
         self.byBrand[Array(brand.utf8), default: SortedSkus()].insert(SortedSkus.Key(sku))
