@@ -19,8 +19,7 @@ struct ProductsCommand: AsyncParsableCommand {
 
         @OptionGroup var connection: ConnectionOptions
 
-        @Flag(help: "Read as an anonymous caller even when logged in (a get then counts a view).")
-        var anonymous = false
+        @OptionGroup var reader: ReaderOptions
 
         @Option(help: "Only products of exactly this brand.")
         var brand = ""
@@ -32,7 +31,7 @@ struct ProductsCommand: AsyncParsableCommand {
         var pageToken = ""
 
         func run() async throws {
-            try await self.connection.withClient(as: self.anonymous ? .anonymous : .adminIfLoggedIn) { client in
+            try await self.connection.withClient(as: self.reader.caller) { client in
                 let page = try await client.listProducts(
                     pageSize: self.pageSize,
                     pageToken: self.pageToken,
@@ -60,15 +59,22 @@ struct ProductsCommand: AsyncParsableCommand {
         @Argument(help: "The product's sku (a UUID).")
         var sku: String
 
-        @Flag(help: "Read as an anonymous caller even when logged in (a get then counts a view).")
-        var anonymous = false
+        @OptionGroup var reader: ReaderOptions
 
         func run() async throws {
-            try await self.connection.withClient(as: self.anonymous ? .anonymous : .adminIfLoggedIn) { client in
+            try await self.connection.withClient(as: self.reader.caller) { client in
                 try ProductTable.show(try await client.getProduct(sku: self.sku), json: self.connection.json)
             }
         }
     }
+}
+
+/// Who reads products: the logged-in admin, whose reads count no views, unless `--anonymous`.
+struct ReaderOptions: ParsableArguments {
+    @Flag(help: "Read as an anonymous caller even when logged in (a get then counts a view).")
+    var anonymous = false
+
+    var caller: ConnectionOptions.Caller { self.anonymous ? .anonymous : .adminIfLoggedIn }
 }
 
 enum ProductTable {
