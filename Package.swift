@@ -153,7 +153,10 @@ let package = Package(
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "DomainTests", dependencies: ["Domain"]),
-        .testTarget(name: "StorageTests", dependencies: ["Domain", "Storage", "TestSupport"]),
+        .testTarget(
+            name: "StorageTests",
+            dependencies: ["Domain", "Storage", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(name: "CredentialsTests", dependencies: ["Credentials", "Domain", "TestSupport"]),
         .testTarget(
             name: "NotificationsTests",

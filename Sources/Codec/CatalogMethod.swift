@@ -15,6 +15,9 @@ public enum CatalogMethod {
     public static let logout = "catalog.v1.AuthService/Logout"
     public static let listNotifications = "catalog.v1.NotificationService/ListNotifications"
     public static let healthCheck = "catalog.v1.Health/Check"
+    public static let topProducts = "catalog.v1.ReportService/TopProducts"
+    public static let productViewSeries = "catalog.v1.ReportService/ProductViewSeries"
+    public static let brandViews = "catalog.v1.ReportService/BrandViews"
 }
 
 /// Well-known metadata keys and values.

@@ -48,12 +48,14 @@ extension CatalogClient {
     }
 
     /// Creates a product (admins only). `currency` empty: the server's default.
+    /// `continueViewHistory`: a product re-created with a deleted one's sku takes up its views.
     public func createProduct(
         name: String,
         brand: String,
         priceCents: Int64,
         currency: String = "",
         sku: String = "",
+        continueViewHistory: Bool = false,
         timeout: Duration? = nil
     ) async throws -> Product {
         var request = Catalog_V1_CreateProductRequest()
@@ -62,6 +64,7 @@ extension CatalogClient {
         request.priceCents = priceCents
         request.currency = currency
         request.sku = sku
+        request.continueViewHistory = continueViewHistory
         return Product(
             try await self.call(
                 CatalogMethod.createProduct,

@@ -41,6 +41,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds between view-count flushes.")
     var viewFlushInterval: Double = 1
 
+    @Option(
+        help: ArgumentHelp(
+            "How long hourly view buckets are kept before they are folded into daily ones (kept forever): a number and m, h, d or w.",
+            valueName: "duration"
+        )
+    )
+    var viewHoursRetention: ReportDuration = ReportDuration("90d")!
+
     @Option(help: "Seconds an access token works.")
     var accessTokenLifetime: Double = 15 * 60
 
@@ -67,6 +75,9 @@ struct ServeCommand: AsyncParsableCommand {
         ]
         guard durations.allSatisfy({ $0 > 0 }) else {
             throw ValidationError("intervals and timeouts must be positive")
+        }
+        guard self.viewHoursRetention.seconds >= 86_400 else {
+            throw ValidationError("--view-hours-retention must be at least 1d")
         }
     }
 
@@ -105,6 +116,8 @@ struct ServeCommand: AsyncParsableCommand {
         registry.registerAdminService(wiring.identity)
         registry.registerAuthService(wiring.identity)
         registry.registerNotificationService(NotificationLog(store: store))
+        let reports = ViewReports(store: store, hourlyRetention: self.viewHoursRetention.seconds)
+        registry.registerReportService(reports)
         registry.registerHealthService(servingState)
 
         let server = CatalogServer(
@@ -123,6 +136,7 @@ struct ServeCommand: AsyncParsableCommand {
             .init(
                 service: ViewFlushService(
                     catalog: catalog,
+                    reports: reports,
                     interval: .seconds(self.viewFlushInterval),
                     logger: logger
                 )

@@ -2,21 +2,29 @@ import Domain
 import Logging
 import ServiceLifecycle
 
-/// Flushes counted views every interval and once more at shutdown. It is listed before the
-/// server, so it stops after the server has drained: the final flush holds every view.
+/// Flushes counted views every interval and as each UTC hour begins, and once more at
+/// shutdown; folds the hourly buckets past the retention at start and every hour. It is
+/// listed before the server, so it stops after the server has drained: the final flush holds
+/// every view.
 struct ViewFlushService: Service {
     let catalog: ProductCatalog
+    let reports: ViewReports
     let interval: Duration
     let logger: Logger
 
     func run() async throws {
+        await self.foldExpiredHours()
         await cancelWhenGracefulShutdown {
-            await self.catalog.flushViewsPeriodically(every: self.interval) { error in
-                self.logger.warning(
-                    "view flush failed; the counts are kept for the next one",
-                    metadata: ["error": "\(error)"]
-                )
-            }
+            await self.catalog.flushViewsPeriodically(
+                every: self.interval,
+                hourBegan: { await self.foldExpiredHours() },
+                onError: { error in
+                    self.logger.warning(
+                        "view flush failed; the counts are kept for the next one",
+                        metadata: ["error": "\(error)"]
+                    )
+                }
+            )
         }
         do {
             try await self.catalog.flushViews()
@@ -24,6 +32,18 @@ struct ViewFlushService: Service {
         } catch {
             self.logger.error("final view flush failed", metadata: ["error": "\(error)"])
             throw error
+        }
+    }
+
+    /// A failed fold is only logged: the hours stay as they are until the next hour's fold.
+    private func foldExpiredHours() async {
+        do {
+            let folded = try await self.reports.foldExpiredHours()
+            if folded > 0 {
+                self.logger.info("hourly view buckets folded into days", metadata: ["buckets": "\(folded)"])
+            }
+        } catch {
+            self.logger.warning("folding hourly view buckets failed", metadata: ["error": "\(error)"])
         }
     }
 }

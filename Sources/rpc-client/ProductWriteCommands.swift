@@ -22,6 +22,9 @@ extension ProductsCommand {
         @Option(help: "A UUID of your choosing, so a retry cannot create a second product.")
         var sku = ""
 
+        @Flag(help: "When --sku names a deleted product, take up its views (reports go on as one product).")
+        var continueViewHistory = false
+
         func run() async throws {
             let cents = try PriceArgument.cents(self.price, currency: self.currency.isEmpty ? "MXN" : self.currency)
             try await self.connection.withClient(as: .admin) { client in
@@ -30,7 +33,8 @@ extension ProductsCommand {
                     brand: self.brand,
                     priceCents: cents,
                     currency: self.currency,
-                    sku: self.sku
+                    sku: self.sku,
+                    continueViewHistory: self.continueViewHistory
                 )
                 try ProductTable.show(product, json: self.connection.json)
             }

@@ -7,6 +7,7 @@ struct RPCClientCommand: AsyncParsableCommand {
         abstract: "The catalogd admins' command-line client.",
         subcommands: [
             LoginCommand.self, LogoutCommand.self, ProductsCommand.self, AdminsCommand.self, NotificationsCommand.self,
+            ReportsCommand.self,
             HealthCommand.self, BenchCommand.self,
         ]
     )

@@ -50,13 +50,15 @@ final class InMemoryProductStore: ProductStore {
     var changes: [ProductChange] { self.recorded.withLock { $0 } }
     private let recorded = Mutex<[ProductChange]>([])
 
-    func insertProduct(_ product: Product, change: ProductChange) async throws {
+    /// Views histories are not modelled: every product starts from zero.
+    func insertProduct(_ product: Product, change: ProductChange, continueViewHistory: Bool) async throws -> UInt64 {
         try self.enter()
         defer { self.recorded.withLock { $0.append(change) } }
         try self.products.withLock { products in
             guard products[product.sku] == nil else { throw DomainError(.alreadyExists, "taken") }
             products[product.sku] = product
         }
+        return 0
     }
 
     func updateProduct(
@@ -93,13 +95,18 @@ final class InMemoryProductStore: ProductStore {
         return current
     }
 
-    func addViews(_ counts: [UUID: UInt64]) async throws -> [UUID: UInt64] {
+    /// The views written to each hour's buckets so far.
+    var viewsByHour: [Int64: [UUID: UInt64]] { self.hourly.withLock { $0 } }
+    private let hourly = Mutex<[Int64: [UUID: UInt64]]>([:])
+
+    func addViews(_ counts: [UUID: UInt64], hour: Int64) async throws -> [UUID: UInt64] {
         try self.enter()
         return self.products.withLock { products in
             var totals: [UUID: UInt64] = [:]
             for (sku, views) in counts where products[sku] != nil {
                 products[sku]?.views += views
                 totals[sku] = products[sku]?.views
+                self.hourly.withLock { $0[hour, default: [:]][sku, default: 0] += views }
             }
             return totals
         }

@@ -20,14 +20,4 @@ import Testing
         #expect(drained.count == 8)
         #expect(counter.drain().isEmpty)
     }
-
-    @Test func restoredCountsJoinNewOnes() {
-        let counter = ViewCounter()
-        let sku = UUID()
-        counter.count(sku)
-        let drained = counter.drain()
-        counter.count(sku)
-        counter.restore(drained)
-        #expect(counter.drain() == [sku: 2])
-    }
 }

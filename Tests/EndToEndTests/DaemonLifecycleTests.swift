@@ -24,7 +24,8 @@ import Testing
         let seeder = AdminIdentity(id: UUID(), username: "seeder")
         try await store.insertProduct(
             product,
-            change: ProductChange(actor: seeder, action: .created, sku: product.sku, name: product.name)
+            change: ProductChange(actor: seeder, action: .created, sku: product.sku, name: product.name),
+            continueViewHistory: false
         )
         try store.close()
         return product

@@ -123,7 +123,7 @@ struct ScaleOutTests {
                 try await group.waitForAll()
             }
             try await eventually("both daemons' views to be flushed") {
-                try await PostgresTestDatabase.query(databaseURL, "SELECT views FROM product_views") == "1000"
+                try await PostgresTestDatabase.query(databaseURL, "SELECT sum(views) FROM view_histories") == "1000"
             }
             // Each daemon's cache hears the other's flush too.
             for daemon in [a, b] {

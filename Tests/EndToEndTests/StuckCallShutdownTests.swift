@@ -63,7 +63,7 @@ struct StuckCallShutdownTests {
                 }
                 #expect(status.code == .unavailable)
                 #expect(
-                    try await PostgresTestDatabase.query(url, "SELECT views FROM product_views WHERE sku = '\(sku)'")
+                    try await PostgresTestDatabase.query(url, "SELECT views FROM view_histories WHERE sku = '\(sku)'")
                         == "5",
                     "every counted view flushed at shutdown"
                 )

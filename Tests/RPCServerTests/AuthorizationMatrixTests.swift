@@ -117,6 +117,15 @@ import Testing
                 try await client.logout(refreshToken: try await freshRefreshToken())
             },
             Call(method: "Health/Check", adminOnly: false, granted: .ok) { _ = try await $0.health() },
+            Call(method: "TopProducts", adminOnly: true, granted: .ok) {
+                _ = try await $0.topProducts(start: Date().addingTimeInterval(-3600), end: Date())
+            },
+            Call(method: "ProductViewSeries", adminOnly: true, granted: .notFound) {
+                _ = try await $0.productViewSeries(sku: missing, start: Date().addingTimeInterval(-3600), end: Date())
+            },
+            Call(method: "BrandViews", adminOnly: true, granted: .ok) {
+                _ = try await $0.brandViews(start: Date().addingTimeInterval(-3600), end: Date())
+            },
         ]
     }
 

@@ -21,7 +21,11 @@ import Testing
         try await kind.withStore { store in
             let actor = try await self.seedAdmins(store)
             let product = Fixtures.product(name: "Lamp")
-            try await store.insertProduct(product, change: Fixtures.created(product, by: actor))
+            try await store.insertProduct(
+                product,
+                change: Fixtures.created(product, by: actor),
+                continueViewHistory: false
+            )
             _ = try await store.updateProduct(sku: product.sku, Fixtures.rename(to: "Desk", by: actor))
             _ = try await store.deleteProduct(sku: product.sku) { Fixtures.deleted($0, by: actor) }
             let outbox = try await store.listNotifications(status: nil, after: nil, limit: 10)
@@ -37,14 +41,22 @@ import Testing
         try await kind.withStore { store in
             let actor = try await self.seedAdmins(store)
             let product = Fixtures.product()
-            try await store.insertProduct(product, change: Fixtures.created(product, by: actor))
+            try await store.insertProduct(
+                product,
+                change: Fixtures.created(product, by: actor),
+                continueViewHistory: false
+            )
             await #expect(throws: DomainError.self) {
                 _ = try await store.updateProduct(sku: product.sku) { _ -> ProductUpdate in
                     throw DomainError(.aborted, "stale")
                 }
             }
             await #expect(throws: DomainError.self) {
-                try await store.insertProduct(product, change: Fixtures.created(product, by: actor))
+                try await store.insertProduct(
+                    product,
+                    change: Fixtures.created(product, by: actor),
+                    continueViewHistory: false
+                )
             }
             #expect(try await store.listNotifications(status: nil, after: nil, limit: 10).count == 1)
         }
@@ -56,7 +68,11 @@ import Testing
             let actor = try await self.seedAdmins(store)
             for index in 0..<3 {
                 let product = Fixtures.product(name: "P\(index)")
-                try await store.insertProduct(product, change: Fixtures.created(product, by: actor))
+                try await store.insertProduct(
+                    product,
+                    change: Fixtures.created(product, by: actor),
+                    continueViewHistory: false
+                )
             }
             let now = Timestamp.now().addingTimeInterval(1)
             let claimed = try await store.claimDueNotifications(now: now, limit: 2, lease: 60)
@@ -93,7 +109,11 @@ import Testing
         try await kind.withStore { store in
             let actor = try await self.seedAdmins(store)
             let product = Fixtures.product()
-            try await store.insertProduct(product, change: Fixtures.created(product, by: actor))
+            try await store.insertProduct(
+                product,
+                change: Fixtures.created(product, by: actor),
+                continueViewHistory: false
+            )
             let now = Timestamp.now().addingTimeInterval(1)
             let claimed = try await store.claimDueNotifications(now: now, limit: 10, lease: 60)
             try await store.releaseClaims(claimed.map(\.id))
@@ -109,7 +129,11 @@ import Testing
             let actor = try await self.seedAdmins(store)
             for index in 0..<40 {
                 let product = Fixtures.product(name: "P\(index)")
-                try await store.insertProduct(product, change: Fixtures.created(product, by: actor))
+                try await store.insertProduct(
+                    product,
+                    change: Fixtures.created(product, by: actor),
+                    continueViewHistory: false
+                )
             }
             let now = Timestamp.now().addingTimeInterval(1)
             // Four workers claiming small batches at once, as four daemons would.
@@ -137,7 +161,11 @@ import Testing
             let actor = try await self.seedAdmins(store)
             for index in 0..<5 {
                 let product = Fixtures.product(name: "P\(index)")
-                try await store.insertProduct(product, change: Fixtures.created(product, by: actor))
+                try await store.insertProduct(
+                    product,
+                    change: Fixtures.created(product, by: actor),
+                    continueViewHistory: false
+                )
             }
             let all = try await store.listNotifications(status: nil, after: nil, limit: 10)
             #expect(all.count == 5)

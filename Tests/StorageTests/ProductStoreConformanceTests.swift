@@ -10,7 +10,7 @@ import Testing
     func productsRoundTripExactly(kind: StoreKind) async throws {
         try await kind.withStore { store in
             let product = Fixtures.product(name: "Läмп ☃ 'quoted'")
-            try await store.insertProduct(product, change: Fixtures.created(product))
+            try await store.insertProduct(product, change: Fixtures.created(product), continueViewHistory: false)
             #expect(try await store.product(sku: product.sku) == product)
             #expect(try await store.product(sku: UUID()) == nil)
         }
@@ -21,11 +21,11 @@ import Testing
         try await kind.withStore { store in
             try await store.insertAdmin(Fixtures.admin("reader"))
             let product = Fixtures.product()
-            try await store.insertProduct(product, change: Fixtures.created(product))
+            try await store.insertProduct(product, change: Fixtures.created(product), continueViewHistory: false)
             var copy = Fixtures.product(name: "Other", sku: product.sku)
             copy.priceCents = 1
             let error = await #expect(throws: DomainError.self) {
-                try await store.insertProduct(copy, change: Fixtures.created(copy))
+                try await store.insertProduct(copy, change: Fixtures.created(copy), continueViewHistory: false)
             }
             #expect(error?.code == .alreadyExists)
             #expect(try await store.product(sku: product.sku) == product)
@@ -38,7 +38,7 @@ import Testing
     func updateAndDeleteRunTheirChecksInTheTransaction(kind: StoreKind) async throws {
         try await kind.withStore { store in
             let product = Fixtures.product()
-            try await store.insertProduct(product, change: Fixtures.created(product))
+            try await store.insertProduct(product, change: Fixtures.created(product), continueViewHistory: false)
             let updated = try await store.updateProduct(sku: product.sku, Fixtures.rename(to: "Desk"))
             #expect(updated.name == "Desk" && updated.version == product.version + 1)
             #expect(try await store.product(sku: product.sku) == updated)
@@ -74,7 +74,7 @@ import Testing
         try await kind.withStore { store in
             try await store.insertAdmin(Fixtures.admin("reader"))
             let product = Fixtures.product()
-            try await store.insertProduct(product, change: Fixtures.created(product))
+            try await store.insertProduct(product, change: Fixtures.created(product), continueViewHistory: false)
             let same = try await store.updateProduct(sku: product.sku) { ProductUpdate(product: $0, change: nil) }
             #expect(same == product)
             #expect(try await store.listNotifications(status: nil, after: nil, limit: 10).count == 1)
@@ -87,7 +87,7 @@ import Testing
             var all: [Product] = []
             for index in 0..<10 {
                 let product = Fixtures.product(name: "P\(index)", brand: index < 4 ? "Acme" : "Other")
-                try await store.insertProduct(product, change: Fixtures.created(product))
+                try await store.insertProduct(product, change: Fixtures.created(product), continueViewHistory: false)
                 all.append(product)
             }
             let sorted = all.sorted { $0.sku.canonicalText < $1.sku.canonicalText }
@@ -108,11 +108,11 @@ import Testing
         try await kind.withStore { store in
             let kept = Fixtures.product()
             let deleted = Fixtures.product()
-            try await store.insertProduct(kept, change: Fixtures.created(kept))
-            try await store.insertProduct(deleted, change: Fixtures.created(deleted))
+            try await store.insertProduct(kept, change: Fixtures.created(kept), continueViewHistory: false)
+            try await store.insertProduct(deleted, change: Fixtures.created(deleted), continueViewHistory: false)
             _ = try await store.deleteProduct(sku: deleted.sku) { Fixtures.deleted($0) }
-            #expect(try await store.addViews([kept.sku: 5, deleted.sku: 3, UUID(): 1]) == [kept.sku: 5])
-            #expect(try await store.addViews([kept.sku: 2]) == [kept.sku: 7])
+            #expect(try await store.addViews([kept.sku: 5, deleted.sku: 3, UUID(): 1], hour: 0) == [kept.sku: 5])
+            #expect(try await store.addViews([kept.sku: 2], hour: 0) == [kept.sku: 7])
             #expect(try await store.product(sku: kept.sku)?.views == 7)
             // An update keeps the views: they live in their own table.
             let updated = try await store.updateProduct(sku: kept.sku, Fixtures.rename(to: "Renamed"))
@@ -127,7 +127,7 @@ import Testing
             var products: [Product] = []
             for index in 0..<20 {
                 let product = Fixtures.product(name: "P\(index)")
-                try await store.insertProduct(product, change: Fixtures.created(product))
+                try await store.insertProduct(product, change: Fixtures.created(product), continueViewHistory: false)
                 products.append(product)
             }
             let counts = Dictionary(uniqueKeysWithValues: products.map { ($0.sku, UInt64(1)) })
@@ -136,7 +136,7 @@ import Testing
                 for _ in 0..<8 {
                     group.addTask {
                         for _ in 0..<5 {
-                            _ = try await store.addViews(counts)
+                            _ = try await store.addViews(counts, hour: 0)
                         }
                     }
                 }
@@ -152,13 +152,13 @@ import Testing
     func moreCountsThanOneStatementBindsFitOneFlush(kind: StoreKind) async throws {
         try await kind.withStore { store in
             let counted = Fixtures.product()
-            try await store.insertProduct(counted, change: Fixtures.created(counted))
+            try await store.insertProduct(counted, change: Fixtures.created(counted), continueViewHistory: false)
             // 17,000 counts: past SQLite's 32,766 bound parameters per statement at two each.
             var counts: [UUID: UInt64] = [counted.sku: 9]
             for _ in 0..<17_000 {
                 counts[UUID()] = 1
             }
-            #expect(try await store.addViews(counts) == [counted.sku: 9])
+            #expect(try await store.addViews(counts, hour: 0) == [counted.sku: 9])
             #expect(try await store.product(sku: counted.sku)?.views == 9)
         }
     }
@@ -186,7 +186,7 @@ struct PostgresStoreTests {
                 }
                 try await group.waitForAll()
             }
-            #expect(try await PostgresTestDatabase.query(url, "SELECT count(*) FROM schema_migrations") == "3")
+            #expect(try await PostgresTestDatabase.query(url, "SELECT count(*) FROM schema_migrations") == "4")
         }
     }
 

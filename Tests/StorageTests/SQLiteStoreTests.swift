@@ -12,8 +12,8 @@ import Testing
             let product = Fixtures.product()
             do {
                 let store = try SQLiteStore(path: path)
-                try await store.insertProduct(product, change: Fixtures.created(product))
-                _ = try await store.addViews([product.sku: 4])
+                try await store.insertProduct(product, change: Fixtures.created(product), continueViewHistory: false)
+                _ = try await store.addViews([product.sku: 4], hour: 0)
                 try store.close()
             }
             let reopened = try SQLiteStore(path: path)

@@ -149,6 +149,11 @@ public nonisolated struct Catalog_V1_CreateProductRequest: Sendable {
   /// Optional client-chosen UUID, for idempotent retries; taken -> ALREADY_EXISTS.
   public var sku: String = String()
 
+  /// When sku names a deleted product: true takes up its view history (total and buckets),
+  /// false (the default) starts the new product's views from zero and leaves the deleted
+  /// product's history in the reports. See PROTOCOL.md, section 7 (ReportService).
+  public var continueViewHistory: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -429,7 +434,7 @@ nonisolated extension Catalog_V1_GetProductRequest: SwiftProtobuf.Message, Swift
 
 nonisolated extension Catalog_V1_CreateProductRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CreateProductRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}brand\0\u{3}price_cents\0\u{1}currency\0\u{1}sku\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}brand\0\u{3}price_cents\0\u{1}currency\0\u{1}sku\0\u{3}continue_view_history\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -442,6 +447,7 @@ nonisolated extension Catalog_V1_CreateProductRequest: SwiftProtobuf.Message, Sw
       case 3: try { try decoder.decodeSingularInt64Field(value: &self.priceCents) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self.currency) }()
       case 5: try { try decoder.decodeSingularStringField(value: &self.sku) }()
+      case 6: try { try decoder.decodeSingularBoolField(value: &self.continueViewHistory) }()
       default: break
       }
     }
@@ -463,6 +469,9 @@ nonisolated extension Catalog_V1_CreateProductRequest: SwiftProtobuf.Message, Sw
     if !self.sku.isEmpty {
       try visitor.visitSingularStringField(value: self.sku, fieldNumber: 5)
     }
+    if self.continueViewHistory != false {
+      try visitor.visitSingularBoolField(value: self.continueViewHistory, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -472,6 +481,7 @@ nonisolated extension Catalog_V1_CreateProductRequest: SwiftProtobuf.Message, Sw
     if lhs.priceCents != rhs.priceCents {return false}
     if lhs.currency != rhs.currency {return false}
     if lhs.sku != rhs.sku {return false}
+    if lhs.continueViewHistory != rhs.continueViewHistory {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

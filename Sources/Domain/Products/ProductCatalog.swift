@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The product use cases: reads served from memory, writes through the store, views
 /// counted in memory and flushed in batches.
@@ -16,6 +17,10 @@ public final class ProductCatalog: Sendable {
         /// (While the cache holds the whole catalog, listings are answered from memory.)
         public var maxAnonymousStoreReads = 8
         public var maxAnonymousStoreReadsWaiting = 64
+        /// The wall clock views are bucketed by, and how the periodic flush waits (a test
+        /// clock in tests).
+        public var now: @Sendable () -> Date = Date.init
+        public var sleep: @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
 
         public init() {}
     }
@@ -23,6 +28,8 @@ public final class ProductCatalog: Sendable {
     private let store: any ProductStore
     private let cache: ProductCache
     private let views = ViewCounter()
+    /// The views not yet in the store, and when the counting period of the next drain began.
+    private let pendingViews: Mutex<(batches: PendingViews, periodStart: Date)>
     private let configuration: Configuration
     private let anonymousReads: WorkLimiter
 
@@ -30,6 +37,7 @@ public final class ProductCatalog: Sendable {
         self.store = store
         self.configuration = configuration
         self.cache = ProductCache(capacity: configuration.cacheCapacity)
+        self.pendingViews = Mutex((PendingViews(), configuration.now()))
         self.anonymousReads = WorkLimiter(
             maxRunning: configuration.maxAnonymousStoreReads,
             maxWaiting: configuration.maxAnonymousStoreReadsWaiting,
@@ -140,11 +148,16 @@ public final class ProductCatalog: Sendable {
     public func createProduct(_ input: NewProduct, by actor: AdminIdentity) async throws -> Product {
         let product = try input.validated(defaultCurrency: self.configuration.defaultCurrency, now: Timestamp.now())
         let change = ProductChange(actor: actor, action: .created, sku: product.sku, name: product.name)
-        try await self.store.insertProduct(product, change: change)
+        var created = product
+        created.views = try await self.store.insertProduct(
+            product,
+            change: change,
+            continueViewHistory: input.continueViewHistory
+        )
         // A new insert is the sku's newest state even over the tombstone of a deleted namesake.
-        self.cache.putFromStore(product)
+        self.cache.putFromStore(created)
         self.configuration.changeCommitted()
-        return product
+        return created
     }
 
     /// Applies `changes`; an update that changes nothing writes nothing, keeps the version
@@ -173,27 +186,50 @@ public final class ProductCatalog: Sendable {
 
     // MARK: Views
 
-    /// Writes the views counted since the last flush in one additive batch. On failure the
-    /// counts are kept for the next flush, so none is lost.
+    /// Writes the views counted since the last flush, each batch in one additive statement
+    /// with its hour's buckets. The views drained now belong to the hour their counting period
+    /// began in (`flushViewsPeriodically` ends a period at every hour). On failure the batches
+    /// are kept for the next flush, still in their hours, so none is lost.
     public func flushViews() async throws {
-        let counts = self.views.drain()
-        guard !counts.isEmpty else { return }
-        let totals: [UUID: UInt64]
-        do {
-            totals = try await self.store.addViews(counts)
-        } catch {
-            self.views.restore(counts)
-            throw error
+        let now = self.configuration.now()
+        let batches = self.pendingViews.withLock { state in
+            // Drained under the lock, so two flushes at once cannot swap their periods.
+            let hour = ViewGranularity.hour.bucketStart(containing: ReportWindow.seconds(state.periodStart))
+            state.batches.add(self.views.drain(), hour: hour)
+            state.periodStart = now
+            return state.batches.takeAll()
         }
-        self.cache.raiseViews(to: totals)
+        for (index, batch) in batches.enumerated() {
+            let totals: [UUID: UInt64]
+            do {
+                totals = try await self.store.addViews(batch.counts, hour: batch.hour)
+            } catch {
+                self.pendingViews.withLock { state in
+                    for unwritten in batches[index...] {
+                        state.batches.add(unwritten.counts, hour: unwritten.hour)
+                    }
+                }
+                throw error
+            }
+            self.cache.raiseViews(to: totals)
+        }
     }
 
-    /// Flushes views every `interval` until the task is cancelled. A failed flush is
-    /// retried at the next interval; the caller flushes once more after cancellation.
-    public func flushViewsPeriodically(every interval: Duration, onError: @Sendable (any Error) -> Void) async {
+    /// Flushes views every `interval`, and as each UTC hour begins (so that views land in the
+    /// hour they were counted in), until the task is cancelled; then calls `hourBegan` after
+    /// the first flush of each hour. A failed flush is retried at the next one; the caller
+    /// flushes once more after cancellation.
+    public func flushViewsPeriodically(
+        every interval: Duration,
+        hourBegan: @Sendable () async -> Void = {},
+        onError: @Sendable (any Error) -> Void
+    ) async {
+        var hour = ViewGranularity.hour.bucketStart(containing: ReportWindow.seconds(self.configuration.now()))
         while !Task.isCancelled {
+            let now = self.configuration.now().timeIntervalSince1970
+            let untilNextHour = Double(hour + ViewGranularity.hour.seconds) - now
             do {
-                try await Task.sleep(for: interval)
+                try await self.configuration.sleep(min(interval, .seconds(max(untilNextHour, 0))))
             } catch {
                 return
             }
@@ -201,6 +237,11 @@ public final class ProductCatalog: Sendable {
                 try await self.flushViews()
             } catch {
                 onError(error)
+            }
+            let current = ViewGranularity.hour.bucketStart(containing: ReportWindow.seconds(self.configuration.now()))
+            if current != hour {
+                hour = current
+                await hourBegan()
             }
         }
     }

@@ -9,13 +9,24 @@ public struct NewProduct: Sendable, Hashable {
     public var currency: String
     /// Empty: the catalog picks a random UUID. Otherwise a client-chosen UUID, for idempotent retries.
     public var sku: String
+    /// Whether a product re-created with the sku of a deleted one takes up its view history
+    /// (its total and buckets); otherwise its views start from zero in a history of its own.
+    public var continueViewHistory: Bool
 
-    public init(name: String, brand: String, priceCents: Int64, currency: String = "", sku: String = "") {
+    public init(
+        name: String,
+        brand: String,
+        priceCents: Int64,
+        currency: String = "",
+        sku: String = "",
+        continueViewHistory: Bool = false
+    ) {
         self.name = name
         self.brand = brand
         self.priceCents = priceCents
         self.currency = currency
         self.sku = sku
+        self.continueViewHistory = continueViewHistory
     }
 }
 

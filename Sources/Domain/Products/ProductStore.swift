@@ -15,10 +15,13 @@ public protocol ProductStore: Sendable {
     /// Up to `limit` products with a sku greater than `after`, ordered by sku.
     func listProducts(after: UUID?, brand: String?, limit: Int) async throws -> [Product]
 
-    /// Stores a new product and, in the same transaction, one pending notification of
-    /// `change` for every admin with an email but its actor (the outbox).
+    /// Stores a new product, begins its view history (or, with `continueViewHistory`, takes
+    /// up the last deleted namesake's, when there is one) and, in the same transaction, one
+    /// pending notification of `change` for every admin with an email but its actor (the outbox).
+    /// Returns the views the product starts with: 0, or the continued history's total.
     /// - Throws: `DomainError` `alreadyExists` when its sku is taken.
-    func insertProduct(_ product: Product, change: ProductChange) async throws
+    @discardableResult
+    func insertProduct(_ product: Product, change: ProductChange, continueViewHistory: Bool) async throws -> UInt64
 
     /// In one transaction: computes `update(current)`, and when it carries a change, stores
     /// the new product and its notifications; returns the product as it now is.
@@ -28,7 +31,7 @@ public protocol ProductStore: Sendable {
         _ update: @escaping @Sendable (Product) throws -> ProductUpdate
     ) async throws -> Product
 
-    /// In one transaction: deletes the product once `check(current)` returns the change,
+    /// In one transaction: deletes the product (its view history stays, marked deleted) once `check(current)` returns the change,
     /// and stores its notifications; returns the deleted product.
     /// - Throws: `DomainError` `notFound` when there is no such product, or what `check` throws.
     func deleteProduct(
@@ -36,9 +39,11 @@ public protocol ProductStore: Sendable {
         _ check: @escaping @Sendable (Product) throws -> ProductChange
     ) async throws -> Product
 
-    /// Adds each count to its product's views in one statement; skus of deleted products are
-    /// skipped. Returns the views total of each product counted, which may include other daemons' counts.
-    func addViews(_ counts: [UUID: UInt64]) async throws -> [UUID: UInt64]
+    /// In one transaction (one statement on PostgreSQL), adds each count to its product's
+    /// views total and to its bucket of the UTC hour starting at `hour` (seconds since 1970);
+    /// skus of deleted products are skipped. Returns the views total of each product counted,
+    /// which may include other daemons' counts.
+    func addViews(_ counts: [UUID: UInt64], hour: Int64) async throws -> [UUID: UInt64]
 
     /// Whether the store answers now.
     func isReachable() async -> Bool

@@ -41,13 +41,6 @@ public final class ViewCounter: Sendable {
         }
         return drained
     }
-
-    /// Puts counts back, as when a flush failed, so none is lost.
-    public func restore(_ counts: [UUID: UInt64]) {
-        self.shards[CountingThread.index & (Self.shardCount - 1)].counts.withLock { shard in
-            shard.merge(counts, uniquingKeysWith: +)
-        }
-    }
 }
 
 /// A small number for each thread, given at its first count and kept in thread-local storage.

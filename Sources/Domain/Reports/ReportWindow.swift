@@ -151,3 +151,12 @@ public struct ReportWindow: Sendable, Hashable {
         Int64(date.timeIntervalSince1970.rounded(.down))
     }
 }
+
+extension ReportWindow {
+    /// Hourly buckets that start before this UTC day start are folded into daily ones: the
+    /// day before the one the retention ends in, so that an hourly report the retention
+    /// allows never meets a folded hour, even asked of a daemon whose clock is a little behind.
+    public static func foldCutoff(now: Date, hourlyRetention: Int64 = Self.defaultHourlyRetention) -> Int64 {
+        ViewGranularity.day.bucketStart(containing: Self.seconds(now) - hourlyRetention) - ViewGranularity.day.seconds
+    }
+}

@@ -26,7 +26,8 @@ extension NewProduct {
             brand: request.brand,
             priceCents: request.priceCents,
             currency: request.currency,
-            sku: request.sku
+            sku: request.sku,
+            continueViewHistory: request.continueViewHistory
         )
     }
 }

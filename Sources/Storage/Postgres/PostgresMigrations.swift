@@ -103,6 +103,52 @@ enum PostgresMigrations {
                 "CREATE INDEX notifications_newest ON notifications (create_time DESC, id DESC)",
             ]
         ),
+        Migration(
+            version: 4,
+            name: "view histories and hourly buckets",
+            statements: [
+                // One per product, kept after it is deleted (deleted_time set, microseconds):
+                // reports name deleted products by their last name and brand. views is the
+                // lifetime total; the sum of the history's buckets always equals it.
+                """
+                CREATE TABLE view_histories (
+                    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    sku uuid NOT NULL,
+                    name text NOT NULL,
+                    brand text NOT NULL,
+                    views bigint NOT NULL,
+                    deleted_time bigint
+                )
+                """,
+                "CREATE UNIQUE INDEX view_histories_live ON view_histories (sku) WHERE deleted_time IS NULL",
+                "CREATE INDEX view_histories_sku ON view_histories (sku, id)",
+                // Views by UTC hour (bucket_start in seconds since 1970); hours past the
+                // retention are folded into the bucket of their day.
+                """
+                CREATE TABLE view_buckets (
+                    history_id bigint NOT NULL REFERENCES view_histories (id),
+                    bucket_start bigint NOT NULL,
+                    views bigint NOT NULL,
+                    PRIMARY KEY (history_id, bucket_start)
+                )
+                """,
+                // Covers the reports over a window of every product (index-only scans).
+                "CREATE INDEX view_buckets_time ON view_buckets (bucket_start) INCLUDE (history_id, views)",
+                // Existing totals become histories, and their views before the upgrade one
+                // bucket at the hour of the upgrade.
+                """
+                INSERT INTO view_histories (sku, name, brand, views)
+                SELECT p.sku, p.name, p.brand, COALESCE(v.views, 0)
+                FROM products p LEFT JOIN product_views v ON v.sku = p.sku ORDER BY p.sku
+                """,
+                """
+                INSERT INTO view_buckets (history_id, bucket_start, views)
+                SELECT id, floor(extract(epoch FROM now()) / 3600)::bigint * 3600, views
+                FROM view_histories WHERE views > 0
+                """,
+                "DROP TABLE product_views",
+            ]
+        ),
     ]
 
     /// Applies the migrations not applied yet, in one transaction under an advisory lock:

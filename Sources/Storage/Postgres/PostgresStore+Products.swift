@@ -8,7 +8,7 @@ extension PostgresStore: ProductStore {
     private static let selectProducts = """
         SELECT p.sku, p.name, p.brand, p.price_cents, p.currency, p.version, p.create_time, p.update_time,
                COALESCE(v.views, 0)
-        FROM products p LEFT JOIN product_views v ON v.sku = p.sku
+        FROM products p LEFT JOIN view_histories v ON v.sku = p.sku AND v.deleted_time IS NULL
         """
 
     public func loadProducts(limit: Int) async throws -> [Product] {
@@ -43,9 +43,14 @@ extension PostgresStore: ProductStore {
         }
     }
 
-    public func insertProduct(_ product: Product, change: ProductChange) async throws {
+    @discardableResult
+    public func insertProduct(
+        _ product: Product,
+        change: ProductChange,
+        continueViewHistory: Bool
+    ) async throws -> UInt64 {
         do {
-            try await self.transaction { connection in
+            return try await self.transaction { connection in
                 try await connection.query(
                     """
                     INSERT INTO products (sku, name, brand, price_cents, currency, version, create_time, update_time)
@@ -55,8 +60,14 @@ extension PostgresStore: ProductStore {
                     """,
                     logger: self.logger
                 )
+                let views = try await self.beginViewHistory(
+                    of: product,
+                    continuing: continueViewHistory,
+                    on: connection
+                )
                 try await self.enqueueNotifications(of: change, on: connection, at: product.updateTime)
                 try await self.announce(.product(product.sku), on: connection)
+                return views
             }
         } catch  where PostgresErrors.isUniqueViolation(error) {
             throw DomainError(.alreadyExists, "product \(product.sku.canonicalText) already exists")
@@ -83,6 +94,13 @@ extension PostgresStore: ProductStore {
                 """,
                 logger: self.logger
             )
+            try await connection.query(
+                """
+                UPDATE view_histories SET name = \(updated.name), brand = \(updated.brand)
+                WHERE sku = \(sku) AND deleted_time IS NULL
+                """,
+                logger: self.logger
+            )
             try await self.enqueueNotifications(of: change, on: connection, at: updated.updateTime)
             try await self.announce(.product(sku), on: connection)
             return updated
@@ -96,34 +114,46 @@ extension PostgresStore: ProductStore {
         try await self.transaction { connection in
             let current = try await self.lockProduct(sku, on: connection)
             let change = try check(current)
+            let now = Timestamp.now()
             try await connection.query("DELETE FROM products WHERE sku = \(sku)", logger: self.logger)
-            try await self.enqueueNotifications(of: change, on: connection, at: Timestamp.now())
+            try await connection.query(
+                """
+                UPDATE view_histories SET deleted_time = \(Timestamp.microseconds(now))
+                WHERE sku = \(sku) AND deleted_time IS NULL
+                """,
+                logger: self.logger
+            )
+            try await self.enqueueNotifications(of: change, on: connection, at: now)
             try await self.announce(.product(sku), on: connection)
             return current
         }
     }
 
-    /// One statement, whatever the number of products: adds the counts (additively, so any
-    /// number of daemons may flush into one database), skips products deleted meanwhile, and
-    /// announces the new totals to every daemon in chunks that fit a NOTIFY payload (the
-    /// `announced` CTE runs because the final SELECT joins it).
-    /// Rows are locked in sku order, so two daemons flushing at once cannot deadlock. A failed
-    /// flush changes nothing: the statement is its own transaction.
-    public func addViews(_ counts: [UUID: UInt64]) async throws -> [UUID: UInt64] {
-        let sorted = counts.sorted { $0.key.uuidString < $1.key.uuidString }
-        let skus = sorted.map(\.key)
-        let views = sorted.map { Int64(clamping: $0.value) }
+    /// One statement, whatever the number of products: adds the counts to the totals and to
+    /// the hour's buckets (additively, so any number of daemons may flush into one database;
+    /// in one statement, so the buckets always sum to the totals), skips products deleted
+    /// meanwhile, and announces the new totals to every daemon in chunks that fit a NOTIFY
+    /// payload (the `announced` CTE runs because the final SELECT joins it).
+    /// Histories are locked in id order before any is changed, and buckets written in the
+    /// same order, so two daemons flushing at once cannot deadlock.
+    public func addViews(_ counts: [UUID: UInt64], hour: Int64) async throws -> [UUID: UInt64] {
+        let skus = Array(counts.keys)
+        let views = skus.map { Int64(clamping: counts[$0] ?? 0) }
         return try await self.run { client in
             let rows = try await client.query(
                 """
-                WITH counted AS (
-                    SELECT c.sku, c.n FROM unnest(\(skus)::uuid[], \(views)::bigint[]) WITH ORDINALITY AS c(sku, n, i)
-                    WHERE EXISTS (SELECT 1 FROM products p WHERE p.sku = c.sku)
-                    ORDER BY c.i
+                WITH locked AS (
+                    SELECT h.id, c.n FROM view_histories h
+                    JOIN unnest(\(skus)::uuid[], \(views)::bigint[]) AS c(sku, n) ON c.sku = h.sku
+                    WHERE h.deleted_time IS NULL
+                    ORDER BY h.id FOR UPDATE OF h
                 ), flushed AS (
-                    INSERT INTO product_views AS v (sku, views) SELECT sku, n FROM counted
-                    ON CONFLICT (sku) DO UPDATE SET views = v.views + excluded.views
-                    RETURNING v.sku, v.views
+                    UPDATE view_histories h SET views = h.views + l.n FROM locked l WHERE h.id = l.id
+                    RETURNING h.id, h.sku, h.views, l.n
+                ), bucketed AS (
+                    INSERT INTO view_buckets AS b (history_id, bucket_start, views)
+                    SELECT id, \(hour), n FROM flushed ORDER BY id
+                    ON CONFLICT (history_id, bucket_start) DO UPDATE SET views = b.views + excluded.views
                 ), announced AS (
                     SELECT pg_notify(\(PostgresChangeFeed.viewsChannel), string_agg(sku::text || ' ' || views, ','))
                     FROM (SELECT sku, views, (row_number() OVER ()) / \(PostgresChangeFeed.viewsPerNotification) AS chunk
@@ -142,15 +172,44 @@ extension PostgresStore: ProductStore {
         }
     }
 
+    /// Begins the view history of a new product, or takes up its last deleted namesake's;
+    /// returns the views it starts with.
+    private func beginViewHistory(
+        of product: Product,
+        continuing: Bool,
+        on connection: PostgresConnection
+    ) async throws -> UInt64 {
+        if continuing {
+            let rows = try await connection.query(
+                """
+                UPDATE view_histories SET deleted_time = NULL, name = \(product.name), brand = \(product.brand)
+                WHERE id = (SELECT max(id) FROM view_histories WHERE sku = \(product.sku))
+                RETURNING views
+                """,
+                logger: self.logger
+            )
+            for try await views in rows.decode(Int64.self) {
+                return UInt64(max(views, 0))
+            }
+        }
+        try await connection.query(
+            """
+            INSERT INTO view_histories (sku, name, brand, views)
+            VALUES (\(product.sku), \(product.name), \(product.brand), 0)
+            """,
+            logger: self.logger
+        )
+        return 0
+    }
+
     // MARK: Rows
 
     /// The product, locked until the transaction ends: concurrent writes of it wait.
-    /// `FOR NO KEY UPDATE` still lets view flushes check the foreign key.
     private func lockProduct(_ sku: UUID, on connection: PostgresConnection) async throws -> Product {
         let rows = try await connection.query(
             """
             SELECT p.sku, p.name, p.brand, p.price_cents, p.currency, p.version, p.create_time, p.update_time,
-                COALESCE((SELECT v.views FROM product_views v WHERE v.sku = p.sku), 0)
+                COALESCE((SELECT v.views FROM view_histories v WHERE v.sku = p.sku AND v.deleted_time IS NULL), 0)
             FROM products p WHERE p.sku = \(sku) FOR NO KEY UPDATE
             """,
             logger: self.logger

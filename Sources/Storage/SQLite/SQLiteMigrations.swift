@@ -80,6 +80,44 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v4 view histories and hourly buckets") { db in
+            try db.execute(
+                sql: """
+                    -- One per product, kept after it is deleted (deleted_time set, microseconds):
+                    -- reports name deleted products by their last name and brand. views is the
+                    -- lifetime total; the sum of the history's buckets always equals it.
+                    CREATE TABLE view_histories (
+                        id INTEGER PRIMARY KEY,
+                        sku TEXT NOT NULL,
+                        name TEXT NOT NULL,
+                        brand TEXT NOT NULL,
+                        views INTEGER NOT NULL,
+                        deleted_time INTEGER
+                    );
+                    CREATE UNIQUE INDEX view_histories_live ON view_histories (sku) WHERE deleted_time IS NULL;
+                    CREATE INDEX view_histories_sku ON view_histories (sku, id);
+                    -- Views by UTC hour (bucket_start in seconds since 1970); hours past the
+                    -- retention are folded into the bucket of their day.
+                    CREATE TABLE view_buckets (
+                        history_id INTEGER NOT NULL REFERENCES view_histories (id),
+                        bucket_start INTEGER NOT NULL,
+                        views INTEGER NOT NULL,
+                        PRIMARY KEY (history_id, bucket_start)
+                    ) WITHOUT ROWID;
+                    -- Covers the reports over a window of every product.
+                    CREATE INDEX view_buckets_time ON view_buckets (bucket_start, history_id, views);
+                    -- Existing totals become histories, and their views before the upgrade one
+                    -- bucket at the hour of the upgrade.
+                    INSERT INTO view_histories (sku, name, brand, views)
+                    SELECT p.sku, p.name, p.brand, COALESCE(v.views, 0)
+                    FROM products p LEFT JOIN product_views v ON v.sku = p.sku ORDER BY p.sku;
+                    INSERT INTO view_buckets (history_id, bucket_start, views)
+                    SELECT id, CAST(strftime('%s', 'now') AS INTEGER) / 3600 * 3600, views
+                    FROM view_histories WHERE views > 0;
+                    DROP TABLE product_views;
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -6,7 +6,7 @@ extension SQLiteStore: ProductStore {
     private static let selectProducts = """
         SELECT p.sku, p.name, p.brand, p.price_cents, p.currency, p.version, p.create_time, p.update_time,
                COALESCE(v.views, 0) AS views
-        FROM products p LEFT JOIN product_views v ON v.sku = p.sku
+        FROM products p LEFT JOIN view_histories v ON v.sku = p.sku AND v.deleted_time IS NULL
         """
 
     /// SQLite allows 32766 bound parameters per statement; two per count.
@@ -47,9 +47,14 @@ extension SQLiteStore: ProductStore {
         }
     }
 
-    public func insertProduct(_ product: Product, change: ProductChange) async throws {
+    @discardableResult
+    public func insertProduct(
+        _ product: Product,
+        change: ProductChange,
+        continueViewHistory: Bool
+    ) async throws -> UInt64 {
         do {
-            try await self.pool.write { db in
+            return try await self.pool.write { db in
                 try db.execute(
                     sql: """
                         INSERT INTO products (sku, name, brand, price_cents, currency, version, create_time, update_time)
@@ -57,7 +62,9 @@ extension SQLiteStore: ProductStore {
                         """,
                     arguments: StatementArguments(Self.columns(of: product))
                 )
+                let views = try Self.beginViewHistory(of: product, continuing: continueViewHistory, in: db)
                 try Self.enqueueNotifications(of: change, in: db, at: product.updateTime)
+                return views
             }
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
             throw DomainError(.alreadyExists, "product \(product.sku.canonicalText) already exists")
@@ -83,6 +90,10 @@ extension SQLiteStore: ProductStore {
                     """,
                 arguments: StatementArguments(Array(Self.columns(of: updated).dropFirst()) + [sku.canonicalText])
             )
+            try db.execute(
+                sql: "UPDATE view_histories SET name = ?, brand = ? WHERE sku = ? AND deleted_time IS NULL",
+                arguments: [updated.name, updated.brand, sku.canonicalText]
+            )
             try Self.enqueueNotifications(of: change, in: db, at: updated.updateTime)
             return updated
         }
@@ -95,35 +106,52 @@ extension SQLiteStore: ProductStore {
         try await self.pool.write { db in
             let current = try Self.requireProduct(db, sku: sku)
             let change = try check(current)
+            let now = Timestamp.now()
             try db.execute(sql: "DELETE FROM products WHERE sku = ?", arguments: [sku.canonicalText])
-            try Self.enqueueNotifications(of: change, in: db, at: Timestamp.now())
+            try db.execute(
+                sql: "UPDATE view_histories SET deleted_time = ? WHERE sku = ? AND deleted_time IS NULL",
+                arguments: [Timestamp.microseconds(now), sku.canonicalText]
+            )
+            try Self.enqueueNotifications(of: change, in: db, at: now)
             return current
         }
     }
 
-    public func addViews(_ counts: [UUID: UInt64]) async throws -> [UUID: UInt64] {
+    public func addViews(_ counts: [UUID: UInt64], hour: Int64) async throws -> [UUID: UInt64] {
         let rows = Array(counts)
         return try await self.pool.write { db in
             var totals: [UUID: UInt64] = [:]
             for start in stride(from: 0, to: rows.count, by: Self.maxCountsPerStatement) {
                 let chunk = rows[start..<min(start + Self.maxCountsPerStatement, rows.count)]
                 let values = Array(repeating: "(?, ?)", count: chunk.count).joined(separator: ", ")
-                var arguments: StatementArguments = []
+                var counted: StatementArguments = []
                 for (sku, views) in chunk {
-                    arguments += [sku.canonicalText, Int64(clamping: views)]
+                    counted += [sku.canonicalText, Int64(clamping: views)]
                 }
-                // Additive, so any number of daemons may flush into one database. Counts for
-                // products deleted meanwhile are dropped by the EXISTS filter.
+                // Additive, so any number of daemons may flush into one database; in one
+                // transaction, so the buckets always sum to the totals. Counts for products
+                // deleted meanwhile find no live history and are dropped.
                 let updated = try Row.fetchAll(
                     db,
                     sql: """
-                        INSERT INTO product_views (sku, views)
-                        SELECT column1, column2 FROM (VALUES \(values)) AS counted
-                        WHERE EXISTS (SELECT 1 FROM products p WHERE p.sku = counted.column1)
-                        ON CONFLICT (sku) DO UPDATE SET views = views + excluded.views
+                        UPDATE view_histories SET views = views + counted.column2
+                        FROM (VALUES \(values)) AS counted
+                        WHERE view_histories.sku = counted.column1 AND view_histories.deleted_time IS NULL
                         RETURNING sku, views
                         """,
-                    arguments: arguments
+                    arguments: counted
+                )
+                // `WHERE true` tells SQLite's parser that ON CONFLICT is the upsert, not a join's ON.
+                try db.execute(
+                    sql: """
+                        INSERT INTO view_buckets (history_id, bucket_start, views)
+                        SELECT h.id, ?, counted.column2
+                        FROM (VALUES \(values)) AS counted
+                        JOIN view_histories h ON h.sku = counted.column1 AND h.deleted_time IS NULL
+                        WHERE true
+                        ON CONFLICT (history_id, bucket_start) DO UPDATE SET views = views + excluded.views
+                        """,
+                    arguments: [hour] + counted
                 )
                 for row in updated {
                     if let sku = UUID(uuidString: row["sku"]) {
@@ -144,6 +172,29 @@ extension SQLiteStore: ProductStore {
     private static func fetchProduct(_ db: Database, sku: UUID) throws -> Product? {
         try Row.fetchOne(db, sql: "\(self.selectProducts) WHERE p.sku = ?", arguments: [sku.canonicalText])
             .map(self.product(from:))
+    }
+
+    /// Begins the view history of a new product, or takes up its last deleted namesake's;
+    /// returns the views it starts with.
+    private static func beginViewHistory(of product: Product, continuing: Bool, in db: Database) throws -> UInt64 {
+        if continuing,
+            let views = try Int64.fetchOne(
+                db,
+                sql: """
+                    UPDATE view_histories SET deleted_time = NULL, name = ?, brand = ?
+                    WHERE id = (SELECT max(id) FROM view_histories WHERE sku = ?)
+                    RETURNING views
+                    """,
+                arguments: [product.name, product.brand, product.sku.canonicalText]
+            )
+        {
+            return UInt64(max(views, 0))
+        }
+        try db.execute(
+            sql: "INSERT INTO view_histories (sku, name, brand, views) VALUES (?, ?, ?, 0)",
+            arguments: [product.sku.canonicalText, product.name, product.brand]
+        )
+        return 0
     }
 
     private static func requireProduct(_ db: Database, sku: UUID) throws -> Product {

@@ -49,9 +49,9 @@ final class CountingProductStore: ProductStore {
         return try await self.store.listProducts(after: after, brand: brand, limit: limit)
     }
 
-    func insertProduct(_ product: Product, change: ProductChange) async throws {
+    func insertProduct(_ product: Product, change: ProductChange, continueViewHistory: Bool) async throws -> UInt64 {
         self.count()
-        try await self.store.insertProduct(product, change: change)
+        return try await self.store.insertProduct(product, change: change, continueViewHistory: continueViewHistory)
     }
 
     func updateProduct(
@@ -70,9 +70,9 @@ final class CountingProductStore: ProductStore {
         return try await self.store.deleteProduct(sku: sku, check)
     }
 
-    func addViews(_ counts: [UUID: UInt64]) async throws -> [UUID: UInt64] {
+    func addViews(_ counts: [UUID: UInt64], hour: Int64) async throws -> [UUID: UInt64] {
         self.count()
-        return try await self.store.addViews(counts)
+        return try await self.store.addViews(counts, hour: hour)
     }
 
     func isReachable() async -> Bool {

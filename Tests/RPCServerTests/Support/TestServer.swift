@@ -106,6 +106,7 @@ func withTestServer(
     registry.registerProductService(catalog)
     registry.registerAdminService(identity)
     registry.registerAuthService(identity)
+    registry.registerReportService(ViewReports(store: sqlite))
     registry.registerHealthService(servingState)
     controlledMethod?.register(in: &registry)
 

@@ -1,0 +1,149 @@
+import Domain
+import Foundation
+import PostgresNIO
+
+extension PostgresStore: ViewReportStore {
+    public func topProducts(in window: ReportWindow, brand: String?, limit: Int) async throws -> [ProductViewCount] {
+        try await self.run { client in
+            // Summed per history first (an index-only scan of view_buckets_time), then joined:
+            // the join runs once per product, not per bucket.
+            let rows = try await client.query(
+                """
+                SELECT h.sku, h.name, h.brand, h.deleted_time IS NOT NULL, t.views, t.previous
+                FROM (
+                    SELECT history_id,
+                        coalesce(sum(views) FILTER (WHERE bucket_start >= \(window.start)), 0)::bigint AS views,
+                        coalesce(sum(views) FILTER (WHERE bucket_start < \(window.start)), 0)::bigint AS previous
+                    FROM view_buckets
+                    WHERE bucket_start >= \(window.previous.start) AND bucket_start < \(window.end)
+                    GROUP BY history_id
+                ) t
+                JOIN view_histories h ON h.id = t.history_id
+                WHERE t.views > 0 AND (\(brand)::text IS NULL OR h.brand = \(brand))
+                ORDER BY t.views DESC, h.sku, h.id DESC
+                LIMIT \(limit)
+                """,
+                logger: self.logger
+            )
+            var products: [ProductViewCount] = []
+            for try await (sku, name, brand, deleted, views, previous) in rows.decode(
+                (UUID, String, String, Bool, Int64, Int64).self
+            ) {
+                products.append(
+                    ProductViewCount(
+                        sku: sku,
+                        name: name,
+                        brand: brand,
+                        views: UInt64(max(views, 0)),
+                        previousViews: UInt64(max(previous, 0)),
+                        deleted: deleted
+                    )
+                )
+            }
+            return products
+        }
+    }
+
+    public func brandViews(in window: ReportWindow) async throws -> [BrandViewCount] {
+        try await self.run { client in
+            let rows = try await client.query(
+                """
+                SELECT h.brand, sum(t.views)::bigint, sum(t.previous)::bigint
+                FROM (
+                    SELECT history_id,
+                        coalesce(sum(views) FILTER (WHERE bucket_start >= \(window.start)), 0) AS views,
+                        coalesce(sum(views) FILTER (WHERE bucket_start < \(window.start)), 0) AS previous
+                    FROM view_buckets
+                    WHERE bucket_start >= \(window.previous.start) AND bucket_start < \(window.end)
+                    GROUP BY history_id
+                ) t
+                JOIN view_histories h ON h.id = t.history_id
+                GROUP BY h.brand
+                """,
+                logger: self.logger
+            )
+            var brands: [BrandViewCount] = []
+            for try await (brand, views, previous) in rows.decode((String, Int64, Int64).self) {
+                brands.append(
+                    BrandViewCount(brand: brand, views: UInt64(max(views, 0)), previousViews: UInt64(max(previous, 0)))
+                )
+            }
+            return brands
+        }
+    }
+
+    public func viewBuckets(sku: UUID, from start: Int64, to end: Int64) async throws -> ViewBuckets? {
+        try await self.run { client in
+            // One statement, so the history and its buckets are one snapshot. The live
+            // product's history, else the newest deleted one; bucket columns are NULL when the
+            // window holds none.
+            let rows = try await client.query(
+                """
+                WITH history AS (
+                    SELECT id, name, brand, views, deleted_time IS NOT NULL AS deleted FROM view_histories
+                    WHERE sku = \(sku) ORDER BY deleted_time IS NULL DESC, id DESC LIMIT 1
+                )
+                SELECT h.name, h.brand, h.views, h.deleted, b.bucket_start, b.views
+                FROM history h LEFT JOIN view_buckets b
+                    ON b.history_id = h.id AND b.bucket_start >= \(start) AND b.bucket_start < \(end)
+                """,
+                logger: self.logger
+            )
+            var history: ViewBuckets?
+            for try await (name, brand, total, deleted, bucketStart, views) in rows.decode(
+                (String, String, Int64, Bool, Int64?, Int64?).self
+            ) {
+                if history == nil {
+                    history = ViewBuckets(
+                        sku: sku,
+                        name: name,
+                        brand: brand,
+                        deleted: deleted,
+                        totalViews: UInt64(max(total, 0)),
+                        buckets: [:]
+                    )
+                }
+                if let bucketStart, let views {
+                    history?.buckets[bucketStart] = UInt64(max(views, 0))
+                }
+            }
+            return history
+        }
+    }
+
+    public func foldHourlyViews(before cutoff: Int64) async throws -> Int {
+        try await self.transaction { connection in
+            // One daemon folds at a time; the others find the lock taken and leave it to it.
+            let locked = try await connection.query(
+                "SELECT pg_try_advisory_xact_lock(\(Self.foldLockKey))",
+                logger: self.logger
+            )
+            for try await taken in locked.decode(Bool.self) where !taken {
+                return 0
+            }
+            // An hour's bucket that starts a day (00:00) is kept in place and becomes the day's.
+            let rows = try await connection.query(
+                """
+                WITH moved AS (
+                    DELETE FROM view_buckets WHERE bucket_start < \(cutoff) AND bucket_start % 86400 <> 0
+                    RETURNING history_id, bucket_start - bucket_start % 86400 AS day, views
+                ), folded AS (
+                    INSERT INTO view_buckets AS b (history_id, bucket_start, views)
+                    SELECT history_id, day, sum(views) FROM moved GROUP BY 1, 2 ORDER BY 1, 2
+                    ON CONFLICT (history_id, bucket_start) DO UPDATE SET views = b.views + excluded.views
+                )
+                SELECT count(*) FROM moved
+                """,
+                logger: self.logger
+            )
+            var folded = 0
+            for try await count in rows.decode(Int64.self) {
+                folded = Int(count)
+            }
+            return folded
+        }
+    }
+
+    /// The advisory lock of the fold, apart from the migrations' lock.
+    static let foldLockKey: Int64 = PostgresMigrations.advisoryLockKey + 1
+}

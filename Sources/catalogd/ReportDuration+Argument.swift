@@ -1,0 +1,8 @@
+import ArgumentParser
+import HostSupport
+
+extension ReportDuration: ExpressibleByArgument {
+    public init?(argument: String) {
+        self.init(argument)
+    }
+}
