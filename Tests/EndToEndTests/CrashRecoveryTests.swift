@@ -112,6 +112,16 @@ import Testing
             #expect(views <= UInt64(reads.count), "views are never over-counted")
             #expect(views + UInt64(losable) >= UInt64(reads.count), "views \(views) of \(reads.count) reads")
             #expect(record.unexpected.withLock { $0 }.isEmpty)
+            // Twenty kills, some mid-flush, and the buckets still add up to the total: they are
+            // written in the total's transaction.
+            let series = try await admin.productViewSeries(
+                sku: watched,
+                start: Date().addingTimeInterval(-2 * 86_400),
+                end: Date(),
+                granularity: .day
+            )
+            #expect(series.totalViews == views)
+            #expect(series.points.map(\.views).reduce(0, +) == views, "the buckets sum to the total")
 
             // Each created product's email reached bob; a resend keeps its Message-ID.
             let created = Set(acknowledged)

@@ -106,13 +106,15 @@ struct ScaleOutTests {
             #expect(smtp.messages.count == 2, "no email sent twice")
             #expect(Set(messages.flatMap(\.rcptTos)) == ["bob@example.com", "carol@example.com"])
 
-            // 1,000 anonymous reads split across A and B add up to exactly 1,000 views.
+            // 10,000 anonymous reads split across A and B add up to exactly 10,000 views, in the
+            // totals and in the hourly buckets alike (tests of the Domain and the stores split
+            // them across hours with a test clock: ViewFlushHoursTests, ViewReportConformanceTests).
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for daemon in [a, b] {
                     group.addTask {
                         try await CatalogClient.withClient(daemon.clientConfiguration()) { reader in
                             try await withThrowingTaskGroup(of: Void.self) { calls in
-                                for _ in 0..<500 {
+                                for _ in 0..<5000 {
                                     calls.addTask { _ = try await reader.getProduct(sku: product.sku) }
                                 }
                                 try await calls.waitForAll()
@@ -123,14 +125,15 @@ struct ScaleOutTests {
                 try await group.waitForAll()
             }
             try await eventually("both daemons' views to be flushed") {
-                try await PostgresTestDatabase.query(databaseURL, "SELECT sum(views) FROM view_histories") == "1000"
+                try await PostgresTestDatabase.query(databaseURL, "SELECT sum(views) FROM view_histories") == "10000"
             }
+            #expect(try await PostgresTestDatabase.query(databaseURL, "SELECT sum(views) FROM view_buckets") == "10000")
             // Each daemon's cache hears the other's flush too.
             for daemon in [a, b] {
                 try await CatalogClient.withClient(daemon.clientConfiguration()) { reader in
                     reader.setAccessToken(rootToken)
                     try await eventually("the total to reach each daemon's cache") {
-                        try await reader.getProduct(sku: product.sku).views == 1000
+                        try await reader.getProduct(sku: product.sku).views == 10000
                     }
                 }
             }
