@@ -20,7 +20,9 @@ enum Output {
             let cells = row.enumerated().map { index, cell in
                 index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
             }
-            print(cells.joined(separator: "  "))
+            // An empty last column (a bar of zero) leaves no trailing blanks.
+            let line = cells.joined(separator: "  ")
+            print(line.prefix(through: line.lastIndex { $0 != " " } ?? line.startIndex))
         }
     }
 

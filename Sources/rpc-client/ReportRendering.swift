@@ -10,15 +10,14 @@ enum ReportRendering {
         return String(repeating: "█", count: eighths / 8) + partial
     }
 
-    /// One character per value, its height relative to the largest; a blank-looking low bar for zero.
+    /// One character per value, its height relative to the largest: the lowest bar for zero
+    /// and at least the second lowest for any view, so a quiet hour and an empty one differ.
     static func sparkline(_ values: [UInt64]) -> String {
         let levels: [Character] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
-        guard let maximum = values.max(), maximum > 0 else {
-            return String(repeating: " ", count: values.count)
-        }
+        let maximum = max(values.max() ?? 0, 1)
         return String(
             values.map { value in
-                value == 0 ? " " : levels[min(levels.count - 1, Int(Double(value) / Double(maximum) * 7.999))]
+                value == 0 ? levels[0] : levels[1 + min(6, Int(Double(value) / Double(maximum) * 6.999))]
             }
         )
     }
