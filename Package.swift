@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Codec", targets: ["Codec"]),
         .library(name: "Domain", targets: ["Domain"]),
         .library(name: "RPCServer", targets: ["RPCServer"]),
+        .library(name: "Storage", targets: ["Storage"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),

@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // A TLS server that speaks the framing and answers every Request with one fixed
@@ -31,6 +32,17 @@ let package = Package(
         // Spins a thread per core and reports how long the machine stopped running them:
         // the floor under any latency measured here.
         .executableTarget(name: "StallProbe"),
+        // Builds a data set of view buckets in SQLite or PostgreSQL and times the flush and the
+        // reports on it (docs/PERFORMANCE.md, "View reports").
+        .executableTarget(
+            name: "ViewReportBench",
+            dependencies: [
+                .product(name: "Domain", package: "catalogd"),
+                .product(name: "Storage", package: "catalogd"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "HotPathBenchmarks",
             dependencies: [

@@ -9,7 +9,7 @@ extension SQLiteStore: ProductStore {
         FROM products p LEFT JOIN view_histories v ON v.sku = p.sku AND v.deleted_time IS NULL
         """
 
-    /// SQLite allows 32766 bound parameters per statement; two per count.
+    /// SQLite allows 32766 bound parameters per statement; two per count (three per bucket).
     private static let maxCountsPerStatement = 10_000
 
     public func loadProducts(limit: Int) async throws -> [Product] {
@@ -123,10 +123,14 @@ extension SQLiteStore: ProductStore {
             var totals: [UUID: UInt64] = [:]
             for start in stride(from: 0, to: rows.count, by: Self.maxCountsPerStatement) {
                 let chunk = rows[start..<min(start + Self.maxCountsPerStatement, rows.count)]
-                let values = Array(repeating: "(?, ?)", count: chunk.count).joined(separator: ", ")
                 var counted: StatementArguments = []
+                // The returned skus are matched back by their text: no UUID parsing per row.
+                var skuOfText: [String: UUID] = [:]
+                skuOfText.reserveCapacity(chunk.count)
                 for (sku, views) in chunk {
-                    counted += [sku.canonicalText, Int64(clamping: views)]
+                    let text = sku.canonicalText
+                    skuOfText[text] = sku
+                    counted += [text, Int64(clamping: views)]
                 }
                 // Additive, so any number of daemons may flush into one database; in one
                 // transaction, so the buckets always sum to the totals. Counts for products
@@ -135,32 +139,39 @@ extension SQLiteStore: ProductStore {
                     db,
                     sql: """
                         UPDATE view_histories SET views = views + counted.column2
-                        FROM (VALUES \(values)) AS counted
+                        FROM (VALUES \(Self.placeholders(rows: chunk.count, columns: 2))) AS counted
                         WHERE view_histories.sku = counted.column1 AND view_histories.deleted_time IS NULL
-                        RETURNING sku, views
+                        RETURNING id, sku, views
                         """,
                     arguments: counted
                 )
-                // `WHERE true` tells SQLite's parser that ON CONFLICT is the upsert, not a join's ON.
+                // The buckets by the ids the update returned: no second lookup of each sku.
+                var bucketed: StatementArguments = []
+                for row in updated {
+                    guard let sku = skuOfText[row["sku"]] else {
+                        throw StorageError.corruptRow("view_histories.sku is not one flushed")
+                    }
+                    totals[sku] = UInt64(max(row["views"] as Int64, 0))
+                    bucketed += [row["id"] as Int64, hour, Int64(clamping: counts[sku] ?? 0)]
+                }
+                guard !updated.isEmpty else { continue }
                 try db.execute(
                     sql: """
                         INSERT INTO view_buckets (history_id, bucket_start, views)
-                        SELECT h.id, ?, counted.column2
-                        FROM (VALUES \(values)) AS counted
-                        JOIN view_histories h ON h.sku = counted.column1 AND h.deleted_time IS NULL
-                        WHERE true
+                        VALUES \(Self.placeholders(rows: updated.count, columns: 3))
                         ON CONFLICT (history_id, bucket_start) DO UPDATE SET views = views + excluded.views
                         """,
-                    arguments: [hour] + counted
+                    arguments: bucketed
                 )
-                for row in updated {
-                    if let sku = UUID(uuidString: row["sku"]) {
-                        totals[sku] = UInt64(max(row["views"] as Int64, 0))
-                    }
-                }
             }
             return totals
         }
+    }
+
+    /// `(?, ?), (?, ?), ...`: `rows` rows of `columns` parameters.
+    private static func placeholders(rows: Int, columns: Int) -> String {
+        let row = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
+        return Array(repeating: row, count: rows).joined(separator: ", ")
     }
 
     public func isReachable() async -> Bool {
