@@ -176,6 +176,7 @@ case "postgres":
             .map { $0 + ";" }.joined(separator: "\n")
         let psql = Process()
         psql.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
+        // VACUUM as autovacuum would after a bulk load: index-only scans need the visibility map.
         psql.arguments = [
             url, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", "SET max_parallel_workers_per_gather = 2", "-c", script,
         ]

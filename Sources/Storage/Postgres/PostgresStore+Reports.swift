@@ -4,24 +4,38 @@ import PostgresNIO
 
 extension PostgresStore: ViewReportStore {
     public func topProducts(in window: ReportWindow, brand: String?, limit: Int) async throws -> [ProductViewCount] {
-        try await self.run { client in
-            // Summed per history first (an index-only scan of view_buckets_time), then joined:
-            // the join runs once per product, not per bucket.
-            let rows = try await client.query(
+        try await self.transaction { connection in
+            // The sums of a day of every product fit in memory without spilling to disk.
+            try await connection.query(
+                "SET LOCAL work_mem = '\(unescaped: Self.reportWorkMemory)'",
+                logger: self.logger
+            )
+            // Summed per history over the window alone (an index-only scan of view_buckets_time);
+            // only the leaders (with their ties) are joined to their names and ranked by sku;
+            // the window before is read for the ranked products only.
+            let rows = try await connection.query(
                 """
-                SELECT h.sku, h.name, h.brand, h.deleted_time IS NOT NULL, t.views, t.previous
-                FROM (
-                    SELECT history_id,
-                        coalesce(sum(views) FILTER (WHERE bucket_start >= \(window.start)), 0)::bigint AS views,
-                        coalesce(sum(views) FILTER (WHERE bucket_start < \(window.start)), 0)::bigint AS previous
-                    FROM view_buckets
-                    WHERE bucket_start >= \(window.previous.start) AND bucket_start < \(window.end)
+                WITH sums AS (
+                    SELECT history_id, sum(views)::bigint AS views FROM view_buckets
+                    WHERE bucket_start >= \(window.start) AND bucket_start < \(window.end)
+                        AND (\(brand)::text IS NULL OR history_id IN (SELECT id FROM view_histories WHERE brand = \(brand)))
                     GROUP BY history_id
-                ) t
-                JOIN view_histories h ON h.id = t.history_id
-                WHERE t.views > 0 AND (\(brand)::text IS NULL OR h.brand = \(brand))
-                ORDER BY t.views DESC, h.sku, h.id DESC
-                LIMIT \(limit)
+                ), leaders AS (
+                    SELECT history_id, views FROM sums ORDER BY views DESC FETCH FIRST (\(limit)) ROWS WITH TIES
+                ), ranked AS (
+                    SELECT h.id, h.sku, h.name, h.brand, h.deleted_time IS NOT NULL AS deleted, l.views
+                    FROM leaders l JOIN view_histories h ON h.id = l.history_id
+                    ORDER BY l.views DESC, h.sku, h.id DESC
+                    LIMIT \(limit)
+                )
+                SELECT r.sku, r.name, r.brand, r.deleted, r.views,
+                    coalesce((
+                        SELECT sum(b.views) FROM view_buckets b
+                        WHERE b.history_id = r.id
+                            AND b.bucket_start >= \(window.previous.start) AND b.bucket_start < \(window.start)
+                    ), 0)::bigint
+                FROM ranked r
+                ORDER BY r.views DESC, r.sku, r.id DESC
                 """,
                 logger: self.logger
             )
@@ -143,6 +157,10 @@ extension PostgresStore: ViewReportStore {
             return folded
         }
     }
+
+    /// `work_mem` of a TopProducts statement: its hash of every product's sums (about 80 bytes
+    /// each) stays in memory up to a million products. Reports are admin calls, few at once.
+    static let reportWorkMemory = "96MB"
 
     /// The advisory lock of the fold, apart from the migrations' lock.
     static let foldLockKey: Int64 = PostgresMigrations.advisoryLockKey + 1

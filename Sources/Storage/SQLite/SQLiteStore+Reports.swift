@@ -5,16 +5,31 @@ import GRDB
 extension SQLiteStore: ViewReportStore {
     public func topProducts(in window: ReportWindow, brand: String?, limit: Int) async throws -> [ProductViewCount] {
         try await self.pool.read { db in
-            // Summed per history first, then joined: the join runs once per product, not per bucket.
+            // Summed per history over the window alone (a scan of view_buckets_time); only the
+            // leaders (the top `limit` sums and their ties) are joined to their names and ranked
+            // by sku; the window before is read for the ranked products only.
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT h.sku, h.name, h.brand, h.deleted_time IS NOT NULL AS deleted, t.views, t.previous
-                    FROM (\(Self.windowSums) GROUP BY history_id) t
-                    JOIN view_histories h ON h.id = t.history_id
-                    WHERE t.views > 0 AND (?4 IS NULL OR h.brand = ?4)
-                    ORDER BY t.views DESC, h.sku, h.id DESC
-                    LIMIT ?5
+                    WITH sums AS MATERIALIZED (
+                        SELECT history_id, sum(views) AS views FROM view_buckets
+                        WHERE bucket_start >= ?2 AND bucket_start < ?3
+                            AND (?4 IS NULL OR history_id IN (SELECT id FROM view_histories WHERE brand = ?4))
+                        GROUP BY history_id
+                    ), ranked AS (
+                        SELECT h.id, h.sku, h.name, h.brand, h.deleted_time IS NOT NULL AS deleted, s.views
+                        FROM sums s JOIN view_histories h ON h.id = s.history_id
+                        WHERE s.views >= coalesce((SELECT views FROM sums ORDER BY views DESC LIMIT 1 OFFSET ?5 - 1), 0)
+                        ORDER BY s.views DESC, h.sku, h.id DESC
+                        LIMIT ?5
+                    )
+                    SELECT r.sku, r.name, r.brand, r.deleted, r.views,
+                        coalesce((
+                            SELECT sum(b.views) FROM view_buckets b
+                            WHERE b.history_id = r.id AND b.bucket_start >= ?1 AND b.bucket_start < ?2
+                        ), 0) AS previous
+                    FROM ranked r
+                    ORDER BY r.views DESC, r.sku, r.id DESC
                     """,
                 arguments: Self.windowArguments(window) + [brand, limit]
             ).map { row in
