@@ -71,8 +71,16 @@ struct DatabaseOutageTests {
         daemon: DaemonProcess,
         admin: CatalogClient
     ) async throws {
-        try await eventually("the load to start") {
-            record.acknowledged >= 5 && record.reads.load(ordering: .relaxed) >= 50
+        do {
+            // Generous: under six CPU hogs and every other suite, five creates can take seconds.
+            try await eventually("the load to start", limit: .seconds(60)) {
+                record.acknowledged >= 5 && record.reads.load(ordering: .relaxed) >= 50
+            }
+        } catch {
+            Issue.record(
+                "load: \(record.acknowledged) writes, \(record.reads.load(ordering: .relaxed)) reads, unexpected: \(record.unexpected.withLock { $0 })"
+            )
+            throw error
         }
         try await cluster.stop()
 

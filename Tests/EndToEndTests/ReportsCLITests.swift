@@ -38,8 +38,9 @@ import Testing
                 )["sku"] as? String ?? ""
             let bench = try Self.object(
                 try await client([
-                    "bench", "get-product", "--create", "3", "--warmup", "0", "--duration", "1", "--connections", "2",
-                    "--json",
+                    // A light load (one connection, two in flight): the numbers matter here, not the rate.
+                    "bench", "get-product", "--create", "3", "--warmup", "0", "--duration", "1", "--connections", "1",
+                    "--in-flight", "2", "--json",
                 ])
             )
             let benchCalls = bench["calls"] as? Int ?? 0

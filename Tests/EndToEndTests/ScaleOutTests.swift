@@ -113,9 +113,12 @@ struct ScaleOutTests {
                 for daemon in [a, b] {
                     group.addTask {
                         try await CatalogClient.withClient(daemon.clientConfiguration()) { reader in
+                            // 50 callers of 100 reads each: calls in flight, without 5,000 tasks at once.
                             try await withThrowingTaskGroup(of: Void.self) { calls in
-                                for _ in 0..<5000 {
-                                    calls.addTask { _ = try await reader.getProduct(sku: product.sku) }
+                                for _ in 0..<50 {
+                                    calls.addTask {
+                                        for _ in 0..<100 { _ = try await reader.getProduct(sku: product.sku) }
+                                    }
                                 }
                                 try await calls.waitForAll()
                             }

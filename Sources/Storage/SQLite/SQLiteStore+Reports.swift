@@ -5,7 +5,7 @@ import GRDB
 extension SQLiteStore: ViewReportStore {
     public func topProducts(in window: ReportWindow, brand: String?, limit: Int) async throws -> [ProductViewCount] {
         try await self.pool.read { db in
-            // Summed per history over the window alone (a scan of view_buckets_time); only the
+            // Summed per history over the window alone (an index range scan); only the
             // leaders (the top `limit` sums and their ties) are joined to their names and ranked
             // by sku; the window before is read for the ranked products only.
             try Row.fetchAll(
