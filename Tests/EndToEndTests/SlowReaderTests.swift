@@ -158,6 +158,8 @@ private final class NonReadingClient: Sendable {
         return NonReadingClient(channel: channel)
     }
 
+    private static let callsPerWrite = 1024
+
     /// Sends ListProducts(page_size=1000) calls, each batch as soon as the last went out,
     /// until the daemon closes the connection.
     func pipelineListings() async {
@@ -175,9 +177,12 @@ private final class NonReadingClient: Sendable {
         defer { timer.cancel() }
         var callID: UInt64 = 0
         while !self.isClosed {
-            // 64 calls a write, so that the kernel's buffers between the two fill within a second.
+            // 1,024 calls (20 KiB) a write, so that the kernel's buffers between the two fill
+            // within a few hundred writes once the daemon stops reading, even when this client
+            // is starved for CPU and writes rarely (with 64 a write, under six CPU hogs, it once
+            // never filled them before the daemon closed it, and saw no stall).
             var frames = ByteBuffer()
-            for _ in 0..<64 {
+            for _ in 0..<Self.callsPerWrite {
                 callID += 1
                 var request = Catalog_V1_Request()
                 request.callID = callID
@@ -189,7 +194,7 @@ private final class NonReadingClient: Sendable {
             self.state.withLock { $0.lastSend = ContinuousClock.now }
             do {
                 try await self.channel.writeAndFlush(frames)
-                self.state.withLock { $0.sent += 64 }
+                self.state.withLock { $0.sent += Self.callsPerWrite }
             } catch {
                 // Closed while this send waited. On a busy machine the timer may not have run
                 // during the wait, so the send marks its own stall.
