@@ -52,7 +52,13 @@ import Testing
             #expect(closed - stalled < Self.writeTimeout + .seconds(10), "closed within the write timeout")
             #expect(flooder.sentListings > 10)
             #expect(probes.failures.withLock { $0 }.isEmpty)
-            let unloaded = baseline.slowest.withLock { $0 }
+            // The machine may be busier now than before the flood (other suites, CPU hogs): the
+            // unloaded cost is the slower of the probes before it and just after it.
+            let after = ProbeRecord()
+            for _ in 0..<4 {
+                await after.probe(daemon)
+            }
+            let unloaded = max(baseline.slowest.withLock { $0 }, after.slowest.withLock { $0 })
             #expect(
                 probes.slowest.withLock { $0 } < .seconds(1) + unloaded * 3,
                 "every Health within 1 s (on an idle machine; \(unloaded) without the flood)"
@@ -97,7 +103,8 @@ private final class ProbeRecord: Sendable {
     func probe(_ daemon: DaemonProcess) async {
         let started = ContinuousClock.now
         do {
-            let status = try await withTimeout(.seconds(5), "Health on a new connection") {
+            // Generous: the bound on `slowest` is the test; this only ends a probe that hangs.
+            let status = try await withTimeout(.seconds(30), "Health on a new connection") {
                 try await CatalogClient.withClient(daemon.clientConfiguration()) { try await $0.health() }
             }
             if status != .serving {
