@@ -31,6 +31,10 @@ final class TestClock: Sendable {
         return ProductCatalog(store: self.store, configuration: configuration)
     }
 
+    private func createLamp(in catalog: ProductCatalog) async throws -> UUID {
+        try await catalog.createProduct(NewProduct(name: "Lamp", brand: "Acme", priceCents: 1), by: self.admin).sku
+    }
+
     private func read(_ catalog: ProductCatalog, _ sku: UUID, times: Int) {
         for _ in 0..<times {
             _ = catalog.cachedProduct(sku: sku, caller: .anonymous)
@@ -39,10 +43,7 @@ final class TestClock: Sendable {
 
     @Test func viewsLandInTheHourTheirCountingPeriodBegan() async throws {
         let catalog = self.catalog()
-        let sku = try await catalog.createProduct(
-            NewProduct(name: "Lamp", brand: "Acme", priceCents: 1),
-            by: self.admin
-        ).sku
+        let sku = try await self.createLamp(in: catalog)
         self.read(catalog, sku, times: 3)
         self.clock.advance(by: 1800.2)  // 11:00:00.2, the flush at the hour
         try await catalog.flushViews()
@@ -54,10 +55,7 @@ final class TestClock: Sendable {
 
     @Test func failedFlushesKeepTheirHoursUntilTheStoreIsBack() async throws {
         let catalog = self.catalog()
-        let sku = try await catalog.createProduct(
-            NewProduct(name: "Lamp", brand: "Acme", priceCents: 1),
-            by: self.admin
-        ).sku
+        let sku = try await self.createLamp(in: catalog)
         self.store.setFailing(true)
         self.read(catalog, sku, times: 2)
         self.clock.advance(by: 1800)  // 11:00
@@ -101,10 +99,7 @@ final class TestClock: Sendable {
 
     @Test func pendingHoursAreBoundedWithoutLosingAView() async throws {
         let catalog = self.catalog()
-        let sku = try await catalog.createProduct(
-            NewProduct(name: "Lamp", brand: "Acme", priceCents: 1),
-            by: self.admin
-        ).sku
+        let sku = try await self.createLamp(in: catalog)
         self.store.setFailing(true)
         for _ in 0..<60 {
             self.read(catalog, sku, times: 1)

@@ -59,12 +59,7 @@ struct StuckCallShutdownTests {
                 // on an idle machine. On a busy one each of those steps waits for a core: the bound
                 // grows by five times the slowest of three trivial queries right after, as
                 // LoginFloodTests does (a few milliseconds idle).
-                var slowest = Duration.zero
-                for _ in 0..<3 {
-                    let query = ContinuousClock.now
-                    _ = try await PostgresTestDatabase.query(url, "SELECT 1")
-                    slowest = max(slowest, ContinuousClock.now - query)
-                }
+                let slowest = try await PostgresTestDatabase.slowestTrivialQuery(url)
                 #expect(exited < .seconds(2 + 5) + slowest * 5, "exits within drain timeout + 5 s")
                 let outcome = await stuck.result
                 guard case .failure(let error) = outcome, let status = error as? RPCStatus else {

@@ -55,6 +55,19 @@ public enum PostgresTestDatabase {
     public static func query(_ url: String, _ sql: String) async throws -> String {
         try await runCommand("/usr/bin/psql", [url, "-XAtqc", sql]).trimmingCharacters(in: .whitespacesAndNewlines)
     }
+
+    /// The slowest of three trivial queries, each a psql process: what any step costs on this
+    /// machine right now (milliseconds idle, more beside CPU hogs), for bounds that must hold
+    /// on a busy machine too.
+    public static func slowestTrivialQuery(_ url: String) async throws -> Duration {
+        var slowest = Duration.zero
+        for _ in 0..<3 {
+            let started = ContinuousClock.now
+            _ = try await self.query(url, "SELECT 1")
+            slowest = max(slowest, ContinuousClock.now - started)
+        }
+        return slowest
+    }
 }
 
 /// A cluster of a test's own, for tests that stop and start the database:

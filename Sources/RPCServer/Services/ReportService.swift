@@ -10,8 +10,8 @@ extension MethodRegistry {
             CatalogMethod.topProducts,
             .asynchronous(Catalog_V1_TopProductsRequest.self, access: .admin) { request, _ in
                 let (window, products) = try await reports.topProducts(
-                    start: request.hasStartTime ? request.startTime.date : nil,
-                    end: request.hasEndTime ? request.endTime.date : nil,
+                    start: Self.date(request.hasStartTime, request.startTime),
+                    end: Self.date(request.hasEndTime, request.endTime),
                     limit: request.limit,
                     brand: request.brand
                 )
@@ -27,8 +27,8 @@ extension MethodRegistry {
             .asynchronous(Catalog_V1_ProductViewSeriesRequest.self, access: .admin) { request, _ in
                 let series = try await reports.series(
                     sku: request.sku,
-                    start: request.hasStartTime ? request.startTime.date : nil,
-                    end: request.hasEndTime ? request.endTime.date : nil,
+                    start: Self.date(request.hasStartTime, request.startTime),
+                    end: Self.date(request.hasEndTime, request.endTime),
                     granularity: ViewGranularity(request.granularity)
                 )
                 return Catalog_V1_ProductViewSeriesResponse(series)
@@ -38,8 +38,8 @@ extension MethodRegistry {
             CatalogMethod.brandViews,
             .asynchronous(Catalog_V1_BrandViewsRequest.self, access: .admin) { request, _ in
                 let (window, brands) = try await reports.brandViews(
-                    start: request.hasStartTime ? request.startTime.date : nil,
-                    end: request.hasEndTime ? request.endTime.date : nil
+                    start: Self.date(request.hasStartTime, request.startTime),
+                    end: Self.date(request.hasEndTime, request.endTime)
                 )
                 var response = Catalog_V1_BrandViewsResponse()
                 response.brands = brands.map { brand in
@@ -54,6 +54,13 @@ extension MethodRegistry {
                 return response
             }
         )
+    }
+}
+
+extension MethodRegistry {
+    /// A request's optional time: `nil` when unset, so the Domain names the missing field.
+    fileprivate static func date(_ isSet: Bool, _ timestamp: Google_Protobuf_Timestamp) -> Date? {
+        isSet ? timestamp.date : nil
     }
 }
 
