@@ -62,15 +62,18 @@ import Testing
             for _ in 0..<4 {
                 await after.probe(daemon)
             }
-            let unloaded = max(baseline.slowest.withLock { $0 }, after.slowest.withLock { $0 })
+            let unloaded = max(baseline.slowest, after.slowest)
+            // Starved probes would wait for the flooder's disconnect, seconds after the stall, so
+            // few would run and most would be slow. One probe slowed by a burst of the machine's
+            // own load (a CI run once saw 3.4 s) is not starvation: the bound is on the median.
             #expect(
-                probes.slowest.withLock { $0 } < .seconds(1) + unloaded * 3,
-                "every Health within 1 s (on an idle machine; \(unloaded) without the flood)"
+                probes.median < .seconds(1) + unloaded * 3,
+                "Health within 1 s (on an idle machine; \(unloaded) without the flood)"
             )
-            #expect(probes.count.withLock { $0 } >= 4)
+            #expect(probes.count >= 4)
             let growth = probes.peakRSS.withLock { $0 } - rssBefore
             print(
-                "slow reader: closed \(closed - stalled) after the stall; RSS +\(growth >> 20) MiB; slowest Health \(probes.slowest.withLock { $0 })"
+                "slow reader: closed \(closed - stalled) after the stall; RSS +\(growth >> 20) MiB; Health median \(probes.median), slowest \(probes.slowest)"
             )
             #expect(growth < 64 << 20, "RSS grew by \(growth >> 20) MiB")
 
@@ -99,15 +102,22 @@ import Testing
 /// What the other clients saw while the flood went on.
 private final class ProbeRecord: Sendable {
     let failures = Mutex<[String]>([])
-    let slowest = Mutex<Duration>(.zero)
-    let count = Mutex(0)
+    private let durations = Mutex<[Duration]>([])
     let peakRSS = Mutex(0)
+
+    var count: Int { self.durations.withLock { $0.count } }
+    var slowest: Duration { self.durations.withLock { $0.max() ?? .zero } }
+    var median: Duration {
+        self.durations.withLock { durations in
+            durations.isEmpty ? .zero : durations.sorted()[durations.count / 2]
+        }
+    }
 
     /// A new connection and one Health call, timed.
     func probe(_ daemon: DaemonProcess) async {
         let started = ContinuousClock.now
         do {
-            // Generous: the bound on `slowest` is the test; this only ends a probe that hangs.
+            // Generous: the bound on the median is the test; this only ends a probe that hangs.
             let status = try await withTimeout(.seconds(30), "Health on a new connection") {
                 try await CatalogClient.withClient(daemon.clientConfiguration()) { try await $0.health() }
             }
@@ -118,8 +128,7 @@ private final class ProbeRecord: Sendable {
             self.failures.withLock { $0.append("\(error)") }
         }
         let elapsed = ContinuousClock.now - started
-        self.slowest.withLock { $0 = max($0, elapsed) }
-        self.count.withLock { $0 += 1 }
+        self.durations.withLock { $0.append(elapsed) }
     }
 
     func sampleRSS(_ bytes: Int) {

@@ -9,18 +9,18 @@ import Testing
     @Test func onceUnreachableCallsAreRefusedAtOnceUntilAProbeGetsAnAnswer() {
         var availability = DatabaseAvailability(fallbackProbeInterval: .seconds(5))
         #expect(availability.admit(probe: false, now: self.start) == .proceed(asProbe: false))
-        availability.finished(.unreachable, asProbe: false)
+        availability.finished(.unreachable, asProbe: false, now: self.start)
         #expect(availability.isDown)
 
         // Health's probe goes through; ordinary calls meanwhile are refused without waiting.
         #expect(availability.admit(probe: true, now: self.start) == .proceed(asProbe: true))
         #expect(availability.admit(probe: false, now: self.start + .seconds(1)) == .refuse)
-        availability.finished(.unreachable, asProbe: true)
+        availability.finished(.unreachable, asProbe: true, now: self.start + .seconds(1))
         #expect(availability.admit(probe: false, now: self.start + .seconds(2)) == .refuse)
 
         // The database is back: the next probe's answer lets every call through again.
         #expect(availability.admit(probe: true, now: self.start + .seconds(3)) == .proceed(asProbe: true))
-        availability.finished(.answered, asProbe: true)
+        availability.finished(.answered, asProbe: true, now: self.start + .seconds(3))
         #expect(!availability.isDown)
         #expect(availability.admit(probe: false, now: self.start + .seconds(3)) == .proceed(asProbe: false))
     }
@@ -28,20 +28,36 @@ import Testing
     @Test func withoutAProberAnOrdinaryCallProbesNowAndThen() {
         var availability = DatabaseAvailability(fallbackProbeInterval: .seconds(5))
         _ = availability.admit(probe: false, now: self.start)
-        availability.finished(.unreachable, asProbe: false)
-        #expect(availability.admit(probe: false, now: self.start) == .proceed(asProbe: true), "no probe yet")
-        #expect(availability.admit(probe: false, now: self.start + .seconds(6)) == .refuse, "one probe at a time")
-        availability.finished(.unreachable, asProbe: true)
-        #expect(availability.admit(probe: false, now: self.start + .seconds(4)) == .refuse)
-        #expect(availability.admit(probe: false, now: self.start + .seconds(5)) == .proceed(asProbe: true))
+        // The call that noticed the outage was a look at the database: the next ones are
+        // refused at once, not made to wait out the timeout again (DatabaseOutageTests once
+        // caught a write doing so, between the outage's first failure and Health's next probe).
+        availability.finished(.unreachable, asProbe: false, now: self.start + .seconds(10))
+        #expect(availability.admit(probe: false, now: self.start + .seconds(10)) == .refuse)
+        #expect(availability.admit(probe: false, now: self.start + .seconds(14)) == .refuse)
+        #expect(availability.admit(probe: false, now: self.start + .seconds(15)) == .proceed(asProbe: true))
+        #expect(availability.admit(probe: false, now: self.start + .seconds(21)) == .refuse, "one probe at a time")
+        availability.finished(.unreachable, asProbe: true, now: self.start + .seconds(22))
+        #expect(
+            availability.admit(probe: false, now: self.start + .seconds(22)) == .proceed(asProbe: true),
+            "the interval counts from the last probe's start"
+        )
+    }
+
+    @Test func callsStillInFlightWhenTheOutageWasNoticedDoNotPostponeTheNextProbe() {
+        var availability = DatabaseAvailability(fallbackProbeInterval: .seconds(5))
+        _ = availability.admit(probe: false, now: self.start)
+        _ = availability.admit(probe: false, now: self.start)
+        availability.finished(.unreachable, asProbe: false, now: self.start + .seconds(1))
+        availability.finished(.unreachable, asProbe: false, now: self.start + .seconds(5))
+        #expect(availability.admit(probe: false, now: self.start + .seconds(6)) == .proceed(asProbe: true))
     }
 
     @Test func anAnswerOfTheDatabasesOwnIsNotAnOutage() {
         var availability = DatabaseAvailability()
         _ = availability.admit(probe: false, now: self.start)
-        availability.finished(.answered, asProbe: false)
+        availability.finished(.answered, asProbe: false, now: self.start)
         _ = availability.admit(probe: false, now: self.start)
-        availability.finished(.unknown, asProbe: false)
+        availability.finished(.unknown, asProbe: false, now: self.start)
         #expect(!availability.isDown)
     }
 }

@@ -4,6 +4,8 @@
 /// store knows it is down, and calls fail with UNAVAILABLE at once instead of each waiting
 /// out the database timeout. Probes still go through: Health's, every second, and (for a
 /// store with no prober) one ordinary call whenever no probe started for `fallbackProbeInterval`.
+/// The call that found the database unreachable counts as such a look: the ordinary call
+/// right after it is refused, not made to wait out the timeout again.
 /// The first probe that gets an answer brings the store back; no restart is needed.
 struct DatabaseAvailability {
     enum Admission: Equatable {
@@ -44,14 +46,20 @@ struct DatabaseAvailability {
         return .proceed(asProbe: true)
     }
 
-    mutating func finished(_ outcome: Outcome, asProbe: Bool) {
+    mutating func finished(_ outcome: Outcome, asProbe: Bool, now: ContinuousClock.Instant) {
         if asProbe {
             self.probesInFlight -= 1
         }
         switch outcome {
-        case .answered: self.isDown = false
-        case .unreachable: self.isDown = true
-        case .unknown: break
+        case .answered:
+            self.isDown = false
+        case .unreachable:
+            if !self.isDown {
+                self.isDown = true
+                self.lastProbeStart = now
+            }
+        case .unknown:
+            break
         }
     }
 }

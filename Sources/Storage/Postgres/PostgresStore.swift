@@ -109,7 +109,7 @@ public final class PostgresStore: Sendable {
             let value = try await Deadline.run(within: self.options.timeout, onTimeout: Self.timedOut) {
                 try await operation(self.client)
             }
-            self.availability.withLock { $0.finished(.answered, asProbe: asProbe) }
+            self.availability.withLock { $0.finished(.answered, asProbe: asProbe, now: .now) }
             return value
         } catch {
             let translated = self.translate(error)
@@ -119,7 +119,7 @@ public final class PostgresStore: Sendable {
             case is CancellationError: outcome = .unknown
             default: outcome = .answered
             }
-            self.availability.withLock { $0.finished(outcome, asProbe: asProbe) }
+            self.availability.withLock { $0.finished(outcome, asProbe: asProbe, now: .now) }
             throw translated
         }
     }
