@@ -10,6 +10,7 @@
 // test that reads the whole catalog). Then it times, with the store's own calls:
 //   - a flush of one view of every product (addViews of `products` distinct skus);
 //   - TopProducts over the last 24 hours, limit 100 (and the 24 hours before it);
+//   - BrandViews over the last 24 hours (and the 24 hours before them);
 //   - ProductViewSeries over 14 days, hourly, of random products.
 import Domain
 import Foundation
@@ -134,6 +135,14 @@ func measure(_ store: any CatalogStore) async throws {
         tops.append(ms)
     }
     report("TopProducts(24h, limit 100)", tops)
+
+    var brands: [Double] = []
+    for _ in 0..<runs {
+        let (views, ms) = try await timed { try await store.brandViews(in: day) }
+        precondition(!views.isEmpty)
+        brands.append(ms)
+    }
+    report("BrandViews(24h)", brands)
 
     var series: [Double] = []
     for _ in 0..<runs {
