@@ -16,7 +16,7 @@ struct PostgresCommandTests {
                     #expect(run.status == 0, "\(run.output)")
                     #expect(run.output.contains("migrations applied"))
                 }
-                #expect(try await PostgresTestDatabase.query(url, "SELECT count(*) FROM schema_migrations") == "4")
+                #expect(try await PostgresTestDatabase.query(url, "SELECT count(*) FROM schema_migrations") == "5")
             }
         }
     }

@@ -186,7 +186,7 @@ struct PostgresStoreTests {
                 }
                 try await group.waitForAll()
             }
-            #expect(try await PostgresTestDatabase.query(url, "SELECT count(*) FROM schema_migrations") == "4")
+            #expect(try await PostgresTestDatabase.query(url, "SELECT count(*) FROM schema_migrations") == "5")
         }
     }
 

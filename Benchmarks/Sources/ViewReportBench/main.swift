@@ -2,6 +2,8 @@
 //
 //   ViewReportBench sqlite PATH | postgres URL
 //       [products 100000] [days 90] [picks-per-hour 4000] [dense-hours 0] [runs 20]
+//   VIEW_REPORT_BENCH_REUSE=1 ViewReportBench postgres URL ...: times the calls on the data set
+//       already in the database (built within the hour), without building it again.
 //
 // The data set: `products` products, and for each hour of the last `days` days, views of
 // products drawn with a long tail (product rank ~ N * u^3, so the first few hundred are seen
@@ -77,6 +79,7 @@ func buildStatements(_ dialect: Dialect) -> [String] {
                 \(firstHour) + (s.n / \(picksPerHour)) * 3600 AS bucket
             FROM \(dialect.series(days * 24 * picksPerHour, "s", "n"))
         ) picks WHERE true GROUP BY id, bucket
+        ORDER BY bucket, id -- in the order of time, as hourly flushes write them
         ON CONFLICT (history_id, bucket_start) DO UPDATE SET views = view_buckets.views + excluded.views
         """,
         """
@@ -181,6 +184,8 @@ case "postgres":
     let url = arguments[1]
     try await PostgresStore.withStore(url: try PostgresURL(url), logger: logger) { _ in }  // the schema
     (rows, build) = try await timed {
+        // To time other queries on a data set built within the hour: its hours are still the last.
+        if ProcessInfo.processInfo.environment["VIEW_REPORT_BENCH_REUSE"] != nil { return 0 }
         let script = buildStatements(.postgres)
             .map { $0 + ";" }.joined(separator: "\n")
         let psql = Process()

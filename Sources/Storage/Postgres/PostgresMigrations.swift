@@ -149,6 +149,16 @@ enum PostgresMigrations {
                 "DROP TABLE product_views",
             ]
         ),
+        Migration(
+            version: 5,
+            name: "a bigint sum for view reports",
+            statements: [
+                // sum(bigint) returns numeric, with a state allocated per group: summing a day of
+                // 100,000 products by history took a fifth longer with it (docs/PERFORMANCE.md).
+                // int8pl keeps the state a bigint, and raises an error rather than overflow.
+                "CREATE AGGREGATE view_sum(bigint) (SFUNC = int8pl, STYPE = bigint)"
+            ]
+        ),
     ]
 
     /// Applies the migrations not applied yet, in one transaction under an advisory lock:
