@@ -11,11 +11,11 @@ extension PostgresStore: ViewReportStore {
                 logger: self.logger
             )
             // Grouped by sorting the window's buckets, not in a hash table: a day of 100,000
-            // products (180,000 buckets) sums in 83 ms so and 105 with a hash of 100,000 groups,
+            // products (180,000 buckets) sums in 83 ms so, and in 105 with a hash of 100,000 groups,
             // whose entries miss the cache; with every product in every hour (2.4 million
             // buckets) the sort is a tenth slower (docs/PERFORMANCE.md).
             try await connection.query("SET LOCAL enable_hashagg = off", logger: self.logger)
-            // Summed per history over the window alone (an index-only scan of view_buckets_time);
+            // Summed per history over the window alone (a range of view_buckets_time);
             // only the leaders (with their ties) are joined to their names and ranked by sku;
             // the window before is read for the ranked products only.
             let rows = try await connection.query(
