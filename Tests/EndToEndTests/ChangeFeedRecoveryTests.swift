@@ -11,9 +11,15 @@ struct ChangeFeedRecoveryTests {
     @Test func aChangeWhoseReReadTimesOutIsAppliedOnceTheDatabaseAnswers() async throws {
         try await PostgresTestDatabase.withDatabase { url in
             try await withTemporaryDirectory { directory in
+                // Short, so the re-read below times out; long enough for every other call, here
+                // and at the daemon's start: 1 s on an idle machine, more on a busy one (six CPU
+                // hogs once made a start's call miss 1 s).
+                let slowest = try await PostgresTestDatabase.slowestTrivialQuery(url)
+                let timeout = Duration.seconds(1) + slowest * 4
+                let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
                 let daemon = try await DaemonProcess(
                     workingDirectory: directory,
-                    arguments: ["--database-timeout", "1"],
+                    arguments: ["--database-timeout", String(format: "%.3f", seconds)],
                     environment: ["CATALOG_DATABASE_URL": url]
                 )
                 let product = try await CatalogClient.withClient(daemon.clientConfiguration()) { client in
@@ -23,13 +29,13 @@ struct ChangeFeedRecoveryTests {
                 }
 
                 // Another writer holds the products table while its change is announced: the
-                // daemon's re-read waits past its 1 s deadline and fails. The writer's update
-                // commits after the lock is released, 3 s in.
+                // daemon's re-read waits past its deadline and fails. The writer's update
+                // commits after the lock is released, three deadlines in.
                 let writer = Task {
                     try await PostgresTestDatabase.query(
                         url,
                         """
-                        BEGIN; LOCK TABLE products IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(3);
+                        BEGIN; LOCK TABLE products IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(\(String(format: "%.3f", seconds * 3)));
                         UPDATE products SET name = 'After' WHERE sku = '\(product.sku)'; COMMIT;
                         """
                     )
@@ -48,7 +54,7 @@ struct ChangeFeedRecoveryTests {
                 _ = try await writer.value
 
                 try await CatalogClient.withClient(daemon.clientConfiguration()) { reader in
-                    try await eventually("the daemon to serve the change", limit: .seconds(10)) {
+                    try await eventually("the daemon to serve the change", limit: .seconds(30)) {
                         try await reader.getProduct(sku: product.sku).name == "After"
                     }
                 }

@@ -21,6 +21,38 @@ struct PostgresCommandTests {
         }
     }
 
+    /// A daemon that starts while another migrates waits for it, however short its
+    /// `--database-timeout`: migrations are bounded apart from the calls (an index rebuild of
+    /// a large table takes minutes, once).
+    @Test func migrationsWaitLongerThanTheDatabaseTimeout() async throws {
+        try await PostgresTestDatabase.withDatabase { url in
+            try await withTemporaryDirectory { directory in
+                // Another daemon's migration, as the lock it holds (PostgresMigrations.advisoryLockKey).
+                let migrating = Task {
+                    try await PostgresTestDatabase.query(
+                        url,
+                        "SELECT pg_advisory_lock(\(0x6361_7461_6C6F_6764)); SELECT pg_sleep(6)"
+                    )
+                }
+                try await eventually("the other migration to hold its lock") {
+                    try await PostgresTestDatabase.query(
+                        url,
+                        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                    )
+                        != "0"
+                }
+                let started = ContinuousClock.now
+                let run = try await runCatalogd(
+                    ["migrate", "--database", url, "--database-timeout", "1"],
+                    in: directory
+                )
+                #expect(run.status == 0, "\(run.output)")
+                #expect(ContinuousClock.now - started > .seconds(1), "it waited for the lock")
+                _ = try await migrating.value
+            }
+        }
+    }
+
     @Test func aDatabaseThatCannotBeReachedFailsTheStartClearlyWithoutThePassword() async throws {
         let cluster = try #require(PostgresTestDatabase.clusterURL)
         let base = String(cluster[...cluster.lastIndex(of: "/")!])

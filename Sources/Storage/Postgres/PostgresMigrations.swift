@@ -16,6 +16,11 @@ enum PostgresMigrations {
     /// Any fixed number, so that every daemon and `catalogd migrate` take the same lock.
     static let advisoryLockKey: Int64 = 0x6361_7461_6C6F_6764  // "catalogd"
 
+    /// How long the migrations may take, waiting for another daemon's included. Not the calls'
+    /// `--database-timeout`: a migration rewrites whole tables (migration 5 rebuilds an index
+    /// of every view bucket), which takes far longer than any call should, once, at an upgrade.
+    static let timeout: Duration = .seconds(3600)
+
     static let all: [Migration] = [
         Migration(
             version: 1,
@@ -173,7 +178,7 @@ enum PostgresMigrations {
     /// Applies the migrations not applied yet, in one transaction under an advisory lock:
     /// daemons starting together wait for each other, and the second finds nothing to do.
     static func apply(to store: PostgresStore) async throws {
-        let applied = try await store.transaction { connection in
+        let applied = try await store.transaction(timeout: Self.timeout) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.advisoryLockKey))", logger: store.logger)
             try await connection.query(
                 """

@@ -95,10 +95,12 @@ public final class PostgresStore: Sendable {
 
     // MARK: Running statements
 
-    /// Runs `operation` with the pool, bounded by the timeout, with errors translated for callers.
-    /// While the database is known to be down, fails at once unless it goes as a probe.
+    /// Runs `operation` with the pool, bounded by the timeout (`Options.timeout` unless given),
+    /// with errors translated for callers. While the database is known to be down, fails at
+    /// once unless it goes as a probe.
     func run<Value: Sendable>(
         probe: Bool = false,
+        timeout: Duration? = nil,
         _ operation: @escaping @Sendable (PostgresClient) async throws -> Value
     ) async throws -> Value {
         let admission = self.availability.withLock { $0.admit(probe: probe, now: .now) }
@@ -106,7 +108,7 @@ public final class PostgresStore: Sendable {
             throw Self.unavailable
         }
         do {
-            let value = try await Deadline.run(within: self.options.timeout, onTimeout: Self.timedOut) {
+            let value = try await Deadline.run(within: timeout ?? self.options.timeout, onTimeout: Self.timedOut) {
                 try await operation(self.client)
             }
             self.availability.withLock { $0.finished(.answered, asProbe: asProbe, now: .now) }
@@ -134,13 +136,15 @@ public final class PostgresStore: Sendable {
     /// Runs `body` in one transaction on one connection: committed when it returns, rolled
     /// back when it throws. A deadlock or serialization failure reruns it (at most three
     /// times in all), so `body` must only act through the connection.
+    /// - Parameter timeout: bounds the whole transaction; `Options.timeout` unless given.
     func transaction<Value: Sendable>(
+        timeout: Duration? = nil,
         _ body: @escaping @Sendable (PostgresConnection) async throws -> Value
     ) async throws -> Value {
         var attempt = 1
         while true {
             do {
-                return try await self.run { client in
+                return try await self.run(timeout: timeout) { client in
                     try await client.withConnection { connection in
                         try await Self.inTransaction(connection, logger: self.logger, body)
                     }
