@@ -12,7 +12,9 @@ import Testing
 /// Issue 12: a client that pipelines large answers and never reads them cannot grow the
 /// daemon's memory, starve other clients or keep its connection.
 @Suite struct SlowReaderTests {
-    static let writeTimeout: Duration = .seconds(5)
+    /// Long enough that, even on a machine so busy that a new connection and Health take seconds,
+    /// several are answered while the flooder is held back.
+    static let writeTimeout: Duration = .seconds(10)
 
     @Test func aClientThatNeverReadsIsHeldBackThenDisconnectedWhileOthersAreServed() async throws {
         try await withTemporaryDirectory { directory in
@@ -22,29 +24,13 @@ import Testing
             )
             try await self.fillCatalog(daemon, products: 300)
             let rssBefore = try daemon.residentBytes()
-            // What a new connection and Health cost on this machine now, without the flood: the
-            // bound below is 1 s on an idle machine and grows only with what a busy one costs anyway.
-            let baseline = ProbeRecord()
-            for _ in 0..<4 {
-                await baseline.probe(daemon)
-            }
 
             let flooder = try await NonReadingClient.connect(port: daemon.port, caPath: daemon.caPath)
             let probes = ProbeRecord()
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await flooder.pipelineListings() }
-                group.addTask {
-                    // Other clients connect (TLS handshake included) and call Health meanwhile, a
-                    // new one every 250 ms whether the last has its answer or not: how many run
-                    // depends on how long the flood lasts, not on how fast a busy machine answers.
-                    try await withThrowingDiscardingTaskGroup { probing in
-                        while !flooder.isClosed {
-                            probing.addTask { await probes.probe(daemon) }
-                            probes.sampleRSS(try daemon.residentBytes())
-                            try await Task.sleep(for: .milliseconds(250))
-                        }
-                    }
-                }
+                // Other clients connect (TLS handshake included) and call Health meanwhile.
+                group.addTask { try await probes.probeEvery250ms(daemon) { _ in flooder.isClosed } }
                 try await group.waitForAll()
             }
 
@@ -60,24 +46,16 @@ import Testing
             #expect(closed - stalled < Self.writeTimeout + .seconds(10), "closed within the write timeout")
             #expect(flooder.sentListings > 10)
             #expect(probes.failures.withLock { $0 }.isEmpty)
-            // The machine may be busier now than before the flood (other suites, CPU hogs): the
-            // unloaded cost is the slower of the probes before it and just after it.
-            let after = ProbeRecord()
-            for _ in 0..<4 {
-                await after.probe(daemon)
-            }
-            let unloaded = max(baseline.slowest, after.slowest)
-            // Starved probes would wait for the flooder's disconnect, seconds after the stall: most
-            // would be slow. One probe slowed by a burst of the machine's own load (a CI run once
-            // saw 3.4 s, six CPU hogs 15 s) is not starvation: the bound is on the median.
-            #expect(
-                probes.median < .seconds(1) + unloaded * 3,
-                "Health within 1 s (on an idle machine; \(unloaded) without the flood)"
-            )
-            #expect(probes.count >= 4)
+            // Starved clients would get their answers only once the flooder is gone. Here they are
+            // answered while it is held back, however busy the machine: how long each takes is
+            // printed, not bounded (six CPU hogs beside every suite once made the median 5.8 s
+            // where it is 10 ms idle, before, during and after the flood alike).
+            let answeredWhileHeld = probes.answered(between: stalled, and: closed)
+            #expect(answeredWhileHeld >= 4, "other clients answered while the flooder was held back")
+            #expect(probes.median < Self.writeTimeout, "Health did not wait for the flooder's disconnect")
             let growth = probes.peakRSS.withLock { $0 } - rssBefore
             print(
-                "slow reader: closed \(closed - stalled) after the stall; RSS +\(growth >> 20) MiB; Health median \(probes.median), slowest \(probes.slowest)"
+                "slow reader: closed \(closed - stalled) after the stall; RSS +\(growth >> 20) MiB; \(answeredWhileHeld) Health answered while held, median \(probes.median), slowest \(probes.slowest)"
             )
             #expect(growth < 64 << 20, "RSS grew by \(growth >> 20) MiB")
 
@@ -106,14 +84,35 @@ import Testing
 /// What the other clients saw while the flood went on.
 private final class ProbeRecord: Sendable {
     let failures = Mutex<[String]>([])
-    private let durations = Mutex<[Duration]>([])
+    /// When each probe started and when it had its answer.
+    private let probes = Mutex<[(start: ContinuousClock.Instant, end: ContinuousClock.Instant)]>([])
     let peakRSS = Mutex(0)
 
-    var count: Int { self.durations.withLock { $0.count } }
-    var slowest: Duration { self.durations.withLock { $0.max() ?? .zero } }
+    private var durations: [Duration] { self.probes.withLock { $0.map { $0.end - $0.start } } }
+    var slowest: Duration { self.durations.max() ?? .zero }
     var median: Duration {
-        self.durations.withLock { durations in
-            durations.isEmpty ? .zero : durations.sorted()[durations.count / 2]
+        let durations = self.durations.sorted()
+        return durations.isEmpty ? .zero : durations[durations.count / 2]
+    }
+
+    /// How many probes had their answer in `start..<end`.
+    func answered(between start: ContinuousClock.Instant, and end: ContinuousClock.Instant) -> Int {
+        self.probes.withLock { $0.filter { (start..<end).contains($0.end) }.count }
+    }
+
+    /// A probe every 250 ms, whether the last has its answer or not (so how many run depends on
+    /// how long the flood lasts, not on how fast a busy machine answers), and a sample of the
+    /// daemon's memory with each, until `done` says so given the number of probes started;
+    /// returns once every probe has its answer.
+    func probeEvery250ms(_ daemon: DaemonProcess, until done: @escaping (Int) -> Bool) async throws {
+        try await withThrowingDiscardingTaskGroup { probing in
+            var started = 0
+            while !done(started) {
+                probing.addTask { await self.probe(daemon) }
+                started += 1
+                self.sampleRSS(try daemon.residentBytes())
+                try await Task.sleep(for: .milliseconds(250))
+            }
         }
     }
 
@@ -121,7 +120,7 @@ private final class ProbeRecord: Sendable {
     func probe(_ daemon: DaemonProcess) async {
         let started = ContinuousClock.now
         do {
-            // Generous: the bound on the median is the test; this only ends a probe that hangs.
+            // Generous: this only ends a probe that hangs.
             let status = try await withTimeout(.seconds(30), "Health on a new connection") {
                 try await CatalogClient.withClient(daemon.clientConfiguration()) { try await $0.health() }
             }
@@ -131,8 +130,8 @@ private final class ProbeRecord: Sendable {
         } catch {
             self.failures.withLock { $0.append("\(error)") }
         }
-        let elapsed = ContinuousClock.now - started
-        self.durations.withLock { $0.append(elapsed) }
+        let ended = ContinuousClock.now
+        self.probes.withLock { $0.append((started, ended)) }
     }
 
     func sampleRSS(_ bytes: Int) {
