@@ -27,6 +27,13 @@ public struct RequestEnvelope: Sendable {
     /// The method name as text, for messages and logs (invalid UTF-8 shows as U+FFFD).
     public var methodName: String { String(buffer: self.method) }
 
+    /// A call that came by another transport (standard gRPC), which carries these fields itself.
+    public init(method: ByteBuffer, authorization: String?, payload: ByteBuffer) {
+        self.method = method
+        self.authorization = authorization
+        self.payload = payload
+    }
+
     /// Decodes the `Request` that is `frame`'s readable bytes.
     public init(frame: ByteBuffer) throws(MalformedMessageError) {
         var reader = frame

@@ -23,6 +23,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Address to listen on, HOST:PORT. [env: CATALOG_LISTEN] (default: 127.0.0.1:7443)")
     var listen: ListenAddress?
 
+    @Option(
+        help: ArgumentHelp(
+            "Address of the standard gRPC (HTTP/2) listener, IP:PORT, or off. Same certificate and TLS rules as --listen. [env: CATALOG_GRPC_LISTEN] (default: 127.0.0.1:7444)",
+            valueName: "address"
+        )
+    )
+    var grpcListen: GRPCListenAddress?
+
     @Option(help: "PEM certificate chain to serve (with --tls-key). Default: a self-signed pair in <data-dir>/tls/.")
     var tlsCert: String?
 
@@ -120,11 +128,20 @@ struct ServeCommand: AsyncParsableCommand {
         registry.registerReportService(reports)
         registry.registerHealthService(servingState)
 
+        let configuration = try self.serverConfiguration()
+        let tlsFiles = try self.tlsFiles(dataDir: dataDir, logger: logger)
+        let authenticator = TokenAuthenticator(identity: wiring.identity)
         let server = CatalogServer(
-            configuration: try self.serverConfiguration(),
-            tls: try self.tlsContext(dataDir: dataDir, logger: logger),
+            configuration: configuration,
+            tls: try tlsFiles.map {
+                try ServerTLS.makeContext(
+                    certificatePath: $0.certificatePath,
+                    privateKeyPath: $0.privateKeyPath,
+                    clientCAPath: self.tlsClientCa
+                )
+            },
             registry: registry,
-            authenticator: TokenAuthenticator(identity: wiring.identity),
+            authenticator: authenticator,
             servingState: servingState,
             storeProbe: { await catalog.isStoreReachable() },
             logger: logger
@@ -167,6 +184,27 @@ struct ServeCommand: AsyncParsableCommand {
             )
         }
         services += [.init(service: worker), .init(service: server)]
+        // Last, so that it drains first: its calls end before the framing's listener stops.
+        if case .address(let address) = try self.grpcListenAddress() {
+            let security: GRPCListener.Security =
+                tlsFiles.map {
+                    .tls(
+                        certificatePath: $0.certificatePath,
+                        privateKeyPath: $0.privateKeyPath,
+                        clientCAPath: self.tlsClientCa
+                    )
+                } ?? .plaintext
+            let grpc = GRPCListener(
+                host: address.host,
+                port: address.port,
+                security: security,
+                configuration: configuration,
+                registry: registry,
+                authenticator: authenticator,
+                logger: logger
+            )
+            services.append(.init(service: grpc))
+        }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: services,
@@ -222,27 +260,35 @@ struct ServeCommand: AsyncParsableCommand {
         return configuration
     }
 
-    private func tlsContext(dataDir: String, logger: Logger) throws -> NIOSSLContext? {
+    /// Where `--grpc-listen` or its variable says, else 127.0.0.1:7444.
+    private func grpcListenAddress() throws -> GRPCListenAddress {
+        if let flag = self.grpcListen {
+            return flag
+        }
+        if let text = Environment.value("CATALOG_GRPC_LISTEN") {
+            guard let parsed = GRPCListenAddress(argument: text) else {
+                throw ValidationError("CATALOG_GRPC_LISTEN must be IP:PORT or off, not \(text)")
+            }
+            return parsed
+        }
+        return .address(ListenAddress(host: "127.0.0.1", port: 7444))
+    }
+
+    /// The certificate and key both listeners serve; `nil` with `--plaintext`.
+    private func tlsFiles(dataDir: String, logger: Logger) throws -> (certificatePath: String, privateKeyPath: String)?
+    {
         if self.plaintext {
             logger.warning("serving plaintext: run this only behind a TLS-terminating proxy")
             return nil
         }
         if let certificate = self.tlsCert, let key = self.tlsKey {
-            return try ServerTLS.makeContext(
-                certificatePath: certificate,
-                privateKeyPath: key,
-                clientCAPath: self.tlsClientCa
-            )
+            return (certificate, key)
         }
         let files = try SelfSignedCertificate.ensure(in: (dataDir as NSString).appendingPathComponent("tls"))
         logger.info(
             "serving the self-signed certificate clients should trust",
             metadata: ["path": "\(files.certificatePath)"]
         )
-        return try ServerTLS.makeContext(
-            certificatePath: files.certificatePath,
-            privateKeyPath: files.privateKeyPath,
-            clientCAPath: self.tlsClientCa
-        )
+        return (files.certificatePath, files.privateKeyPath)
     }
 }

@@ -15,6 +15,11 @@ public struct MethodRegistry: Sendable {
         self.handlers[key] = handler
     }
 
+    /// The names of every method registered, in no particular order.
+    public var methodNames: [String] {
+        self.handlers.keys.map { String(buffer: $0) }
+    }
+
     public subscript(method: ByteBuffer) -> MethodHandler? {
         self.handlers[method]
     }

@@ -21,7 +21,8 @@ final class DaemonProcess: Sendable {
         self.workingDirectory = workingDirectory
         let process = Process()
         process.executableURL = Executables.catalogd
-        process.arguments = ["serve", "--listen", "127.0.0.1:0"] + arguments
+        // The gRPC listener on a port of its own too: tests run daemons side by side.
+        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--grpc-listen", "127.0.0.1:0"] + arguments
         process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory)
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let pipe = Pipe()
@@ -33,17 +34,31 @@ final class DaemonProcess: Sendable {
         try process.run()
         self.process = process
 
-        let log = try await self.output.wait { $0.contains("listening") || $0.contains("rror") }
-        // The log line reads "address=[IPv4]127.0.0.1/127.0.0.1:PORT".
-        guard let line = log.split(separator: "\n").first(where: { $0.contains("listening") }),
-            let portText = line.split(separator: " ").first(where: { $0.hasPrefix("address=") })?.split(separator: ":")
-                .last,
-            let port = Int(portText)
-        else {
+        let log = try await self.output.wait { Self.listeningPort(in: $0, grpc: false) != nil || $0.contains("rror") }
+        guard let port = Self.listeningPort(in: log, grpc: false) else {
             process.terminate()
             throw ProcessFailure("catalogd did not start:\n\(log)")
         }
         self.port = port
+    }
+
+    /// The port of the standard gRPC listener, once it listens.
+    func grpcPort() async throws -> Int {
+        let log = try await self.output.wait { Self.listeningPort(in: $0, grpc: true) != nil || $0.contains("rror") }
+        guard let port = Self.listeningPort(in: log, grpc: true) else {
+            throw ProcessFailure("catalogd's gRPC listener did not start:\n\(log)")
+        }
+        return port
+    }
+
+    /// The port of a listener's log line: "listening address=[IPv4]127.0.0.1/127.0.0.1:PORT" for
+    /// the framing, "listening for gRPC address=[ipv4]127.0.0.1:PORT" for gRPC.
+    private static func listeningPort(in log: String, grpc: Bool) -> Int? {
+        let line = log.split(separator: "\n").first { line in
+            line.contains(grpc ? "listening for gRPC" : "listening") && (grpc || !line.contains("gRPC"))
+        }
+        guard let address = line?.split(separator: " ").first(where: { $0.hasPrefix("address=") }) else { return nil }
+        return address.split(separator: ":").last.flatMap { Int($0) }
     }
 
     func clientConfiguration() -> ClientConfiguration {

@@ -21,6 +21,8 @@ struct TestServer: Sendable {
     /// The store behind `identity`.
     var adminStore: any AdminStore
     var servingState: ServingState
+    /// The port of the standard gRPC listener, when the test asked for one.
+    var grpcPort: Int?
     /// Starts graceful shutdown, as SIGTERM does.
     var shutDown: @Sendable () async -> Void
 
@@ -67,6 +69,7 @@ func withTestServer(
     handshakeTimeout: Duration? = nil,
     controlledMethod: ControlledMethod? = nil,
     clientCAPath: String? = nil,
+    grpc: Bool = false,
     configure: (inout ServerConfiguration) -> Void = { _ in },
     body: @Sendable (TestServer) async throws -> Void
 ) async throws {
@@ -114,6 +117,7 @@ func withTestServer(
     if logs == nil {
         logger.logLevel = .critical
     }
+    let authenticator = TokenAuthenticator(identity: identity)
     let server = CatalogServer(
         configuration: configuration,
         tls: try ServerTLS.makeContext(
@@ -122,12 +126,27 @@ func withTestServer(
             clientCAPath: clientCAPath
         ),
         registry: registry,
-        authenticator: TokenAuthenticator(identity: identity),
+        authenticator: authenticator,
         servingState: servingState,
         storeProbe: { await catalog.isStoreReachable() },
         logger: logger
     )
-    let group = ServiceGroup(services: [server], logger: logger)
+    let grpcListener =
+        grpc
+        ? GRPCListener(
+            host: "127.0.0.1",
+            port: 0,
+            security: .tls(
+                certificatePath: certificate.certificatePath,
+                privateKeyPath: certificate.privateKeyPath,
+                clientCAPath: clientCAPath
+            ),
+            configuration: configuration,
+            registry: registry,
+            authenticator: authenticator,
+            logger: logger
+        ) : nil
+    let group = ServiceGroup(services: [server] + (grpcListener.map { [$0] } ?? []), logger: logger)
     try await withThrowingTaskGroup(of: Void.self) { tasks in
         tasks.addTask { try await group.run() }
         guard
@@ -140,6 +159,13 @@ func withTestServer(
         else {
             throw TimedOut(what: "a listening address")
         }
+        var grpcPort: Int?
+        if let grpcListener {
+            grpcPort = try await withTimeout(.seconds(10), "the gRPC listener to listen") {
+                await grpcListener.listeningPort()
+            }
+            guard grpcPort != nil else { throw TimedOut(what: "a gRPC listening port") }
+        }
         let testServer = TestServer(
             port: port,
             caPath: certificate.certificatePath,
@@ -148,6 +174,7 @@ func withTestServer(
             identity: identity,
             adminStore: sqlite,
             servingState: servingState,
+            grpcPort: grpcPort,
             shutDown: { await group.triggerGracefulShutdown() }
         )
         do {

@@ -1,0 +1,95 @@
+import Codec
+import Domain
+import GRPCCore
+import Logging
+import NIOCore
+
+/// Every method of the `MethodRegistry`, served over standard gRPC: the request's bytes go to
+/// the same `CallDispatcher` the framing uses (authentication from the `authorization`
+/// metadata, the method's access level, the handler), so each method has one implementation,
+/// and its answer's bytes come back. No second set of generated handler code: grpc-swift
+/// takes our raw-bytes serializers (`RawMessageCoding`).
+///
+/// What the framing keeps per connection, the gateway keeps per call: grpc-swift does not tell
+/// a handler which connection a stream belongs to. A call's store reads are bounded by their
+/// own limiter, and a connection's calls by the HTTP/2 concurrent-streams setting
+/// (`--max-in-flight`), which bounds the reads of a connection as the framing does.
+struct CatalogGRPCService: RegistrableRPCService {
+    let registry: MethodRegistry
+    let authenticator: any Authenticator
+    let configuration: ServerConfiguration
+    let logger: Logger
+
+    func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
+        for name in self.registry.methodNames {
+            guard let descriptor = MethodDescriptor(catalogMethod: name) else {
+                self.logger.warning("not served over gRPC: not a Service/Method name", metadata: ["method": "\(name)"])
+                continue
+            }
+            router.registerHandler(
+                forMethod: descriptor,
+                deserializer: RawMessageCoding(),
+                serializer: RawMessageCoding()
+            ) { request, context in
+                let single = try await ServerRequest(stream: request)
+                let answer = try await self.answer(name, single, context: context)
+                return StreamingServerResponse(single: ServerResponse(message: answer))
+            }
+        }
+    }
+
+    /// Answers one call as the framing would, or throws the `RPCError` of the framing's status.
+    private func answer(
+        _ method: String,
+        _ request: ServerRequest<[UInt8]>,
+        context: ServerContext
+    ) async throws -> [UInt8] {
+        var dispatcher = CallDispatcher(
+            registry: self.registry,
+            authenticator: self.authenticator,
+            clientAddress: GRPCPeer(context.remotePeer)?.clientKey,
+            connectionReads: WorkLimiter(
+                maxRunning: self.configuration.maxStoreReadsPerConnection,
+                maxWaiting: self.configuration.maxStoreReadsWaitingPerConnection,
+                refusal: "too many reads of the database in flight on this connection; wait for their answers"
+            ),
+            logger: self.logger
+        )
+        let envelope = RequestEnvelope(
+            method: ByteBuffer(string: method),
+            authorization: request.metadata[stringValues: "authorization"].first { _ in true },
+            payload: ByteBuffer(bytes: request.message)
+        )
+        do {
+            switch dispatcher.start(envelope) {
+            case .answered(.success(let body)):
+                return try body.bytes()
+            case .answered(.failure(let error)):
+                throw error
+            case .running(let work):
+                return try await work().bytes()
+            }
+        } catch {
+            throw RPCError(RPCStatus.from(error, logger: self.logger))
+        }
+    }
+}
+
+extension MethodDescriptor {
+    /// The descriptor of a framing method name, `package.Service/Method`.
+    init?(catalogMethod name: String) {
+        let parts = name.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { return nil }
+        self.init(fullyQualifiedService: String(parts[0]), method: String(parts[1]))
+    }
+}
+
+extension ResponseBody {
+    /// The answer's serialized bytes.
+    func bytes() throws -> [UInt8] {
+        switch self {
+        case .message(let message): try message.serializedBytes()
+        case .serialized(let bytes): bytes
+        }
+    }
+}

@@ -1,0 +1,121 @@
+import Domain
+import GRPCCore
+import GRPCNIOTransportHTTP2Posix
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// Standard gRPC (HTTP/2, by grpc-swift) on a listener of its own beside the framing's, as a
+/// `Service`: every method of the registry through `CatalogGRPCService`, with the framing's
+/// certificate, client CA and limits. At graceful shutdown it stops accepting and sends GOAWAY;
+/// calls in flight get the framing's drain timeout, then are cancelled.
+public final class GRPCListener: Service {
+    /// How the listener is secured: as the framing's, from the same files.
+    public enum Security: Sendable {
+        /// Behind a TLS-terminating proxy only, as `--plaintext`.
+        case plaintext
+        /// TLS with this certificate chain and key (PEM files); with `clientCAPath`, only
+        /// clients with a certificate it signed are served (mutual TLS).
+        case tls(certificatePath: String, privateKeyPath: String, clientCAPath: String?)
+    }
+
+    private let host: String
+    private let port: Int
+    private let security: Security
+    private let configuration: ServerConfiguration
+    private let service: CatalogGRPCService
+    private let logger: Logger
+    private let address: (stream: AsyncStream<Int>, continuation: AsyncStream<Int>.Continuation)
+
+    /// - Parameters:
+    ///   - host: an IP address (IPv6 without brackets).
+    ///   - configuration: the framing's limits, which the listener applies as gRPC's.
+    public init(
+        host: String,
+        port: Int,
+        security: Security,
+        configuration: ServerConfiguration,
+        registry: MethodRegistry,
+        authenticator: any Authenticator,
+        logger: Logger
+    ) {
+        self.host = host
+        self.port = port
+        self.security = security
+        self.configuration = configuration
+        self.service = CatalogGRPCService(
+            registry: registry,
+            authenticator: authenticator,
+            configuration: configuration,
+            logger: logger
+        )
+        self.logger = logger
+        self.address = AsyncStream.makeStream(of: Int.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// The port the listener is bound to, once bound; `nil` if it stopped without binding.
+    public func listeningPort() async -> Int? {
+        for await port in self.address.stream {
+            return port
+        }
+        return nil
+    }
+
+    public func run() async throws {
+        defer { self.address.continuation.finish() }
+        let transport = HTTP2ServerTransport.Posix(
+            address: self.host.contains(":")
+                ? .ipv6(host: self.host, port: self.port) : .ipv4(host: self.host, port: self.port),
+            transportSecurity: self.transportSecurity,
+            config: .defaults { config in
+                config.rpc.maxRequestPayloadSize = self.configuration.maxFrameSize
+                config.http2.maxConcurrentStreams = self.configuration.maxInFlightCallsPerConnection
+                config.connection.maxIdleTime = self.configuration.idleTimeout
+            }
+        )
+        let server = GRPCServer(transport: transport, services: [self.service])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.serve() }
+            let address = try await transport.listeningAddress
+            let port = address.ipv4?.port ?? address.ipv6?.port
+            self.logger.info(
+                "listening for gRPC",
+                metadata: ["address": "\(address)", "tls": "\(self.isTLS)"]
+            )
+            if let port {
+                self.address.continuation.yield(port)
+            }
+            // Returns at graceful shutdown, or throws when the task is cancelled: stop either way.
+            try? await gracefulShutdown()
+            server.beginGracefulShutdown()
+            // Calls in flight finish within the drain timeout, or are cancelled.
+            group.addTask { try await Task.sleep(for: self.configuration.drainTimeout) }
+            _ = try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private var isTLS: Bool {
+        if case .plaintext = self.security { return false }
+        return true
+    }
+
+    private var transportSecurity: HTTP2ServerTransport.Posix.TransportSecurity {
+        switch self.security {
+        case .plaintext:
+            return .plaintext
+        case .tls(let certificatePath, let privateKeyPath, nil):
+            return .tls(
+                certificateChain: [.file(path: certificatePath, format: .pem)],
+                privateKey: .file(path: privateKeyPath, format: .pem)
+            )
+        case .tls(let certificatePath, let privateKeyPath, let clientCAPath?):
+            return .mTLS(
+                certificateChain: [.file(path: certificatePath, format: .pem)],
+                privateKey: .file(path: privateKeyPath, format: .pem)
+            ) { tls in
+                tls.trustRoots = .certificates([.file(path: clientCAPath, format: .pem)])
+            }
+        }
+    }
+}
