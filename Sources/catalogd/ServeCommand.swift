@@ -201,6 +201,7 @@ struct ServeCommand: AsyncParsableCommand {
                 configuration: configuration,
                 registry: registry,
                 authenticator: authenticator,
+                servingState: servingState,
                 logger: logger
             )
             services.append(.init(service: grpc))

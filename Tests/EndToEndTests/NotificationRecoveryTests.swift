@@ -6,10 +6,9 @@ import Testing
 @Suite struct NotificationRecoveryTests {
     @Test func anEmailOfAChangeAcknowledgedBeforeACrashIsDeliveredAfterTheRestart() async throws {
         try await withTemporaryDirectory { directory in
-            // A port with no mail server behind it yet.
-            let probe = try await SMTPTestServer()
-            let port = probe.port
-            try await probe.stop()
+            // A port with no mail server behind it yet, kept from other tests until it has one.
+            let reservation = try PortReservation()
+            let port = reservation.port
             let arguments = [
                 "--smtp-url", "smtp://127.0.0.1:\(port)", "--smtp-starttls", "off",
                 "--notify-retry-initial", "0.2", "--notify-retry-max", "1",
@@ -29,6 +28,7 @@ import Testing
             // Acknowledged, not yet mailed (no server): now the daemon dies without any shutdown.
             try await first.crash()
 
+            reservation.release()
             let smtp = try await SMTPTestServer(port: port)
             let second = try await DaemonProcess(workingDirectory: directory, arguments: arguments)
             let messages = try await smtp.waitForMessages(1)

@@ -134,10 +134,9 @@ import Testing
     }
 
     @Test func aChangeSucceedsWhileTheMailServerIsDownAndItsEmailLeavesOnceItIsBack() async throws {
-        // Take a free port, then leave it closed: the mail server is down.
-        let probe = try await SMTPTestServer()
-        let port = probe.port
-        try await probe.stop()
+        // A port with no mail server behind it: the mail server is down (kept from other tests).
+        let reservation = try PortReservation()
+        let port = reservation.port
         var retry = RetryPolicy()
         retry.initialDelay = 0.2
         retry.maxDelay = 1
@@ -157,6 +156,7 @@ import Testing
             #expect(pending.count == 2)
             #expect(pending.allSatisfy { !$0.lastError.isEmpty })
 
+            reservation.release()
             let smtp = try await SMTPTestServer(port: port)
             // Within the backoff bound: the next attempt is at most about a second away.
             let messages = try await smtp.waitForMessages(2, limit: .seconds(5))

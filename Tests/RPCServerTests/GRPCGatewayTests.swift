@@ -1,6 +1,7 @@
 import Codec
 import Foundation
 import GRPCCore
+import GRPCProtobuf
 import RPCClient
 import SwiftProtobuf
 import Testing
@@ -121,13 +122,13 @@ import Testing
                 }
                 #expect(error?.code == .invalidArgument)
                 #expect(error?.message == onFraming?.message)
-                let details = try #require(error?.metadata[binaryValues: "grpc-status-details-bin"].first { _ in true })
-                let status = try Google_Rpc_Status(serializedBytes: details)
-                #expect(status.code == Int32(StatusCode.invalidArgument.rawValue))
+                // As any gRPC library reads the trailer (grpc-swift-protobuf's, here).
+                let status = try #require(try error?.unpackGoogleRPCStatus())
+                #expect(status.code == .invalidArgument)
                 #expect(status.message == onFraming?.message)
-                let badRequest = try Google_Rpc_BadRequest(unpackingAny: try #require(status.details.first))
-                let violations = badRequest.fieldViolations.map {
-                    RPCStatus.FieldViolation(field: $0.field, description: $0.description_p)
+                let badRequest = try #require(status.details.first?.badRequest)
+                let violations = badRequest.violations.map {
+                    RPCStatus.FieldViolation(field: $0.field, description: $0.violationDescription)
                 }
                 #expect(violations == onFraming?.fieldViolations)
             }

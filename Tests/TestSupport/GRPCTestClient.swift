@@ -1,5 +1,6 @@
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
+import GRPCProtobuf
 import SwiftProtobuf
 
 /// grpc-swift's own client, not ours, connected to 127.0.0.1:`port`: what any gRPC caller
@@ -38,22 +39,9 @@ extension GRPCClient {
         return try await self.unary(
             request: ClientRequest(message: request, metadata: metadata),
             descriptor: MethodDescriptor(fullyQualifiedService: String(parts[0]), method: String(parts[1])),
-            serializer: ProtobufCoding<Request>(),
-            deserializer: ProtobufCoding<Response>(),
+            serializer: ProtobufSerializer<Request>(),
+            deserializer: ProtobufDeserializer<Response>(),
             options: .defaults
         ) { try $0.message }
-    }
-}
-
-/// A protobuf message's wire form, for grpc-swift.
-public struct ProtobufCoding<Message: SwiftProtobuf.Message>: MessageSerializer, MessageDeserializer {
-    public init() {}
-
-    public func serialize<Bytes: GRPCContiguousBytes>(_ message: Message) throws -> Bytes {
-        Bytes(try message.serializedBytes() as [UInt8])
-    }
-
-    public func deserialize<Bytes: GRPCContiguousBytes>(_ serializedMessageBytes: Bytes) throws -> Message {
-        try serializedMessageBytes.withUnsafeBytes { try Message(serializedBytes: Array($0)) }
     }
 }

@@ -6,8 +6,9 @@ import NIOCore
 import ServiceLifecycle
 
 /// Standard gRPC (HTTP/2, by grpc-swift) on a listener of its own beside the framing's, as a
-/// `Service`: every method of the registry through `CatalogGRPCService`, with the framing's
-/// certificate, client CA and limits. At graceful shutdown it stops accepting and sends GOAWAY;
+/// `Service`: every method of the registry through `CatalogGRPCService`, and the standard
+/// `grpc.health.v1.Health` (`GRPCHealthService`), with the framing's certificate, client CA
+/// and limits. At graceful shutdown it stops accepting and sends GOAWAY;
 /// calls in flight get the framing's drain timeout, then are cancelled.
 public final class GRPCListener: Service {
     /// How the listener is secured: as the framing's, from the same files.
@@ -24,6 +25,8 @@ public final class GRPCListener: Service {
     private let security: Security
     private let configuration: ServerConfiguration
     private let service: CatalogGRPCService
+    private let health: GRPCHealthService
+    private let servingState: ServingState
     private let logger: Logger
     private let address: (stream: AsyncStream<Int>, continuation: AsyncStream<Int>.Continuation)
 
@@ -37,6 +40,7 @@ public final class GRPCListener: Service {
         configuration: ServerConfiguration,
         registry: MethodRegistry,
         authenticator: any Authenticator,
+        servingState: ServingState,
         logger: Logger
     ) {
         self.host = host
@@ -49,6 +53,8 @@ public final class GRPCListener: Service {
             configuration: configuration,
             logger: logger
         )
+        self.health = GRPCHealthService(state: servingState, registry: registry)
+        self.servingState = servingState
         self.logger = logger
         self.address = AsyncStream.makeStream(of: Int.self, bufferingPolicy: .bufferingNewest(1))
     }
@@ -73,7 +79,7 @@ public final class GRPCListener: Service {
                 config.connection.maxIdleTime = self.configuration.idleTimeout
             }
         )
-        let server = GRPCServer(transport: transport, services: [self.service])
+        let server = GRPCServer(transport: transport, services: [self.service, self.health])
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.serve() }
             let address = try await transport.listeningAddress
@@ -87,6 +93,9 @@ public final class GRPCListener: Service {
             }
             // Returns at graceful shutdown, or throws when the task is cancelled: stop either way.
             try? await gracefulShutdown()
+            // NOT_SERVING first, so that Health's watchers learn of the drain (their streams end
+            // with it) before GOAWAY: load balancers stop sending before the listener closes.
+            self.servingState.startDraining()
             server.beginGracefulShutdown()
             // Calls in flight finish within the drain timeout, or are cancelled.
             group.addTask { try await Task.sleep(for: self.configuration.drainTimeout) }

@@ -144,6 +144,7 @@ func withTestServer(
             configuration: configuration,
             registry: registry,
             authenticator: authenticator,
+            servingState: servingState,
             logger: logger
         ) : nil
     let group = ServiceGroup(services: [server] + (grpcListener.map { [$0] } ?? []), logger: logger)
