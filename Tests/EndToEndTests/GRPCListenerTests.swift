@@ -10,14 +10,7 @@ import Testing
             let daemon = try await DaemonProcess(workingDirectory: directory)
             let port = try await daemon.grpcPort()
             #expect(port != daemon.port)
-            let health = try await withGRPCClient(port: port, caPath: daemon.caPath) { client in
-                try await client.call(
-                    CatalogMethod.healthCheck,
-                    Catalog_V1_HealthCheckRequest(),
-                    returning: Catalog_V1_HealthCheckResponse.self
-                )
-            }
-            #expect(health.status == .serving)
+            #expect(try await Self.health(port: port, caPath: daemon.caPath) == .serving)
             #expect(try await daemon.terminate() == 0)
         }
     }
@@ -33,20 +26,25 @@ import Testing
     @Test func plaintextAppliesToBothListenersAndOffTurnsGRPCOff() async throws {
         try await withTemporaryDirectory { directory in
             let daemon = try await DaemonProcess(workingDirectory: directory, arguments: ["--plaintext"])
-            let health = try await withGRPCClient(port: try await daemon.grpcPort(), caPath: nil) { client in
-                try await client.call(
-                    CatalogMethod.healthCheck,
-                    Catalog_V1_HealthCheckRequest(),
-                    returning: Catalog_V1_HealthCheckResponse.self
-                )
-            }
-            #expect(health.status == .serving)
+            #expect(try await Self.health(port: try await daemon.grpcPort(), caPath: nil) == .serving)
             #expect(try await daemon.terminate() == 0)
         }
         try await withTemporaryDirectory { directory in
             let daemon = try await DaemonProcess(workingDirectory: directory, arguments: ["--grpc-listen", "off"])
             #expect(try await daemon.terminate() == 0)
             #expect(!daemon.output.value.contains("gRPC"))
+        }
+    }
+
+    /// The framing's Health, called over gRPC by grpc-swift's client.
+    private static func health(port: Int, caPath: String?) async throws -> Catalog_V1_HealthCheckResponse.ServingStatus
+    {
+        try await withGRPCClient(port: port, caPath: caPath) { client in
+            try await client.call(
+                CatalogMethod.healthCheck,
+                Catalog_V1_HealthCheckRequest(),
+                returning: Catalog_V1_HealthCheckResponse.self
+            ).status
         }
     }
 }
