@@ -11,9 +11,9 @@ import NIOCore
 /// takes our raw-bytes serializers (`RawMessageCoding`).
 ///
 /// What the framing keeps per connection, the gateway keeps per call: grpc-swift does not tell
-/// a handler which connection a stream belongs to. A call's store reads are bounded by their
-/// own limiter, and a connection's calls by the HTTP/2 concurrent-streams setting
-/// (`--max-in-flight`), which bounds the reads of a connection as the framing does.
+/// a handler which connection a stream belongs to. So a connection's anonymous store reads are
+/// bounded only by its concurrent streams (`--max-in-flight`), not by the framing's two per
+/// connection; the daemon-wide bound on them holds as on the framing.
 struct CatalogGRPCService: RegistrableRPCService {
     let registry: MethodRegistry
     let authenticator: any Authenticator
@@ -57,7 +57,7 @@ struct CatalogGRPCService: RegistrableRPCService {
         )
         let envelope = RequestEnvelope(
             method: ByteBuffer(string: method),
-            authorization: request.metadata[stringValues: "authorization"].first { _ in true },
+            authorization: request.metadata[stringValues: CatalogMetadata.authorization].first { _ in true },
             payload: ByteBuffer(bytes: request.message)
         )
         do {
