@@ -41,8 +41,15 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
-            exclude: ["Generated/PROTOS.sha256"]
+            exclude: ["Generated/PROTOS.sha256"],
+            resources: [.embedInCode("Generated/catalog.protoset")]
         ),
+        // docs/API.md from the descriptor set, for scripts/generate-protos (and its staleness test).
+        .target(
+            name: "APIReference",
+            dependencies: ["Codec", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
+        .executableTarget(name: "api-reference", dependencies: ["APIReference", "Codec"]),
         .target(name: "Domain"),
         .target(
             name: "Storage",
@@ -142,6 +149,7 @@ let package = Package(
             name: "CodecTests",
             dependencies: [
                 "Codec",
+                "APIReference",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -198,6 +206,7 @@ let package = Package(
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
         .testTarget(

@@ -7,7 +7,8 @@ import ServiceLifecycle
 
 /// Standard gRPC (HTTP/2, by grpc-swift) on a listener of its own beside the framing's, as a
 /// `Service`: every method of the registry through `CatalogGRPCService`, and the standard
-/// `grpc.health.v1.Health` (`GRPCHealthService`), with the framing's certificate, client CA
+/// `grpc.health.v1.Health` (`GRPCHealthService`) and server reflection (`GRPCReflectionService`),
+/// with the framing's certificate, client CA
 /// and limits. At graceful shutdown it stops accepting and sends GOAWAY;
 /// calls in flight get the framing's drain timeout, then are cancelled.
 public final class GRPCListener: Service {
@@ -26,6 +27,7 @@ public final class GRPCListener: Service {
     private let configuration: ServerConfiguration
     private let service: CatalogGRPCService
     private let health: GRPCHealthService
+    private let reflection: GRPCReflectionService
     private let servingState: ServingState
     private let logger: Logger
     private let address: (stream: AsyncStream<Int>, continuation: AsyncStream<Int>.Continuation)
@@ -54,6 +56,9 @@ public final class GRPCListener: Service {
             logger: logger
         )
         self.health = GRPCHealthService(state: servingState, registry: registry)
+        self.reflection = GRPCReflectionService(
+            servedServices: registry.serviceNames.union([GRPCHealthService.serviceName])
+        )
         self.servingState = servingState
         self.logger = logger
         self.address = AsyncStream.makeStream(of: Int.self, bufferingPolicy: .bufferingNewest(1))
@@ -79,7 +84,7 @@ public final class GRPCListener: Service {
                 config.connection.maxIdleTime = self.configuration.idleTimeout
             }
         )
-        let server = GRPCServer(transport: transport, services: [self.service, self.health])
+        let server = GRPCServer(transport: transport, services: [self.service, self.health, self.reflection])
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.serve() }
             let address = try await transport.listeningAddress

@@ -21,6 +21,8 @@ struct TestServer: Sendable {
     /// The store behind `identity`.
     var adminStore: any AdminStore
     var servingState: ServingState
+    /// Every method the server answers, registered as `catalogd serve` registers them.
+    var registry: MethodRegistry
     /// The port of the standard gRPC listener, when the test asked for one.
     var grpcPort: Int?
     /// Starts graceful shutdown, as SIGTERM does.
@@ -109,6 +111,7 @@ func withTestServer(
     registry.registerProductService(catalog)
     registry.registerAdminService(identity)
     registry.registerAuthService(identity)
+    registry.registerNotificationService(NotificationLog(store: sqlite))
     registry.registerReportService(ViewReports(store: sqlite))
     registry.registerHealthService(servingState)
     controlledMethod?.register(in: &registry)
@@ -175,6 +178,7 @@ func withTestServer(
             identity: identity,
             adminStore: sqlite,
             servingState: servingState,
+            registry: registry,
             grpcPort: grpcPort,
             shutDown: { await group.triggerGracefulShutdown() }
         )
