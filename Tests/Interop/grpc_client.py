@@ -1,0 +1,270 @@
+"""A gRPC client that is not catalogd's own: Python's grpcio, with stubs that grpcio-tools
+generates from Protos/ when it starts. Tests/EndToEndTests/GRPCInteropTests runs its commands
+against a real daemon and reads what they print; each command exits non-zero, saying why, when
+the daemon does not answer as docs/PROTOCOL.md (section 11) says.
+
+    grpc_client.py --target 127.0.0.1:7444 --ca cert.pem COMMAND ...
+"""
+
+import argparse
+import importlib
+import json
+import os
+import pathlib
+import sys
+import tempfile
+import time
+from concurrent import futures
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_status import rpc_status
+from google.rpc import error_details_pb2
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+class Failure(Exception):
+    """The daemon answered other than the contract says."""
+
+
+def generate_stubs():
+    """Generates the catalog.v1 modules into a temporary folder and imports them."""
+    from grpc_tools import protoc
+    import grpc_tools
+
+    out = tempfile.mkdtemp(prefix="catalog-stubs-")
+    protos = sorted(str(p.relative_to(ROOT / "Protos")) for p in (ROOT / "Protos/catalog/v1").glob("*.proto"))
+    well_known = str(pathlib.Path(grpc_tools.__file__).parent / "_proto")
+    status = protoc.main(
+        ["protoc", f"-I{ROOT / 'Protos'}", f"-I{well_known}", f"--python_out={out}", f"--grpc_python_out={out}"]
+        + protos
+    )
+    if status != 0:
+        raise Failure(f"grpcio-tools could not compile Protos/catalog/v1 (status {status})")
+    sys.path.insert(0, out)
+    names = ["products", "auth", "admins", "health"]
+    messages = {name: importlib.import_module(f"catalog.v1.{name}_pb2") for name in names}
+    services = {name: importlib.import_module(f"catalog.v1.{name}_pb2_grpc") for name in names}
+    return messages, services
+
+
+def expect(condition, message):
+    if not condition:
+        raise Failure(message)
+
+
+def expect_code(call, code, what):
+    """Runs `call`, which must fail with `code`; returns the RpcError."""
+    try:
+        call()
+    except grpc.RpcError as error:
+        expect(error.code() == code, f"{what}: expected {code.name}, got {error.code().name} ({error.details()})")
+        return error
+    raise Failure(f"{what}: expected {code.name}, but the call succeeded")
+
+
+def channel(args):
+    if args.ca:
+        credentials = grpc.ssl_channel_credentials(root_certificates=pathlib.Path(args.ca).read_bytes())
+        return grpc.secure_channel(args.target, credentials)
+    return grpc.insecure_channel(args.target)
+
+
+def bearer(token):
+    return (("authorization", f"Bearer {token}"),)
+
+
+def workflow(args):
+    """Every kind of call an admin tool makes, as the contract answers it."""
+    messages, services = generate_stubs()
+    products_pb2, auth_pb2 = messages["products"], messages["auth"]
+    with channel(args) as ch:
+        products = services["products"].ProductServiceStub(ch)
+        auth = services["auth"].AuthServiceStub(ch)
+
+        # An admin method called anonymously.
+        expect_code(
+            lambda: products.CreateProduct(products_pb2.CreateProductRequest(name="Lamp", brand="Acme", price_cents=1)),
+            grpc.StatusCode.UNAUTHENTICATED,
+            "anonymous CreateProduct",
+        )
+        # A wrong password.
+        expect_code(
+            lambda: auth.Login(auth_pb2.LoginRequest(username=args.username, password="not the password")),
+            grpc.StatusCode.UNAUTHENTICATED,
+            "Login with a wrong password",
+        )
+
+        password = os.environ["CATALOG_PASSWORD"]
+        tokens = auth.Login(auth_pb2.LoginRequest(username=args.username, password=password))
+        expect(tokens.access_token and tokens.refresh_token, "Login returned no tokens")
+        admin = bearer(tokens.access_token)
+
+        created = products.CreateProduct(
+            products_pb2.CreateProductRequest(name=" Lamp ", brand="Acme", price_cents=1999, currency="mxn"),
+            metadata=admin,
+        )
+        expect(created.name == "Lamp" and created.currency == "MXN" and created.version == 1, f"created: {created}")
+        read = products.GetProduct(products_pb2.GetProductRequest(sku=created.sku.upper()), metadata=admin)
+        expect(read.sku == created.sku and read.views == 0, f"an admin's read: {read}")
+        listed = products.ListProducts(products_pb2.ListProductsRequest(page_size=10))
+        expect(created.sku in [p.sku for p in listed.products], "ListProducts misses the product created")
+        updated = products.UpdateProduct(
+            products_pb2.UpdateProductRequest(sku=created.sku, price_cents=2500, expected_version=1), metadata=admin
+        )
+        expect(updated.price_cents == 2500 and updated.version == 2, f"updated: {updated}")
+        expect_code(
+            lambda: products.UpdateProduct(
+                products_pb2.UpdateProductRequest(sku=created.sku, price_cents=1, expected_version=1), metadata=admin
+            ),
+            grpc.StatusCode.ABORTED,
+            "UpdateProduct with a stale expected_version",
+        )
+
+        # A bad request: the field violations travel in grpc-status-details-bin.
+        error = expect_code(
+            lambda: products.CreateProduct(
+                products_pb2.CreateProductRequest(name="", brand="Acme", price_cents=-5), metadata=admin
+            ),
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "CreateProduct with no name and a negative price",
+        )
+        status = rpc_status.from_call(error)
+        expect(status is not None, "INVALID_ARGUMENT carries no google.rpc.Status details")
+        expect(status.code == grpc.StatusCode.INVALID_ARGUMENT.value[0], f"details' code: {status.code}")
+        violations = []
+        for detail in status.details:
+            bad_request = error_details_pb2.BadRequest()
+            if detail.Unpack(bad_request):
+                violations += [v.field for v in bad_request.field_violations]
+        expect(sorted(violations) == ["name", "price_cents"], f"field violations: {violations}")
+
+        products.DeleteProduct(products_pb2.DeleteProductRequest(sku=created.sku, expected_version=2), metadata=admin)
+        expect_code(
+            lambda: products.GetProduct(products_pb2.GetProductRequest(sku=created.sku)),
+            grpc.StatusCode.NOT_FOUND,
+            "GetProduct after DeleteProduct",
+        )
+        expect_code(
+            lambda: products.GetProduct(products_pb2.GetProductRequest(sku="not-a-uuid")),
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "GetProduct of a sku that is not a UUID",
+        )
+
+        # Refresh rotates: the new pair works, the old refresh token is spent.
+        rotated = auth.Refresh(auth_pb2.RefreshRequest(refresh_token=tokens.refresh_token))
+        expect(rotated.refresh_token != tokens.refresh_token, "Refresh returned the same refresh token")
+        expect_code(
+            lambda: auth.Refresh(auth_pb2.RefreshRequest(refresh_token=tokens.refresh_token)),
+            grpc.StatusCode.UNAUTHENTICATED,
+            "Refresh with a spent refresh token",
+        )
+        # Reusing a spent token ends its login: log in again for the logout.
+        fresh = auth.Login(auth_pb2.LoginRequest(username=args.username, password=password))
+        auth.Logout(auth_pb2.LogoutRequest(refresh_token=fresh.refresh_token))
+        expect_code(
+            lambda: products.CreateProduct(
+                products_pb2.CreateProductRequest(name="Lamp", brand="Acme", price_cents=1),
+                metadata=bearer(fresh.access_token),
+            ),
+            grpc.StatusCode.UNAUTHENTICATED,
+            "CreateProduct with the access token of a login that logged out",
+        )
+        expect_code(
+            lambda: products.ListProducts(products_pb2.ListProductsRequest(), metadata=bearer("garbage")),
+            grpc.StatusCode.UNAUTHENTICATED,
+            "ListProducts with a token that is not one",
+        )
+
+        # A deadline: Watch never ends by itself, so its deadline ends it.
+        health = health_pb2_grpc.HealthStub(ch)
+        seen = []
+        started = time.monotonic()
+        try:
+            for response in health.Watch(health_pb2.HealthCheckRequest(service=""), timeout=1.0):
+                seen.append(health_pb2.HealthCheckResponse.ServingStatus.Name(response.status))
+            raise Failure("Watch ended before its deadline")
+        except grpc.RpcError as error:
+            expect(error.code() == grpc.StatusCode.DEADLINE_EXCEEDED, f"Watch past its deadline: {error.code().name}")
+        expect(seen == ["SERVING"], f"Watch saw {seen}")
+        expect(time.monotonic() - started < 30, "the deadline took far longer than asked")
+    print(json.dumps({"workflow": "ok"}))
+
+
+def read(args):
+    """Anonymous GetProduct calls, `count` of them, `concurrency` at a time; prints how many succeeded."""
+    messages, services = generate_stubs()
+    request = messages["products"].GetProductRequest(sku=args.sku)
+    with channel(args) as ch:
+        products = services["products"].ProductServiceStub(ch)
+        with futures.ThreadPoolExecutor(max_workers=args.concurrency) as pool:
+            answers = list(pool.map(lambda _: products.GetProduct(request, timeout=60), range(args.count)))
+    expect(all(a.sku == args.sku for a in answers), "a read answered another product")
+    print(json.dumps({"ok": len(answers)}))
+
+
+def health(args):
+    """grpc_health_probe's question: prints the status of `service`."""
+    with channel(args) as ch:
+        response = health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest(service=args.service), timeout=30)
+    print(health_pb2.HealthCheckResponse.ServingStatus.Name(response.status), flush=True)
+
+
+def watch(args):
+    """Prints each status Watch sends, one per line, as it comes, until the server ends the stream."""
+    with channel(args) as ch:
+        for response in health_pb2_grpc.HealthStub(ch).Watch(health_pb2.HealthCheckRequest(service=args.service)):
+            print(health_pb2.HealthCheckResponse.ServingStatus.Name(response.status), flush=True)
+    print("END", flush=True)
+
+
+def reflection(args):
+    """Lists the services by reflection (grpcio-reflection's client, v1alpha) and resolves every
+    method's request and response descriptor; prints them, with no .proto file at hand."""
+    from google.protobuf.descriptor_pool import DescriptorPool
+    from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
+
+    with channel(args) as ch:
+        database = ProtoReflectionDescriptorDatabase(ch)
+        pool = DescriptorPool(database)
+        services = {}
+        for name in database.get_services():
+            service = pool.FindServiceByName(name)
+            services[name] = {
+                method.name: [method.input_type.full_name, method.output_type.full_name, len(method.input_type.fields)]
+                for method in service.methods
+            }
+    print(json.dumps(services, sort_keys=True))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--target", required=True, help="HOST:PORT of the gRPC listener")
+    parser.add_argument("--ca", help="the CA certificate (PEM) to trust; plaintext without it")
+    commands = parser.add_subparsers(dest="command", required=True)
+    command = commands.add_parser(
+        "workflow", help="create, read, list, update, delete; login, refresh, logout; errors (password: $CATALOG_PASSWORD)"
+    )
+    command.add_argument("--username", required=True)
+    command.set_defaults(run=workflow)
+    command = commands.add_parser("read", help="anonymous GetProduct calls")
+    command.add_argument("--sku", required=True)
+    command.add_argument("--count", type=int, required=True)
+    command.add_argument("--concurrency", type=int, default=8)
+    command.set_defaults(run=read)
+    for name, run in (("health", health), ("watch", watch)):
+        command = commands.add_parser(name, help=run.__doc__)
+        command.add_argument("--service", default="")
+        command.set_defaults(run=run)
+    commands.add_parser("reflection", help="list and describe by reflection").set_defaults(run=reflection)
+    args = parser.parse_args()
+    try:
+        args.run(args)
+    except Failure as failure:
+        print(f"FAILED: {failure}", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
