@@ -29,6 +29,8 @@ public final class CatalogServer: Service {
     /// - Parameters:
     ///   - tls: the shared TLS context; `nil` serves plaintext (behind a TLS-terminating proxy only).
     ///   - storeProbe: answers whether the store is reachable, for Health.
+    ///   - connections: the connections counted against the caps of `configuration`; pass the
+    ///     gRPC listener's, so that the caps bound both listeners together. Its own when `nil`.
     public init(
         configuration: ServerConfiguration,
         tls: NIOSSLContext?,
@@ -36,6 +38,7 @@ public final class CatalogServer: Service {
         authenticator: any Authenticator,
         servingState: ServingState,
         storeProbe: @escaping @Sendable () async -> Bool,
+        connections: OpenConnections? = nil,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger
     ) {
@@ -47,10 +50,7 @@ public final class CatalogServer: Service {
         self.storeProbe = storeProbe
         self.eventLoopGroup = eventLoopGroup
         self.logger = logger
-        self.connections = OpenConnections(
-            maxConnections: configuration.maxConnections,
-            maxPerAddress: configuration.maxConnectionsPerAddress
-        )
+        self.connections = connections ?? OpenConnections(configuration: configuration)
         self.address = AsyncStream.makeStream(of: SocketAddress.self, bufferingPolicy: .bufferingNewest(1))
     }
 

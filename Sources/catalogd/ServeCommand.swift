@@ -129,6 +129,8 @@ struct ServeCommand: AsyncParsableCommand {
         registry.registerHealthService(servingState)
 
         let configuration = try self.serverConfiguration()
+        // One count for both listeners: the caps bound the daemon's connections.
+        let connections = OpenConnections(configuration: configuration)
         let tlsFiles = try self.tlsFiles(dataDir: dataDir, logger: logger)
         let authenticator = TokenAuthenticator(identity: wiring.identity)
         let server = CatalogServer(
@@ -144,6 +146,7 @@ struct ServeCommand: AsyncParsableCommand {
             authenticator: authenticator,
             servingState: servingState,
             storeProbe: { await catalog.isStoreReachable() },
+            connections: connections,
             logger: logger
         )
         // Services stop in reverse order. The view flush is first so that it stops last,
@@ -202,6 +205,7 @@ struct ServeCommand: AsyncParsableCommand {
                 registry: registry,
                 authenticator: authenticator,
                 servingState: servingState,
+                connections: connections,
                 logger: logger
             )
             services.append(.init(service: grpc))

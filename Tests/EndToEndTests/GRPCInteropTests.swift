@@ -113,6 +113,59 @@ struct GRPCInteropTests {
         }
     }
 
+    @Test func overLimitMessagesAndFloodsLoseTheirCallOrConnectionAndTheDaemonServesOn() async throws {
+        try await withTemporaryDirectory { directory in
+            let daemon = try await DaemonProcess(
+                workingDirectory: directory,
+                arguments: ["--max-frame-bytes", "65536", "--max-in-flight", "8"]
+            )
+            let client = try await PythonGRPCClient(daemon: daemon)
+            // A message over --max-frame-bytes: RESOURCE_EXHAUSTED, from its length prefix.
+            #expect(try await client.run("oversized", "--bytes", "70000").contains(#""code": "RESOURCE_EXHAUSTED""#))
+            // More streams at once than the server allowed in its SETTINGS (--max-in-flight).
+            let streams = try Self.report(try await client.run("stream-flood", "--streams", "40"))
+            #expect(streams.limit == 8)
+            #expect(streams.goaway?.code == "PROTOCOL_ERROR", "\(streams)")
+            // Pings without a call, far more often than every 5 minutes.
+            let pings = try Self.report(try await client.run("ping-flood", "--pings", "10"))
+            #expect(pings.goaway == RawReport.GoAway(code: "ENHANCE_YOUR_CALM", debug: "too_many_pings"), "\(pings)")
+            // Only those connections ended.
+            #expect(try await client.run("health") == "SERVING\n")
+            #expect(try await daemon.terminate() == 0)
+        }
+    }
+
+    @Test func aConnectionOverTheCapsIsTurnedAwayWithGoAway() async throws {
+        try await withTemporaryDirectory { directory in
+            let daemon = try await DaemonProcess(
+                workingDirectory: directory,
+                arguments: ["--max-connections-per-address", "1"]
+            )
+            let client = try await PythonGRPCClient(daemon: daemon)
+            // The framing's connection counts against the same cap.
+            try await CatalogClient.withClient(daemon.clientConfiguration()) { framing in
+                _ = try await framing.health()
+                let refused = try Self.report(try await client.run("goaway"))
+                #expect(
+                    refused.goaway
+                        == RawReport.GoAway(
+                            code: "ENHANCE_YOUR_CALM",
+                            debug: "too many connections from your address (at most 1); reuse one"
+                        ),
+                    "\(refused)"
+                )
+            }
+            try await eventually("a gRPC connection to be served once the other closed", limit: .seconds(30)) {
+                try await client.run("health") == "SERVING\n"
+            }
+            #expect(try await daemon.terminate() == 0)
+        }
+    }
+
+    private static func report(_ output: String) throws -> RawReport {
+        try JSONDecoder().decode(RawReport.self, from: Data(output.utf8))
+    }
+
     @Test(.enabled(if: PostgresTestDatabase.isEnabled, "needs PostgreSQL: run with make test"))
     func aHealthProbeSeesNotServingWhilePostgreSQLIsDown() async throws {
         try await PostgresTestCluster.withCluster { cluster in
@@ -157,5 +210,22 @@ private enum ReflectedType: Decodable, Equatable {
         } else {
             self = .name(try container.decode(String.self))
         }
+    }
+}
+
+/// How grpc_client.py's raw HTTP/2 commands saw a connection end.
+private struct RawReport: Decodable, CustomStringConvertible {
+    struct GoAway: Decodable, Equatable {
+        var code: String
+        var debug: String
+    }
+
+    var resets: [String: Int]
+    var goaway: GoAway?
+    var closed: Bool
+    var limit: Int?
+
+    var description: String {
+        "resets \(self.resets), GOAWAY \(self.goaway.map { "\($0)" } ?? "none"), closed \(self.closed)"
     }
 }

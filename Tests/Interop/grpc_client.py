@@ -238,6 +238,151 @@ def reflection(args):
     print(json.dumps(services, sort_keys=True))
 
 
+def oversized(args):
+    """A request message of `bytes` bytes; prints the status code it gets."""
+    messages, services = generate_stubs()
+    with channel(args) as ch:
+        products = services["products"].ProductServiceStub(ch)
+        error = expect_code(
+            lambda: products.GetProduct(messages["products"].GetProductRequest(sku="x" * args.bytes), timeout=60),
+            grpc.StatusCode.RESOURCE_EXHAUSTED,
+            f"GetProduct with a {args.bytes}-byte request",
+        )
+    print(json.dumps({"code": error.code().name}))
+
+
+class RawHTTP2:
+    """HTTP/2 by hand over TLS (h2), for what grpcio would never send: streams past the server's
+    limit, pings without end. Ignores the server's SETTINGS_MAX_CONCURRENT_STREAMS on purpose."""
+
+    def __init__(self, args):
+        import socket
+        import ssl
+        import h2.config
+        import h2.connection
+
+        class IgnoringLimits(h2.connection.H2Connection):
+            @property
+            def open_outbound_streams(self):
+                return 0
+
+        host, port = args.target.rsplit(":", 1)
+        sock = socket.create_connection((host, int(port)), timeout=30)
+        if args.ca:
+            context = ssl.create_default_context(cafile=args.ca)
+            context.set_alpn_protocols(["h2"])
+            sock = context.wrap_socket(sock, server_hostname=host)
+        self.sock = sock
+        self.h2 = IgnoringLimits(config=h2.config.H2Configuration(client_side=True, header_encoding="utf-8"))
+        self.h2.initiate_connection()
+        self.flush()
+        self.resets = {}
+        self.goaway = None
+        self.buffer = b""
+        self.terminated = False
+        self.settings = {}
+        self.closed = False
+
+    def flush(self):
+        data = self.h2.data_to_send()
+        if data:
+            self.sock.sendall(data)
+
+    def read(self):
+        """Reads one burst and records what it says; False once the server closed the connection."""
+        import h2.events
+
+        try:
+            data = self.sock.recv(65536)
+        except OSError:
+            data = b""
+        if not data:
+            self.closed = True
+            return False
+        for event in self.events(data):
+            if isinstance(event, h2.events.StreamReset):
+                name = getattr(event.error_code, "name", str(event.error_code))
+                self.resets[name] = self.resets.get(name, 0) + 1
+            elif isinstance(event, h2.events.ConnectionTerminated):
+                self.goaway = {
+                    "code": getattr(event.error_code, "name", str(event.error_code)),
+                    "debug": (event.additional_data or b"").decode("utf-8", "replace"),
+                }
+            elif isinstance(event, h2.events.RemoteSettingsChanged):
+                self.settings.update({int(k): v.new_value for k, v in event.changed_settings.items()})
+        try:
+            self.flush()
+        except OSError:
+            pass
+        return True
+
+    def events(self, data):
+        """h2's events for `data`, fed to it frame by frame: what follows a GOAWAY (the answers to
+        frames the server had read before it) is no protocol error of the server's, so it is dropped."""
+        import h2.events
+        import h2.exceptions
+
+        self.buffer += data
+        events = []
+        while len(self.buffer) >= 9 and not self.terminated:
+            end = 9 + int.from_bytes(self.buffer[:3], "big")
+            if len(self.buffer) < end:
+                break
+            frame, self.buffer = self.buffer[:end], self.buffer[end:]
+            try:
+                events += self.h2.receive_data(frame)
+            except h2.exceptions.ProtocolError as error:
+                raise Failure(f"the server broke HTTP/2: {error}")
+            self.terminated = any(isinstance(event, h2.events.ConnectionTerminated) for event in events)
+        return events
+
+    def until(self, done):
+        while not done() and self.read():
+            pass
+
+    def report(self, **extra):
+        print(json.dumps({"resets": self.resets, "goaway": self.goaway, "closed": self.closed, **extra}))
+
+
+def goaway(args):
+    """Connects and sends HTTP/2's preface only; prints how the server ends the connection."""
+    raw = RawHTTP2(args)
+    raw.until(lambda: raw.goaway is not None)
+    raw.report()
+
+
+def stream_flood(args):
+    """Opens `streams` Health/Check streams at once, none of them ending; prints the resets and GOAWAY."""
+    raw = RawHTTP2(args)
+    max_streams_setting = 0x3
+    raw.until(lambda: max_streams_setting in raw.settings)
+    limit = raw.settings[max_streams_setting]
+    headers = [
+        (":method", "POST"),
+        (":scheme", "https" if args.ca else "http"),
+        (":path", "/grpc.health.v1.Health/Check"),
+        (":authority", args.target),
+        ("content-type", "application/grpc"),
+        ("te", "trailers"),
+    ]
+    for index in range(args.streams):
+        raw.h2.send_headers(1 + 2 * index, headers)
+    raw.flush()
+    raw.until(lambda: raw.goaway is not None or sum(raw.resets.values()) >= args.streams - limit)
+    raw.report(limit=limit)
+
+
+def ping_flood(args):
+    """Sends `pings` PINGs with no call open; prints how the server ends the connection."""
+    raw = RawHTTP2(args)
+    raw.until(lambda: raw.settings)
+    for index in range(args.pings):
+        raw.h2.ping(index.to_bytes(8, "big"))
+    raw.flush()
+    raw.until(lambda: raw.goaway is not None)
+    raw.report()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--target", required=True, help="HOST:PORT of the gRPC listener")
@@ -258,6 +403,16 @@ def main():
         command.add_argument("--service", default="")
         command.set_defaults(run=run)
     commands.add_parser("reflection", help="list and describe by reflection").set_defaults(run=reflection)
+    command = commands.add_parser("oversized", help=oversized.__doc__)
+    command.add_argument("--bytes", type=int, required=True)
+    command.set_defaults(run=oversized)
+    commands.add_parser("goaway", help=goaway.__doc__).set_defaults(run=goaway)
+    command = commands.add_parser("stream-flood", help=stream_flood.__doc__)
+    command.add_argument("--streams", type=int, required=True)
+    command.set_defaults(run=stream_flood)
+    command = commands.add_parser("ping-flood", help=ping_flood.__doc__)
+    command.add_argument("--pings", type=int, required=True)
+    command.set_defaults(run=ping_flood)
     args = parser.parse_args()
     try:
         args.run(args)

@@ -29,6 +29,7 @@ extension GRPCClient {
         _ method: String,
         _ request: Request,
         token: String? = nil,
+        options: CallOptions = .defaults,
         returning: Response.Type = Response.self
     ) async throws -> Response {
         var metadata: Metadata = [:]
@@ -41,7 +42,7 @@ extension GRPCClient {
             descriptor: MethodDescriptor(fullyQualifiedService: String(parts[0]), method: String(parts[1])),
             serializer: ProtobufSerializer<Request>(),
             deserializer: ProtobufDeserializer<Response>(),
-            options: .defaults
+            options: options
         ) { try $0.message }
     }
 }

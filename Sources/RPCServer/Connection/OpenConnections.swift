@@ -3,8 +3,10 @@ import NIOCore
 import Synchronization
 
 /// The connections a server has open: counted against its limits when accepted, and closed
-/// by force if a drain outlives its bound.
-final class OpenConnections: Sendable {
+/// by force if a drain outlives its bound. One is shared by the framing's listener and the
+/// gRPC listener, so that the caps bound the daemon's connections (its file descriptors), not
+/// each listener's.
+public final class OpenConnections: Sendable {
     /// What becomes of a connection just accepted.
     enum Admission {
         case serve
@@ -25,6 +27,11 @@ final class OpenConnections: Sendable {
     }
 
     private let state: Mutex<State>
+
+    /// With the caps of `configuration` (`--max-connections`, `--max-connections-per-address`).
+    public convenience init(configuration: ServerConfiguration) {
+        self.init(maxConnections: configuration.maxConnections, maxPerAddress: configuration.maxConnectionsPerAddress)
+    }
 
     init(maxConnections: Int, maxPerAddress: Int) {
         self.state = Mutex(

@@ -29,12 +29,14 @@ public final class GRPCListener: Service {
     private let health: GRPCHealthService
     private let reflection: GRPCReflectionService
     private let servingState: ServingState
+    private let admission: GRPCConnectionAdmission
     private let logger: Logger
     private let address: (stream: AsyncStream<Int>, continuation: AsyncStream<Int>.Continuation)
 
     /// - Parameters:
     ///   - host: an IP address (IPv6 without brackets).
     ///   - configuration: the framing's limits, which the listener applies as gRPC's.
+    ///   - connections: the framing listener's, so that the connection caps bound both together.
     public init(
         host: String,
         port: Int,
@@ -43,6 +45,7 @@ public final class GRPCListener: Service {
         registry: MethodRegistry,
         authenticator: any Authenticator,
         servingState: ServingState,
+        connections: OpenConnections,
         logger: Logger
     ) {
         self.host = host
@@ -60,6 +63,11 @@ public final class GRPCListener: Service {
             servedServices: registry.serviceNames.union([GRPCHealthService.serviceName])
         )
         self.servingState = servingState
+        self.admission = GRPCConnectionAdmission(
+            connections: connections,
+            handshakeTimeout: configuration.handshakeTimeout,
+            logger: logger
+        )
         self.logger = logger
         self.address = AsyncStream.makeStream(of: Int.self, bufferingPolicy: .bufferingNewest(1))
     }
@@ -79,9 +87,29 @@ public final class GRPCListener: Service {
                 ? .ipv6(host: self.host, port: self.port) : .ipv4(host: self.host, port: self.port),
             transportSecurity: self.transportSecurity,
             config: .defaults { config in
+                // A backstop: GRPCMessageSizeGuard answers a message over the limit first.
                 config.rpc.maxRequestPayloadSize = self.configuration.maxFrameSize
                 config.http2.maxConcurrentStreams = self.configuration.maxInFlightCallsPerConnection
                 config.connection.maxIdleTime = self.configuration.idleTimeout
+                // Keepalive stays grpc-swift's (gRFC A8/A9): a ping every 2 h of silence, 20 s to
+                // answer it; a client's pings more often than every 5 min with no call open are
+                // strikes, and the third gets GOAWAY ENHANCE_YOUR_CALM ("too_many_pings").
+                // swift-nio-http2 bounds the rest of a flood: streams past the limit are refused
+                // (RST_STREAM REFUSED_STREAM); over 200 stream errors, resets or control frames
+                // (PING, SETTINGS) in 30 s, or 10,000 answers to control frames left unread, end
+                // the connection.
+                config.channelDebuggingCallbacks.onAcceptTCPConnection = { [admission = self.admission] channel in
+                    admission.admit(channel)
+                }
+                config.channelDebuggingCallbacks.onAcceptHTTP2Stream = {
+                    [limit = self.configuration.maxFrameSize] stream in
+                    stream.eventLoop.makeCompletedFuture {
+                        try stream.pipeline.syncOperations.addHandler(
+                            GRPCMessageSizeGuard(limit: limit),
+                            position: .first
+                        )
+                    }
+                }
             }
         )
         let server = GRPCServer(transport: transport, services: [self.service, self.health, self.reflection])

@@ -106,6 +106,7 @@ func withTestServer(
     configuration.idleTimeout = idleTimeout ?? configuration.idleTimeout
     configuration.handshakeTimeout = handshakeTimeout ?? configuration.handshakeTimeout
     configure(&configuration)
+    let connections = OpenConnections(configuration: configuration)
     let servingState = ServingState()
     var registry = MethodRegistry()
     registry.registerProductService(catalog)
@@ -132,6 +133,7 @@ func withTestServer(
         authenticator: authenticator,
         servingState: servingState,
         storeProbe: { await catalog.isStoreReachable() },
+        connections: connections,
         logger: logger
     )
     let grpcListener =
@@ -148,6 +150,7 @@ func withTestServer(
             registry: registry,
             authenticator: authenticator,
             servingState: servingState,
+            connections: connections,
             logger: logger
         ) : nil
     let group = ServiceGroup(services: [server] + (grpcListener.map { [$0] } ?? []), logger: logger)
