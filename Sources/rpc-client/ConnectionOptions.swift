@@ -22,12 +22,16 @@ struct ConnectionOptions: ParsableArguments {
     var json = false
 
     func clientConfiguration() throws -> ClientConfiguration {
-        guard let colon = self.server.lastIndex(of: ":"),
-            let port = Int(self.server[self.server.index(after: colon)...])
-        else {
-            throw ValidationError("--server must be HOST:PORT, not \(self.server)")
+        try self.clientConfiguration(address: self.server, flag: "--server")
+    }
+
+    /// The configuration for `address` (HOST:PORT, an IPv6 host in brackets), with the TLS
+    /// options of this command; `flag` names the option it came from, for the error.
+    func clientConfiguration(address: String, flag: String) throws -> ClientConfiguration {
+        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else {
+            throw ValidationError("\(flag) must be HOST:PORT, not \(address)")
         }
-        var host = String(self.server[..<colon])
+        var host = String(address[..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") {
             host = String(host.dropFirst().dropLast())
         }

@@ -1,9 +1,14 @@
 import ArgumentParser
+import GRPCCore
 
 struct HealthCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "health",
-        abstract: "Print whether the daemon serves (SERVING or NOT_SERVING)."
+        abstract: "Print whether the daemon serves (SERVING or NOT_SERVING).",
+        discussion: """
+            With --grpc, asks the standard grpc.health.v1.Health of the daemon's gRPC listener \
+            (--grpc-server) instead of the framing's Health: the question a Kubernetes probe asks.
+            """
     )
 
     @OptionGroup var connection: ConnectionOptions
@@ -11,7 +16,17 @@ struct HealthCommand: AsyncParsableCommand {
     @Option(help: "A service to check, e.g. catalog.v1.ProductService; empty for the whole server.")
     var service = ""
 
+    @Flag(help: "Ask over standard gRPC (grpc.health.v1.Health) instead of the framing.")
+    var grpc = false
+
+    @Option(help: "The daemon's gRPC listener, HOST:PORT, for --grpc.")
+    var grpcServer = "127.0.0.1:7444"
+
     func run() async throws {
+        if self.grpc {
+            try await self.checkOverGRPC()
+            return
+        }
         try await self.connection.withClient { client in
             let status = try await client.health(service: self.service)
             if self.connection.json {
@@ -19,6 +34,16 @@ struct HealthCommand: AsyncParsableCommand {
             } else {
                 print(status.rawValue)
             }
+        }
+    }
+
+    private func checkOverGRPC() async throws {
+        let configuration = try self.connection.clientConfiguration(address: self.grpcServer, flag: "--grpc-server")
+        do {
+            let response = try await GRPCHealthCheck.check(service: self.service, configuration: configuration)
+            print(self.connection.json ? try response.jsonString() : GRPCHealthCheck.name(of: response.status))
+        } catch let error as RPCError {
+            Output.fail("\(GRPCHealthCheck.name(of: error.code)): \(error.message)")
         }
     }
 }

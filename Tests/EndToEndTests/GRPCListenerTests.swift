@@ -15,6 +15,29 @@ import Testing
         }
     }
 
+    @Test func rpcClientAsksTheStandardHealthOverGRPC() async throws {
+        try await withTemporaryDirectory { directory in
+            let daemon = try await DaemonProcess(workingDirectory: directory)
+            let grpc = ["--grpc", "--grpc-server", "127.0.0.1:\(try await daemon.grpcPort())", "--ca", daemon.caPath]
+            let serving = try await runClient(["health"] + grpc, in: directory)
+            #expect(serving.status == 0)
+            #expect(serving.stdout == "SERVING\n")
+            let json = try await runClient(
+                ["health", "--json", "--service", "catalog.v1.ProductService"] + grpc,
+                in: directory
+            )
+            #expect(json.stdout == #"{"status":"SERVING"}"# + "\n")
+            let unknown = try await runClient(["health", "--service", "catalog.v1.Nope"] + grpc, in: directory)
+            #expect(unknown.status == 1)
+            #expect(unknown.stderr == "error: NOT_FOUND: unknown service catalog.v1.Nope\n")
+            #expect(try await daemon.terminate() == 0)
+            // Nobody listens any more: UNAVAILABLE at once, not a hang.
+            let gone = try await runClient(["health"] + grpc, in: directory)
+            #expect(gone.status == 1)
+            #expect(gone.stderr.hasPrefix("error: UNAVAILABLE: "), "\(gone.stderr)")
+        }
+    }
+
     @Test func aNameIsNotAnAddressToListenOn() async throws {
         try await withTemporaryDirectory { directory in
             let run = try await runCatalogd(["serve", "--grpc-listen", "localhost:7444"], in: directory)
