@@ -27,14 +27,16 @@ struct PostgresCommandTests {
     @Test func migrationsWaitLongerThanTheDatabaseTimeout() async throws {
         try await PostgresTestDatabase.withDatabase { url in
             try await withTemporaryDirectory { directory in
-                // Another daemon's migration, as the lock it holds (PostgresMigrations.advisoryLockKey).
+                // Another daemon's migration, as the lock it holds (PostgresMigrations.advisoryLockKey),
+                // for long enough that a busy machine still sees it held and starts the migration
+                // while it is.
                 let migrating = Task {
                     try await PostgresTestDatabase.query(
                         url,
-                        "SELECT pg_advisory_lock(\(0x6361_7461_6C6F_6764)); SELECT pg_sleep(6)"
+                        "SELECT pg_advisory_lock(\(0x6361_7461_6C6F_6764)); SELECT pg_sleep(15)"
                     )
                 }
-                try await eventually("the other migration to hold its lock") {
+                try await eventually("the other migration to hold its lock", limit: .seconds(60)) {
                     try await PostgresTestDatabase.query(
                         url,
                         "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"

@@ -122,7 +122,7 @@ import Testing
 
             // Exactly once each: every row of the outbox was sent once, and no message is missing or extra.
             // The last row is marked sent a moment after its message arrives.
-            try await eventually("every row to be marked sent") {
+            try await eventually("every row to be marked sent", limit: .seconds(60)) {
                 try await fixture.store.listNotifications(status: .pending, after: nil, limit: 100).isEmpty
             }
             let rows = try await fixture.store.listNotifications(status: nil, after: nil, limit: 100)
@@ -148,7 +148,7 @@ import Testing
                     by: alice
                 )
             }
-            try await eventually("a failed attempt to be recorded") {
+            try await eventually("a failed attempt to be recorded", limit: .seconds(60)) {
                 try await !fixture.store.listNotifications(status: .pending, after: nil, limit: 10)
                     .contains(where: { $0.attempts == 0 })
             }

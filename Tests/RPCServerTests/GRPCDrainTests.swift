@@ -16,10 +16,10 @@ import Testing
                     Catalog_V1_HealthCheckRequest(),
                     returning: Catalog_V1_HealthCheckResponse.self
                 )
-                try await slow.started.wait(forAtLeast: 1)
+                try await slow.started.wait(forAtLeast: 1, limit: .seconds(60))
                 await server.shutDown()
                 // Draining now: Health says so, and the call in flight still gets its answer.
-                try await eventually("the drain to start") { !server.servingState.isServing }
+                try await eventually("the drain to start", limit: .seconds(60)) { !server.servingState.isServing }
                 slow.gate.open()
                 _ = try await answer
             }
@@ -43,11 +43,11 @@ import Testing
                             returning: Catalog_V1_HealthCheckResponse.self
                         )
                     }
-                    try await stuck.started.wait(forAtLeast: 1)
+                    try await stuck.started.wait(forAtLeast: 1, limit: .seconds(60))
                     await server.shutDown()
                     // Never answered by its handler: the drain's end ends it, within a bound.
                     let ended = await #expect(throws: RPCError.self) {
-                        try await withTimeout(.seconds(30), "the stuck call to end") { _ = try await answer.value }
+                        try await withTimeout(.seconds(120), "the stuck call to end") { _ = try await answer.value }
                     }
                     #expect([.unavailable, .cancelled].contains(ended?.code), "\(String(describing: ended))")
                 }

@@ -13,7 +13,10 @@ import Testing
     @Test func checkKnowsTheServerAndEachOfItsServices() async throws {
         try await withTestServer(grpc: true) { server in
             try await withGRPCClient(server) { client async throws in
-                for service in ["", "catalog.v1.ProductService", "catalog.v1.AdminService", "grpc.health.v1.Health"] {
+                for service in [
+                    "", "catalog.v1.ProductService", "catalog.v1.AdminService", "grpc.health.v1.Health",
+                    "grpc.reflection.v1.ServerReflection",
+                ] {
                     #expect(try await Self.check(client, service).status == .serving, "\(service)")
                 }
                 let unknown = await #expect(throws: RPCError.self) {

@@ -4,8 +4,8 @@ import GRPCProtobuf
 
 /// The standard `grpc.health.v1.Health` on the gRPC listener, from the `ServingState` the
 /// framing's Health reads: SERVING while the store answers and the server is not draining.
-/// It knows the whole server (the empty name), every service of the registry and itself; all
-/// share one status, as they share one store.
+/// It knows the whole server (the empty name), every service of the registry, reflection and
+/// itself; all share one status, as they share one store.
 struct GRPCHealthService: RegistrableRPCService {
     static let serviceName = "grpc.health.v1.Health"
 
@@ -14,7 +14,7 @@ struct GRPCHealthService: RegistrableRPCService {
 
     init(state: ServingState, registry: MethodRegistry) {
         self.state = state
-        self.services = registry.serviceNames.union(["", Self.serviceName])
+        self.services = registry.serviceNames.union(["", Self.serviceName]).union(GRPCReflectionService.serviceNames)
     }
 
     func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {

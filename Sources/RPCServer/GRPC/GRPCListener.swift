@@ -6,11 +6,10 @@ import NIOCore
 import ServiceLifecycle
 
 /// Standard gRPC (HTTP/2, by grpc-swift) on a listener of its own beside the framing's, as a
-/// `Service`: every method of the registry through `CatalogGRPCService`, and the standard
+/// `Service`: every method of the registry through `CatalogGRPCService`, the standard
 /// `grpc.health.v1.Health` (`GRPCHealthService`) and server reflection (`GRPCReflectionService`),
-/// with the framing's certificate, client CA
-/// and limits. At graceful shutdown it stops accepting and sends GOAWAY;
-/// calls in flight get the framing's drain timeout, then are cancelled.
+/// with the framing's certificate, client CA and limits. At graceful shutdown it stops
+/// accepting and sends GOAWAY; calls in flight get the framing's drain timeout, then are cancelled.
 public final class GRPCListener: Service {
     /// How the listener is secured: as the framing's, from the same files.
     public enum Security: Sendable {
@@ -94,10 +93,14 @@ public final class GRPCListener: Service {
                 // Keepalive stays grpc-swift's (gRFC A8/A9): a ping every 2 h of silence, 20 s to
                 // answer it; a client's pings more often than every 5 min with no call open are
                 // strikes, and the third gets GOAWAY ENHANCE_YOUR_CALM ("too_many_pings").
-                // swift-nio-http2 bounds the rest of a flood: streams past the limit are refused
-                // (RST_STREAM REFUSED_STREAM); over 200 stream errors, resets or control frames
-                // (PING, SETTINGS) in 30 s, or 10,000 answers to control frames left unread, end
-                // the connection.
+                // swift-nio-http2 bounds the rest of a flood: more streams than the limit end the
+                // connection (GOAWAY PROTOCOL_ERROR), as do over 200 stream errors, resets or
+                // control frames (PING, SETTINGS) in 30 s, or 10,000 answers to control frames
+                // left unread.
+                //
+                // The "debugging" callbacks are the only access grpc-swift gives to the channels
+                // it accepts: the connection caps and the handshake bound go in through them, and
+                // a guard first in each stream's pipeline answers an oversized message.
                 config.channelDebuggingCallbacks.onAcceptTCPConnection = { [admission = self.admission] channel in
                     admission.admit(channel)
                 }

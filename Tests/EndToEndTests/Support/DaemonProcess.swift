@@ -21,8 +21,12 @@ final class DaemonProcess: Sendable {
         self.workingDirectory = workingDirectory
         let process = Process()
         process.executableURL = Executables.catalogd
-        // The gRPC listener on a port of its own too: tests run daemons side by side.
-        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--grpc-listen", "127.0.0.1:0"] + arguments
+        // The gRPC listener on a port of its own too: tests run daemons side by side. The TLS
+        // handshake bound is not what these tests test: a generous one, so that a machine busy
+        // with every suite at once (and CPU hogs beside them) does not close their handshakes.
+        process.arguments =
+            ["serve", "--listen", "127.0.0.1:0", "--grpc-listen", "127.0.0.1:0", "--handshake-timeout", "120"]
+            + arguments
         process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory)
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let pipe = Pipe()
