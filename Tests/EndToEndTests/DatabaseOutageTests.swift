@@ -90,15 +90,16 @@ struct DatabaseOutageTests {
             }
         }
         // The store knows the database is down: a write answers UNAVAILABLE at once, not after
-        // the daemon's 10 s database timeout (at once is milliseconds on an idle machine; the
-        // bound leaves room for one busy with six CPU hogs).
+        // the daemon's 10 s database timeout (at once is milliseconds on an idle machine, and
+        // took 5.7 s beside six CPU hogs and every other suite; waiting out the timeout would
+        // take 10 s or more).
         let clock = ContinuousClock()
         let started = clock.now
         let refused = await #expect(throws: RPCStatus.self) {
             _ = try await admin.createProduct(name: "During", brand: "Acme", priceCents: 1)
         }
         #expect(refused?.code == .unavailable)
-        #expect(clock.now - started < .seconds(5))
+        #expect(clock.now - started < .seconds(9))
         // Cached reads go on.
         let readsAtOutage = record.reads.load(ordering: .relaxed)
         // 50 more reads within 30 s: they go on (a busy machine with every suite beside it once

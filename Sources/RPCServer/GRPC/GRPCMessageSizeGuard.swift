@@ -52,9 +52,11 @@ final class GRPCMessageSizeGuard: ChannelDuplexHandler, RemovableChannelHandler 
             name: "grpc-message",
             value: "request message of \(length) bytes is over the limit of \(self.reader.limit)"
         )
-        let channel = context.channel
-        // Then the stream closes: the client stops sending (RST_STREAM) and grpc-swift ends the call.
-        context.writeAndFlush(self.wrapOutboundOut(.headers(.init(headers: trailers, endStream: true))))
-            .whenComplete { _ in channel.close(promise: nil) }
+        context.write(self.wrapOutboundOut(.headers(.init(headers: trailers, endStream: true))), promise: nil)
+        // Then RST_STREAM NO_ERROR, which tells the client to stop sending its request without
+        // an error (RFC 9113, section 8.1): the answer stands. Closing the stream instead would
+        // reset it with CANCEL, and a client that reads the reset before the trailers (grpcio,
+        // on a busy machine) reports CANCELLED. grpc-swift's call then ends with the stream.
+        context.writeAndFlush(self.wrapOutboundOut(.rstStream(.noError)), promise: nil)
     }
 }
