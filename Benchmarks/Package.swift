@@ -19,11 +19,20 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
     ],
     targets: [
+        // The product the ceilings answer with, and their flags.
+        .target(
+            name: "BenchFixtures",
+            dependencies: [
+                .product(name: "Codec", package: "catalogd"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
         // A TLS server that speaks the framing and answers every Request with one fixed
         // Response the size of a GetProduct answer, as fast as the framing allows.
         .executableTarget(
             name: "EchoServer",
             dependencies: [
+                "BenchFixtures",
                 .product(name: "Codec", package: "catalogd"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -35,10 +44,9 @@ let package = Package(
         .executableTarget(
             name: "GRPCCeiling",
             dependencies: [
-                .product(name: "Codec", package: "catalogd"),
+                "BenchFixtures",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
-                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
         // Spins a thread per core and reports how long the machine stopped running them:

@@ -1,9 +1,9 @@
+import BenchFixtures
 import Codec
 import Foundation
 import NIOCore
 import NIOPosix
 import NIOSSL
-import SwiftProtobuf
 
 /// The ceiling: the least a server speaking catalogd's framing can do per call. Every frame
 /// is answered with the same Response (the call id changed), as large as a GetProduct answer;
@@ -54,19 +54,9 @@ final class EchoHandler: ChannelInboundHandler {
     }
 }
 
-/// A product like those the bench creates, so the answer is the size of a real one.
+/// Field 3 of the Response, the payload: a product the size of a real one.
 func fixedPayloadField() throws -> [UInt8] {
-    var product = Catalog_V1_Product()
-    product.sku = "0d4f6c2e-9a3b-4f1e-8c7d-5b2a1e3f4c6d"
-    product.name = "Bench product 12"
-    product.brand = "bench"
-    product.priceCents = 1200
-    product.currency = "MXN"
-    product.views = 123_456
-    product.version = 1
-    product.createTime = Google_Protobuf_Timestamp(date: Date())
-    product.updateTime = product.createTime
-    let payload: [UInt8] = try product.serializedBytes()
+    let payload = try BenchFixtures.productBytes()
     var field = ByteBuffer()
     field.writeInteger(UInt8(0x1A))  // field 3, length-delimited
     field.writeVarint(UInt64(payload.count))
@@ -74,15 +64,9 @@ func fixedPayloadField() throws -> [UInt8] {
     return Array(field.readableBytesView)
 }
 
-func option(_ name: String) -> String? {
-    let arguments = CommandLine.arguments
-    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return nil }
-    return arguments[index + 1]
-}
-
-guard let listen = option("--listen"), let colon = listen.lastIndex(of: ":"),
-    let port = Int(listen[listen.index(after: colon)...]), let certificate = option("--tls-cert"),
-    let key = option("--tls-key")
+guard let listen = BenchFixtures.option("--listen"), let colon = listen.lastIndex(of: ":"),
+    let port = Int(listen[listen.index(after: colon)...]), let certificate = BenchFixtures.option("--tls-cert"),
+    let key = BenchFixtures.option("--tls-key")
 else {
     FileHandle.standardError.write(Data("usage: EchoServer --listen HOST:PORT --tls-cert PEM --tls-key PEM\n".utf8))
     exit(64)

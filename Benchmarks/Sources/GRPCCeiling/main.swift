@@ -1,8 +1,7 @@
-import Codec
+import BenchFixtures
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
-import SwiftProtobuf
 
 /// The gRPC ceiling: a bare grpc-swift-2 server on grpc-swift-nio-transport, TLS, one unary
 /// `catalog.v1.ProductService/GetProduct` answering the same pre-serialized Product to every
@@ -39,30 +38,9 @@ struct FixedProductService: RegistrableRPCService {
     }
 }
 
-/// A product like those the bench creates, so the answer is the size of a real one.
-func fixedProduct() throws -> [UInt8] {
-    var product = Catalog_V1_Product()
-    product.sku = "0d4f6c2e-9a3b-4f1e-8c7d-5b2a1e3f4c6d"
-    product.name = "Bench product 12"
-    product.brand = "bench"
-    product.priceCents = 1200
-    product.currency = "MXN"
-    product.views = 123_456
-    product.version = 1
-    product.createTime = Google_Protobuf_Timestamp(date: Date())
-    product.updateTime = product.createTime
-    return try product.serializedBytes()
-}
-
-func option(_ name: String) -> String? {
-    let arguments = CommandLine.arguments
-    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return nil }
-    return arguments[index + 1]
-}
-
-guard let listen = option("--listen"), let colon = listen.lastIndex(of: ":"),
-    let port = Int(listen[listen.index(after: colon)...]), let certificate = option("--tls-cert"),
-    let key = option("--tls-key")
+guard let listen = BenchFixtures.option("--listen"), let colon = listen.lastIndex(of: ":"),
+    let port = Int(listen[listen.index(after: colon)...]), let certificate = BenchFixtures.option("--tls-cert"),
+    let key = BenchFixtures.option("--tls-key")
 else {
     FileHandle.standardError.write(Data("usage: GRPCCeiling --listen HOST:PORT --tls-cert PEM --tls-key PEM\n".utf8))
     exit(64)
@@ -75,15 +53,15 @@ let transport = HTTP2ServerTransport.Posix(
     ),
     config: .defaults { config in
         config.http2.maxConcurrentStreams = 128
-        if option("--flush-coalescing") == "off" {
+        if BenchFixtures.option("--flush-coalescing") == "off" {
             config.connection.flushCoalescing = nil
         }
-        if let window = option("--window-bytes").flatMap(Int.init) {
+        if let window = BenchFixtures.option("--window-bytes").flatMap(Int.init) {
             config.http2.targetWindowSize = window
         }
     }
 )
-let server = GRPCServer(transport: transport, services: [FixedProductService(answer: try fixedProduct())])
+let server = GRPCServer(transport: transport, services: [FixedProductService(answer: try BenchFixtures.productBytes())])
 try await withThrowingDiscardingTaskGroup { group in
     group.addTask { try await server.serve() }
     let address = try await transport.listeningAddress
