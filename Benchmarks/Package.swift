@@ -37,7 +37,6 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
         // The gRPC ceiling: a bare grpc-swift-2 server answering GetProduct with fixed bytes.
