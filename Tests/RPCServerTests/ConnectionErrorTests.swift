@@ -5,6 +5,8 @@ import NIOPosix
 import TestSupport
 import Testing
 
+@testable import RPCServer
+
 /// PROTOCOL.md section 5: one call_id 0 frame with a status, then the server closes.
 @Suite struct ConnectionErrorTests {
     private func healthRequest(_ callID: UInt64) throws -> Catalog_V1_Request {
@@ -75,12 +77,12 @@ import Testing
             try await connection.send(try ControlledMethod.request(1))
             try await slow.started.wait(forAtLeast: 1)
             let shutdown = Task { await server.shutDown() }
-            #expect(
-                try await withTimeout(.seconds(10), "draining") {
-                    while server.servingState.isServing { await Task.yield() }
-                    return true
+            // Awaited: the serving state tells its watchers when the drain starts.
+            try await withTimeout(.seconds(60), "draining") {
+                for await serving in server.servingState.changes() where !serving {
+                    break
                 }
-            )
+            }
             slow.gate.open()
             let frames = try await connection.waitUntilClosed()
             #expect(frames.map(\.callID) == [1, 0])
