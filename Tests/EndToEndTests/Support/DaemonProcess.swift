@@ -87,8 +87,10 @@ final class DaemonProcess: Sendable {
         }
     }
 
-    /// Kills the process with SIGKILL, as a crash would, and waits until it is gone.
-    func crash(limit: Duration = .seconds(10)) async throws {
+    /// Kills the process with SIGKILL, as a crash would, and waits until it is gone. (Death is
+    /// not instant: a process in the middle of an fsync dies when the disk is done, and beside a
+    /// build that took over 10 s once.)
+    func crash(limit: Duration = .seconds(60)) async throws {
         kill(self.process.processIdentifier, SIGKILL)
         try await withTimeout(limit, "catalogd to die") {
             await self.exitStatus.wait { $0 != nil }
