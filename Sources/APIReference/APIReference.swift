@@ -42,11 +42,11 @@ public struct APIReference {
         page.line("## Services")
         page.line()
         for file in documented + standard {
-            for service in file.service {
+            let comments = SourceComments(file)
+            for (index, service) in file.service.enumerated() {
                 let name = "\(file.package).\(service.name)"
-                page.line(
-                    "- [\(name)](#\(MarkdownPage.anchor(name))): \(SourceComments(file).summary(of: service, in: file))"
-                )
+                let summary = Self.singleLine(comments[[SourceComments.PathElement.fileService, Int32(index)]])
+                page.line("- [\(name)](#\(MarkdownPage.anchor(name))): \(MarkdownPage.cell(summary))")
             }
         }
         page.line()
@@ -299,16 +299,5 @@ public struct APIReference {
         let text = Self.singleLine(comment)
         guard let stop = text.range(of: ". ") else { return text }
         return String(text[..<stop.lowerBound]) + "."
-    }
-}
-
-extension SourceComments {
-    /// A service's comment on one line, for the list of services.
-    func summary(
-        of service: Google_Protobuf_ServiceDescriptorProto,
-        in file: Google_Protobuf_FileDescriptorProto
-    ) -> String {
-        guard let index = file.service.firstIndex(of: service) else { return "" }
-        return MarkdownPage.cell(APIReference.singleLine(self[[PathElement.fileService, Int32(index)]]))
     }
 }

@@ -4,17 +4,18 @@ import GRPCProtobuf
 
 /// The standard `grpc.health.v1.Health` on the gRPC listener, from the `ServingState` the
 /// framing's Health reads: SERVING while the store answers and the server is not draining.
-/// It knows the whole server (the empty name), every service of the registry, reflection and
-/// itself; all share one status, as they share one store.
+/// It knows the whole server (the empty name) and every service the listener serves; all share
+/// one status, as they share one store.
 struct GRPCHealthService: RegistrableRPCService {
     static let serviceName = "grpc.health.v1.Health"
 
     let state: ServingState
     let services: Set<String>
 
-    init(state: ServingState, registry: MethodRegistry) {
+    /// - Parameter servedServices: every service on the listener, this one included.
+    init(state: ServingState, servedServices: Set<String>) {
         self.state = state
-        self.services = registry.serviceNames.union(["", Self.serviceName]).union(GRPCReflectionService.serviceNames)
+        self.services = servedServices.union([""])
     }
 
     func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {

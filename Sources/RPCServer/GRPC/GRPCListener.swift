@@ -57,10 +57,11 @@ public final class GRPCListener: Service {
             configuration: configuration,
             logger: logger
         )
-        self.health = GRPCHealthService(state: servingState, registry: registry)
-        self.reflection = GRPCReflectionService(
-            servedServices: registry.serviceNames.union([GRPCHealthService.serviceName])
-        )
+        // What the listener serves, as Health knows it and reflection lists it.
+        let served = registry.serviceNames.union([GRPCHealthService.serviceName])
+            .union(GRPCReflectionService.serviceNames)
+        self.health = GRPCHealthService(state: servingState, servedServices: served)
+        self.reflection = GRPCReflectionService(servedServices: served)
         self.servingState = servingState
         self.admission = GRPCConnectionAdmission(
             connections: connections,

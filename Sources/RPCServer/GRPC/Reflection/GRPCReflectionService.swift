@@ -11,9 +11,9 @@ struct GRPCReflectionService: RegistrableRPCService {
 
     let index: ReflectionIndex
 
-    /// - Parameter servedServices: every other service on the listener; reflection adds itself.
-    init(servedServices: some Sequence<String>) {
-        self.index = .catalog(serviceNames: Set(servedServices).union(Self.serviceNames))
+    /// - Parameter servedServices: every service on the listener, these included.
+    init(servedServices: Set<String>) {
+        self.index = .catalog(serviceNames: servedServices)
     }
 
     func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
