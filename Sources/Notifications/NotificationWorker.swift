@@ -1,6 +1,7 @@
 import Domain
 import Foundation
 import Logging
+import Metrics
 import ServiceLifecycle
 import Synchronization
 
@@ -30,17 +31,20 @@ public final class NotificationWorker: Service {
     private let transport: any MailTransport
     private let configuration: Configuration
     private let logger: Logger
+    private let metrics: WorkerMetrics
     private let signal: (stream: AsyncStream<Void>, continuation: AsyncStream<Void>.Continuation)
 
     public init(
         store: any NotificationStore,
         transport: any MailTransport,
         configuration: Configuration,
+        metrics: any MetricsFactory = NOOPMetricsHandler.instance,
         logger: Logger
     ) {
         self.store = store
         self.transport = transport
         self.configuration = configuration
+        self.metrics = WorkerMetrics(factory: metrics)
         self.logger = logger
         self.signal = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
@@ -115,8 +119,16 @@ public final class NotificationWorker: Service {
         logger[metadataKey: "notification"] = "\(notification.id.canonicalText)"
         logger[metadataKey: "to"] = "\(notification.recipient)"
         do {
-            try await self.transport.send(message)
+            let started = ContinuousClock.now
+            do {
+                try await self.transport.send(message)
+                self.metrics.sendDuration.recordInterval(since: started, succeeded: true)
+            } catch {
+                self.metrics.sendDuration.recordInterval(since: started, succeeded: false)
+                throw error
+            }
             try await self.store.markSent(notification.id, at: Date())
+            self.metrics.sent.increment()
             logger.debug("notification sent")
         } catch {
             let attempts = notification.attempts + 1
@@ -131,11 +143,13 @@ public final class NotificationWorker: Service {
                 )
             }
             if let retryAt {
+                self.metrics.retries.increment()
                 logger.info(
                     "notification not delivered; will retry",
                     metadata: ["attempt": "\(attempts)", "retry_at": "\(retryAt)", "error": "\(reason)"]
                 )
             } else {
+                self.metrics.failed.increment()
                 logger.error(
                     "notification failed for good",
                     metadata: ["attempts": "\(attempts)", "error": "\(reason)"]
@@ -152,4 +166,37 @@ final class ShutdownFlag: Sendable {
     var isSet: Bool { self.storage.withLock { $0 } }
 
     func set() { self.storage.withLock { $0 = true } }
+}
+
+/// What the worker counts, through swift-metrics.
+private struct WorkerMetrics {
+    let sent: Counter
+    /// Failed for good: the last attempt failed.
+    let failed: Counter
+    /// Attempts that failed with another one scheduled.
+    let retries: Counter
+    let sendDuration: SendDuration
+
+    init(factory: any MetricsFactory) {
+        self.sent = Counter(label: "catalog_outbox_sent_total", factory: factory)
+        self.failed = Counter(label: "catalog_outbox_failed_total", factory: factory)
+        self.retries = Counter(label: "catalog_outbox_retries_total", factory: factory)
+        self.sendDuration = SendDuration(factory: factory)
+    }
+
+    /// The SMTP send's latency, by outcome.
+    struct SendDuration {
+        let succeeded: CoreMetrics.Timer
+        let failed: CoreMetrics.Timer
+
+        init(factory: any MetricsFactory) {
+            let label = "catalog_smtp_send_duration_seconds"
+            self.succeeded = CoreMetrics.Timer(label: label, dimensions: [("outcome", "success")], factory: factory)
+            self.failed = CoreMetrics.Timer(label: label, dimensions: [("outcome", "failure")], factory: factory)
+        }
+
+        func recordInterval(since start: ContinuousClock.Instant, succeeded: Bool) {
+            (succeeded ? self.succeeded : self.failed).record(duration: ContinuousClock.now - start)
+        }
+    }
 }

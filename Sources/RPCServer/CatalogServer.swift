@@ -24,6 +24,7 @@ public final class CatalogServer: Service {
     private let eventLoopGroup: any EventLoopGroup
     private let logger: Logger
     private let connections: OpenConnections
+    private let metrics: ServerMetrics?
     private let address: (stream: AsyncStream<SocketAddress>, continuation: AsyncStream<SocketAddress>.Continuation)
 
     /// - Parameters:
@@ -31,6 +32,7 @@ public final class CatalogServer: Service {
     ///   - storeProbe: answers whether the store is reachable, for Health.
     ///   - connections: the connections counted against the caps of `configuration`; pass the
     ///     gRPC listener's, so that the caps bound both listeners together. Its own when `nil`.
+    ///   - metrics: where calls and connections are counted; `nil` counts nothing.
     public init(
         configuration: ServerConfiguration,
         tls: NIOSSLContext?,
@@ -39,6 +41,7 @@ public final class CatalogServer: Service {
         servingState: ServingState,
         storeProbe: @escaping @Sendable () async -> Bool,
         connections: OpenConnections? = nil,
+        metrics: ServerMetrics? = nil,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger
     ) {
@@ -51,6 +54,7 @@ public final class CatalogServer: Service {
         self.eventLoopGroup = eventLoopGroup
         self.logger = logger
         self.connections = connections ?? OpenConnections(configuration: configuration)
+        self.metrics = metrics
         self.address = AsyncStream.makeStream(of: SocketAddress.self, bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -147,13 +151,15 @@ public final class CatalogServer: Service {
             try pipeline.addHandler(ALPNEnforcer())
             try pipeline.addHandler(NIOSSLServerHandler(context: tls))
             try pipeline.addHandler(
-                HandshakeTimeoutHandler(timeout: TimeAmount(self.configuration.handshakeTimeout))
+                HandshakeTimeoutHandler(timeout: TimeAmount(self.configuration.handshakeTimeout)) {
+                    [metrics = self.metrics] in metrics?.connections.add(.tlsFailed)
+                }
             )
         }
         let clientAddress = channel.remoteAddress?.clientKey
         var logger = self.logger
         logger[metadataKey: "peer"] = "\(channel.remoteAddress.map { "\($0)" } ?? "unknown")"
-        switch self.connections.admit(channel, address: clientAddress) {
+        switch self.connections.admit(channel, address: clientAddress, transport: "framing") {
         case .serve:
             break
         case .refuse(let refusal):
@@ -172,6 +178,7 @@ public final class CatalogServer: Service {
                 configuration: self.configuration,
                 clientAddress: clientAddress,
                 now: channel.eventLoop.now,
+                metrics: self.metrics,
                 logger: logger
             )
         )

@@ -15,7 +15,8 @@ struct IdentityWiring {
         dataDir: String,
         logger: Logger,
         accessTokenLifetime: TimeInterval = 15 * 60,
-        refreshTokenLifetime: TimeInterval = 7 * 24 * 3600
+        refreshTokenLifetime: TimeInterval = 7 * 24 * 3600,
+        observe: @escaping @Sendable (IdentityEvent) -> Void = { _ in }
     ) async throws {
         self.hasher = try Argon2PasswordHasher()
         let key = try TokenKey.load(
@@ -26,6 +27,7 @@ struct IdentityWiring {
         configuration.accessTokenLifetime = accessTokenLifetime
         configuration.refreshTokenLifetime = refreshTokenLifetime
         configuration.securityEvent = { event in logger.warning("security event: \(event)") }
+        configuration.observe = observe
         self.identity = IdentityService(
             store: store,
             hasher: self.hasher,

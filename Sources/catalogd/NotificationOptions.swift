@@ -2,6 +2,7 @@ import ArgumentParser
 import Domain
 import Foundation
 import Logging
+import Metrics
 import Notifications
 
 /// How product-change emails leave: the SMTP server and the retry policy.
@@ -42,7 +43,11 @@ struct NotificationOptions: ParsableArguments {
     }
 
     /// The worker over `store`, with the SMTP transport, or the log when no URL is set.
-    func makeWorker(store: any NotificationStore, logger: Logger) throws -> (NotificationWorker, SMTPTransport?) {
+    func makeWorker(
+        store: any NotificationStore,
+        metrics: any MetricsFactory,
+        logger: Logger
+    ) throws -> (NotificationWorker, SMTPTransport?) {
         let hostname = ProcessInfo.processInfo.hostName
         var configuration = NotificationWorker.Configuration()
         configuration.from =
@@ -59,6 +64,7 @@ struct NotificationOptions: ParsableArguments {
                     store: store,
                     transport: LogMailTransport(logger: logger),
                     configuration: configuration,
+                    metrics: metrics,
                     logger: logger
                 ), nil
             )
@@ -73,7 +79,13 @@ struct NotificationOptions: ParsableArguments {
         let transport = try SMTPTransport(configuration: smtp)
         logger.info("notifications go to \(transport.displayAddress)")
         return (
-            NotificationWorker(store: store, transport: transport, configuration: configuration, logger: logger),
+            NotificationWorker(
+                store: store,
+                transport: transport,
+                configuration: configuration,
+                metrics: metrics,
+                logger: logger
+            ),
             transport
         )
     }

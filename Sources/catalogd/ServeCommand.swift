@@ -4,11 +4,13 @@ import Domain
 import Foundation
 import HostSupport
 import Logging
+import Metrics
 import NIOSSL
 import Notifications
 import RPCServer
 import ServiceLifecycle
 import Storage
+import Telemetry
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -71,6 +73,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Connection limits") var limits: ConnectionLimitOptions
 
+    @OptionGroup(title: "Metrics") var metricsOptions: MetricsOptions
+
     func validate() throws {
         guard (self.tlsCert == nil) == (self.tlsKey == nil) else {
             throw ValidationError("--tls-cert and --tls-key go together")
@@ -104,17 +108,29 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// Wires the services over the open store and runs them until a shutdown signal.
     private func serve(_ store: any CatalogStore, dataDir: String, logger: Logger) async throws {
-        let (worker, smtp) = try self.notifications.makeWorker(store: store, logger: logger)
+        let metricsListener = try self.metricsOptions.configuration()
+        // Off, nothing is counted: the calls then read no clock for it.
+        let metrics = metricsListener.map { _ in DaemonMetrics() }
+        let (worker, smtp) = try self.notifications.makeWorker(
+            store: store,
+            metrics: metrics?.factory ?? NOOPMetricsHandler.instance,
+            logger: logger
+        )
         var catalogConfiguration = ProductCatalog.Configuration()
         catalogConfiguration.changeCommitted = { worker.wake() }
         let catalog = ProductCatalog(store: store, configuration: catalogConfiguration)
         try await catalog.warmUp()
+        var observeIdentity: @Sendable (IdentityEvent) -> Void = { _ in }
+        if let metrics {
+            observeIdentity = metrics.identityObserver()
+        }
         let wiring = try await IdentityWiring(
             store: store,
             dataDir: dataDir,
             logger: logger,
             accessTokenLifetime: self.accessTokenLifetime,
-            refreshTokenLifetime: self.refreshTokenLifetime
+            refreshTokenLifetime: self.refreshTokenLifetime,
+            observe: observeIdentity
         )
         try await self.createInitialSuperuser(wiring.identity, dataDir: dataDir, logger: logger)
 
@@ -131,6 +147,11 @@ struct ServeCommand: AsyncParsableCommand {
         let configuration = try self.serverConfiguration()
         // One count for both listeners: the caps bound the daemon's connections.
         let connections = OpenConnections(configuration: configuration)
+        let serverMetrics = metrics.map { _ in ServerMetrics(registry: registry) }
+        if let metrics, let serverMetrics {
+            metrics.exposition.add(serverMetrics.collector(connections: connections))
+            metrics.addCollectors(catalog: catalog, outbox: store)
+        }
         let tlsFiles = try self.tlsFiles(dataDir: dataDir, logger: logger)
         let authenticator = TokenAuthenticator(identity: wiring.identity)
         let server = CatalogServer(
@@ -147,6 +168,7 @@ struct ServeCommand: AsyncParsableCommand {
             servingState: servingState,
             storeProbe: { await catalog.isStoreReachable() },
             connections: connections,
+            metrics: serverMetrics,
             logger: logger
         )
         // Services stop in reverse order. The view flush is first so that it stops last,
@@ -158,6 +180,7 @@ struct ServeCommand: AsyncParsableCommand {
                     catalog: catalog,
                     reports: reports,
                     interval: .seconds(self.viewFlushInterval),
+                    metrics: metrics?.viewFlush,
                     logger: logger
                 )
             )
@@ -186,6 +209,22 @@ struct ServeCommand: AsyncParsableCommand {
                 )
             )
         }
+        // Before the server, so that it stops after it: /readyz answers 503 through the drain.
+        if let metricsListener, let metrics {
+            services.append(
+                .init(
+                    service: MetricsHTTPServer(
+                        configuration: metricsListener,
+                        exposition: metrics.exposition,
+                        probes: ProbeState(
+                            isServing: { servingState.isServing },
+                            isReady: { !servingState.isDraining }
+                        ),
+                        logger: logger
+                    )
+                )
+            )
+        }
         services += [.init(service: worker), .init(service: server)]
         // Last, so that it drains first: its calls end before the framing's listener stops.
         if case .address(let address) = try self.grpcListenAddress() {
@@ -206,6 +245,7 @@ struct ServeCommand: AsyncParsableCommand {
                 authenticator: authenticator,
                 servingState: servingState,
                 connections: connections,
+                metrics: serverMetrics,
                 logger: logger
             )
             services.append(.init(service: grpc))

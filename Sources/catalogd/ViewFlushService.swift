@@ -10,6 +10,8 @@ struct ViewFlushService: Service {
     let catalog: ProductCatalog
     let reports: ViewReports
     let interval: Duration
+    /// Told of each periodic flush; `nil` with metrics off.
+    let metrics: ViewFlushMetrics?
     let logger: Logger
 
     func run() async throws {
@@ -18,11 +20,14 @@ struct ViewFlushService: Service {
             await self.catalog.flushViewsPeriodically(
                 every: self.interval,
                 hourBegan: { await self.foldExpiredHours() },
-                onError: { error in
-                    self.logger.warning(
-                        "view flush failed; the counts are kept for the next one",
-                        metadata: ["error": "\(error)"]
-                    )
+                flushed: { error, duration in
+                    self.metrics?.flushed(error: error, duration: duration)
+                    if let error {
+                        self.logger.warning(
+                            "view flush failed; the counts are kept for the next one",
+                            metadata: ["error": "\(error)"]
+                        )
+                    }
                 }
             )
         }

@@ -161,6 +161,23 @@ import Testing
         #expect(try await self.store.product(sku: created.sku)?.views == 2)
     }
 
+    @Test func viewStatisticsHoldEveryViewInMemoryOrInTheStoreThroughAFailedFlush() async throws {
+        let created = try await self.create()
+        for _ in 0..<3 {
+            _ = self.catalog.cachedProduct(sku: created.sku, caller: .anonymous)
+        }
+        #expect(self.catalog.viewStatistics() == ViewStatistics(flushed: 0, pending: 3))
+        self.store.setFailing(true)
+        await #expect(throws: DomainError.self) { try await self.catalog.flushViews() }
+        _ = self.catalog.cachedProduct(sku: created.sku, caller: .anonymous)
+        #expect(self.catalog.viewStatistics() == ViewStatistics(flushed: 0, pending: 4), "kept for the next flush")
+        self.store.setFailing(false)
+        try await self.catalog.flushViews()
+        _ = self.catalog.cachedProduct(sku: created.sku, caller: .admin(self.admin))
+        #expect(self.catalog.viewStatistics() == ViewStatistics(flushed: 4, pending: 0), "an admin's read counts none")
+        #expect(self.catalog.viewStatistics().counted == 4)
+    }
+
     @Test func flushWritesOneBatchPerInterval() async throws {
         let first = try await self.create()
         let second = try await self.create()

@@ -91,7 +91,7 @@ final class TestClock: Sendable {
         await catalog.flushViewsPeriodically(
             every: .seconds(1),
             hourBegan: { hours.withLock { $0 += 1 } },
-            onError: { _ in }
+            flushed: { _, _ in }
         )
         #expect(sleeps.withLock { $0 }.prefix(3) == [.milliseconds(500), .seconds(1), .seconds(1)])
         #expect(hours.withLock { $0 } == 1, "11:00 began once")

@@ -3,12 +3,14 @@ import Credentials
 import Domain
 import Foundation
 import RPCClient
+import Synchronization
 import TestSupport
 import Testing
 
 @Suite struct AuthServiceTests {
     @Test func aWrongPasswordAndAnUnknownUserGetTheSameAnswer() async throws {
-        try await withTestServer { server async throws in
+        let events = EventLog()
+        try await withTestServer(identityConfiguration: events.configuration) { server async throws in
             try await server.withClient { client async throws in
                 let wrong = await #expect(throws: RPCStatus.self) {
                     _ = try await client.login(username: TestAdmin.username, password: "not the password at all")
@@ -26,10 +28,12 @@ import Testing
                 #expect(pair.refreshExpireTime.timeIntervalSinceNow > 6 * 24 * 3600)
             }
         }
+        #expect(events.recorded == [.login(.failed), .login(.failed), .login(.succeeded)])
     }
 
     @Test func refreshRotatesAndAReusedTokenRevokesTheWholeLogin() async throws {
-        try await withTestServer { server async throws in
+        let events = EventLog()
+        try await withTestServer(identityConfiguration: events.configuration) { server async throws in
             try await server.withClient { client async throws in
                 let first = try await client.login(username: TestAdmin.username, password: TestAdmin.password)
                 let second = try await client.refresh(refreshToken: first.refreshToken)
@@ -47,6 +51,10 @@ import Testing
                     _ = try await client.refresh(refreshToken: second.refreshToken)
                 }
                 #expect(descendant?.code == .unauthenticated)
+                let unknown = await #expect(throws: RPCStatus.self) {
+                    _ = try await client.refresh(refreshToken: "not a refresh token of ours")
+                }
+                #expect(unknown?.code == .unauthenticated)
                 client.setAccessToken(second.accessToken)
                 let access = await #expect(throws: RPCStatus.self) { _ = try await client.listAdmins() }
                 #expect(access?.code == .unauthenticated)
@@ -59,6 +67,13 @@ import Testing
                 _ = try await client.listAdmins()
             }
         }
+        // What the metrics count: a revoked token presented again is a reuse too (the descendant).
+        #expect(
+            events.recorded == [
+                .login(.succeeded), .refresh(.rotated), .refresh(.reused), .refresh(.reused), .refresh(.invalid),
+                .login(.succeeded),
+            ]
+        )
     }
 
     @Test func logoutEndsTheRefreshTokenAndTheAccessTokensOfThatLogin() async throws {
@@ -99,7 +114,8 @@ import Testing
     }
 
     @Test func repeatedFailuresAreThrottledWithTheWaitInTheMessage() async throws {
-        try await withTestServer { server async throws in
+        let events = EventLog()
+        try await withTestServer(identityConfiguration: events.configuration) { server async throws in
             try await server.withClient { client async throws in
                 for _ in 0..<10 {
                     let failure = await #expect(throws: RPCStatus.self) {
@@ -119,6 +135,9 @@ import Testing
                 #expect(sameAddress?.code == .resourceExhausted)
             }
         }
+        #expect(
+            events.recorded == Array(repeating: .login(.failed), count: 10) + [.login(.throttled), .login(.throttled)]
+        )
     }
 
     @Test func tokensSurviveARestartOfTheIdentityService() async throws {
@@ -138,5 +157,18 @@ import Testing
             )
             _ = try await restarted.refresh(refreshToken: pair.refreshToken)
         }
+    }
+}
+
+/// The identity events a test server's identity service told of, in order.
+private final class EventLog: Sendable {
+    private let events = Mutex<[IdentityEvent]>([])
+
+    var recorded: [IdentityEvent] { self.events.withLock { $0 } }
+
+    var configuration: IdentityService.Configuration {
+        var configuration = IdentityService.Configuration()
+        configuration.observe = { event in self.events.withLock { $0.append(event) } }
+        return configuration
     }
 }

@@ -30,6 +30,14 @@ import Testing
             _ = try await store.deleteProduct(sku: product.sku) { Fixtures.deleted($0, by: actor) }
             let outbox = try await store.listNotifications(status: nil, after: nil, limit: 10)
             #expect(outbox.count == 3)
+            // What the metrics show of it: three pending, the oldest the creation's.
+            let backlog = try await store.outboxBacklog()
+            #expect(backlog == OutboxBacklog(pending: 3, oldestCreateTime: outbox.map(\.createTime).min()))
+            try await store.markSent(outbox[0].id, at: Date())
+            try await store.markAttemptFailed(outbox[1].id, error: "down", retryAt: nil)
+            #expect(
+                try await store.outboxBacklog() == OutboxBacklog(pending: 1, oldestCreateTime: outbox[2].createTime)
+            )
             #expect(outbox.allSatisfy { $0.recipient == "reader@example.com" && $0.status == .pending })
             #expect(outbox.map(\.subject).allSatisfy { $0.contains(product.sku.canonicalText) })
             #expect(outbox.contains { $0.body.contains("name: Lamp -> Desk") })

@@ -20,32 +20,47 @@ extension IdentityService {
         guard username.utf8.count <= AdminValidation.usernameLength.upperBound else {
             throw DomainError.invalid([AdminValidation.usernameViolation])
         }
-        let admin = try await self.checkPasswordThrottled(password, username: username, clientAddress: clientAddress) {
-            try await self.store.admin(username: username)
-        }
+        let admin = try await self.checkPasswordThrottled(
+            password,
+            username: username,
+            clientAddress: clientAddress,
+            throttled: { self.configuration.observe(.login(.throttled)) },
+            lookup: { try await self.store.admin(username: username) }
+        )
         guard let admin else {
+            self.configuration.observe(.login(.failed))
             throw Self.loginFailed
         }
-        return try await self.issueTokens(for: admin, familyID: UUID()) { record in
+        let pair = try await self.issueTokens(for: admin, familyID: UUID()) { record in
             try await self.store.insertRefreshToken(record)
         }
+        self.configuration.observe(.login(.succeeded))
+        return pair
     }
 
     /// Checks `password` against the admin `lookup` finds, within the login throttle: a failure
     /// is reserved for `username` (and `clientAddress`) before the check, and given back when the
     /// password matches or no password was checked (the store or the hashing queue refused).
+    /// - Parameter throttled: called when the throttle refuses, before it throws.
     /// - Returns: the admin when the password is theirs; `nil` for a wrong password or no admin.
     func checkPasswordThrottled(
         _ password: String,
         username: String,
         clientAddress: String?,
+        throttled: () -> Void = {},
         lookup: () async throws -> Admin?
     ) async throws -> Admin? {
-        let reservation = try self.throttle.reserve(
-            username: Admin.usernameKey(username),
-            address: clientAddress,
-            now: self.configuration.now()
-        )
+        let reservation: LoginThrottleState.Reservation
+        do {
+            reservation = try self.throttle.reserve(
+                username: Admin.usernameKey(username),
+                address: clientAddress,
+                now: self.configuration.now()
+            )
+        } catch {
+            throttled()
+            throw error
+        }
         let admin: Admin?
         let matches: Bool
         do {
@@ -74,8 +89,10 @@ extension IdentityService {
         )
         switch outcome {
         case .invalid:
+            self.configuration.observe(.refresh(.invalid))
             throw Self.invalidRefreshToken
         case .reused(let adminID, let familyID):
+            self.configuration.observe(.refresh(.reused))
             self.state.revokeFamily(familyID, at: now)
             self.configuration.securityEvent(
                 "refresh token reused: revoked login family \(familyID.canonicalText) of admin \(adminID.canonicalText)"
@@ -83,8 +100,10 @@ extension IdentityService {
             throw Self.invalidRefreshToken
         case .rotated(let adminID, let familyID, let tokenVersion):
             guard self.state.admin(adminID) != nil else {
+                self.configuration.observe(.refresh(.invalid))
                 throw Self.invalidRefreshToken
             }
+            self.configuration.observe(.refresh(.rotated))
             return try await self.pair(
                 for: adminID,
                 version: tokenVersion,

@@ -15,6 +15,8 @@ public final class IdentityService: Sendable {
         public var now: @Sendable () -> Date = { Timestamp.now() }
         /// Told of events an operator must see, such as a reused refresh token.
         public var securityEvent: @Sendable (String) -> Void = { _ in }
+        /// Told of every login's and refresh's outcome, for the metrics.
+        public var observe: @Sendable (IdentityEvent) -> Void = { _ in }
 
         public init() {}
     }

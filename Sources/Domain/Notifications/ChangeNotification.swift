@@ -63,6 +63,10 @@ public protocol NotificationStore: Sendable {
     /// still held, so its emails need not wait for the lease to run out.
     func releaseClaimsOfDeadWorkers() async throws
 
+    /// The notifications still pending: how many, and when the oldest was written (for the
+    /// metrics; one aggregate query).
+    func outboxBacklog() async throws -> OutboxBacklog
+
     /// Newest first, after `cursor` (from a previous page), optionally of one status.
     func listNotifications(
         status: ChangeNotification.Status?,
@@ -80,5 +84,17 @@ public struct NotificationCursor: Sendable, Hashable {
     public init(createTime: Date, id: UUID) {
         self.createTime = createTime
         self.id = id
+    }
+}
+
+/// The outbox's pending notifications, as the metrics show them.
+public struct OutboxBacklog: Sendable, Equatable {
+    public var pending: Int
+    /// When the oldest pending notification was written; `nil` when none is pending.
+    public var oldestCreateTime: Date?
+
+    public init(pending: Int, oldestCreateTime: Date?) {
+        self.pending = pending
+        self.oldestCreateTime = oldestCreateTime
     }
 }

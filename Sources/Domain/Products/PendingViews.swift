@@ -13,6 +13,15 @@ struct PendingViews: Sendable {
 
     var isEmpty: Bool { self.byHour.isEmpty }
 
+    /// The views held, over every hour.
+    var total: UInt64 {
+        self.byHour.values.reduce(0) { $0 + Self.total($1) }
+    }
+
+    static func total(_ counts: [UUID: UInt64]) -> UInt64 {
+        counts.values.reduce(0, +)
+    }
+
     mutating func add(_ counts: [UUID: UInt64], hour: Int64) {
         guard !counts.isEmpty else { return }
         self.byHour[hour, default: [:]].merge(counts, uniquingKeysWith: +)

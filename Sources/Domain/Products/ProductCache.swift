@@ -74,6 +74,9 @@ public final class ProductCache: Sendable {
     /// Whether every product of the store is in the cache.
     public var isComplete: Bool { self.complete.load(ordering: .relaxed) }
 
+    /// The products cached (not counting the tombstones of deleted ones).
+    public var count: Int { self.entryCount.load(ordering: .relaxed) }
+
     /// Fills the cache from a load of at most `capacity + 1` products.
     public func fill(with products: [Product]) {
         for product in products.prefix(self.capacity) {

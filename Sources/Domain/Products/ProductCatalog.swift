@@ -29,7 +29,7 @@ public final class ProductCatalog: Sendable {
     private let cache: ProductCache
     private let views = ViewCounter()
     /// The views not yet in the store, and when the counting period of the next drain began.
-    private let pendingViews: Mutex<(batches: PendingViews, periodStart: Date)>
+    private let pendingViews: Mutex<ViewFlushState>
     private let configuration: Configuration
     private let anonymousReads: WorkLimiter
 
@@ -37,7 +37,7 @@ public final class ProductCatalog: Sendable {
         self.store = store
         self.configuration = configuration
         self.cache = ProductCache(capacity: configuration.cacheCapacity)
-        self.pendingViews = Mutex((PendingViews(), configuration.now()))
+        self.pendingViews = Mutex(ViewFlushState(periodStart: configuration.now()))
         self.anonymousReads = WorkLimiter(
             maxRunning: configuration.maxAnonymousStoreReads,
             maxWaiting: configuration.maxAnonymousStoreReadsWaiting,
@@ -197,7 +197,9 @@ public final class ProductCatalog: Sendable {
             let hour = ViewGranularity.hour.bucketStart(containing: ReportWindow.seconds(state.periodStart))
             state.batches.add(self.views.drain(), hour: hour)
             state.periodStart = now
-            return state.batches.takeAll()
+            let batches = state.batches.takeAll()
+            state.writing += batches.reduce(0) { $0 + PendingViews.total($1.counts) }
+            return batches
         }
         for (index, batch) in batches.enumerated() {
             let totals: [UUID: UInt64]
@@ -207,11 +209,33 @@ public final class ProductCatalog: Sendable {
                 self.pendingViews.withLock { state in
                     for unwritten in batches[index...] {
                         state.batches.add(unwritten.counts, hour: unwritten.hour)
+                        state.writing -= PendingViews.total(unwritten.counts)
                     }
                 }
                 throw error
             }
+            self.pendingViews.withLock { state in
+                let written = PendingViews.total(batch.counts)
+                state.writing -= written
+                state.flushed += written
+            }
             self.cache.raiseViews(to: totals)
+        }
+    }
+
+    /// The products cached, and whether they are the whole catalog (else misses read the store).
+    public var cacheStatistics: (products: Int, isComplete: Bool) {
+        (self.cache.count, self.cache.isComplete)
+    }
+
+    /// The views counted since start: those in the store and those still in memory. Read under
+    /// the lock the flush drains the counter under, so a view is in exactly one of them.
+    public func viewStatistics() -> ViewStatistics {
+        self.pendingViews.withLock { state in
+            ViewStatistics(
+                flushed: state.flushed,
+                pending: self.views.pendingCount() + state.batches.total + state.writing
+            )
         }
     }
 
@@ -219,10 +243,11 @@ public final class ProductCatalog: Sendable {
     /// hour they were counted in), until the task is cancelled; then calls `hourBegan` after
     /// the first flush of each hour. A failed flush is retried at the next one; the caller
     /// flushes once more after cancellation.
+    /// - Parameter flushed: told of each flush: its error (`nil` when it succeeded) and how long it took.
     public func flushViewsPeriodically(
         every interval: Duration,
         hourBegan: @Sendable () async -> Void = {},
-        onError: @Sendable (any Error) -> Void
+        flushed: @Sendable (_ error: (any Error)?, _ duration: Duration) -> Void
     ) async {
         var hour = ViewGranularity.hour.bucketStart(containing: ReportWindow.seconds(self.configuration.now()))
         while !Task.isCancelled {
@@ -233,10 +258,12 @@ public final class ProductCatalog: Sendable {
             } catch {
                 return
             }
+            let started = ContinuousClock.now
             do {
                 try await self.flushViews()
+                flushed(nil, ContinuousClock.now - started)
             } catch {
-                onError(error)
+                flushed(error, ContinuousClock.now - started)
             }
             let current = ViewGranularity.hour.bucketStart(containing: ReportWindow.seconds(self.configuration.now()))
             if current != hour {
@@ -277,4 +304,31 @@ public final class ProductCatalog: Sendable {
     private static func notFound(_ sku: UUID) -> DomainError {
         DomainError(.notFound, "product \(sku.canonicalText) not found")
     }
+}
+
+/// What the view flush holds between flushes.
+private struct ViewFlushState {
+    var batches = PendingViews()
+    /// When the counting period of the next drain began.
+    var periodStart: Date
+    /// Views of batches being written now.
+    var writing: UInt64 = 0
+    /// Views written to the store since start.
+    var flushed: UInt64 = 0
+}
+
+/// The views counted since the daemon started, for its metrics.
+public struct ViewStatistics: Sendable, Equatable {
+    /// Written to the store.
+    public var flushed: UInt64
+    /// Counted and not yet in the store (in memory, or being written).
+    public var pending: UInt64
+
+    public init(flushed: UInt64, pending: UInt64) {
+        self.flushed = flushed
+        self.pending = pending
+    }
+
+    /// Every view counted since start.
+    public var counted: UInt64 { self.flushed + self.pending }
 }

@@ -29,6 +29,13 @@ public final class ViewCounter: Sendable {
         }
     }
 
+    /// The views counted and not yet drained.
+    public func pendingCount() -> UInt64 {
+        self.shards.reduce(0) { total, shard in
+            total + shard.counts.withLock { $0.values.reduce(0, +) }
+        }
+    }
+
     /// Takes every count gathered so far, leaving the counter empty.
     public func drain() -> [UUID: UInt64] {
         var drained: [UUID: UInt64] = [:]

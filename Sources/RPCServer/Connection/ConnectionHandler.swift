@@ -2,7 +2,9 @@ import Codec
 import Domain
 import Logging
 import NIOCore
+import NIOSSL
 import SwiftProtobuf
+import Telemetry
 
 /// Serves the calls of one connection: cuts the byte stream into frames, reads each frame's
 /// `Request`, and writes each answer as one frame. Every decision is `ConnectionStateMachine`'s,
@@ -20,6 +22,13 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private struct RunningCall {
         var task: Task<Void, Never>
         var deadline: Scheduled<Void>
+        var timing: CallTiming
+    }
+
+    /// What the call metrics need of a call at its end: its method and when it started.
+    private struct CallTiming {
+        var metricsIndex: Int
+        var startedAt: NIODeadline
     }
 
     private var state: ConnectionStateMachine<RequestEnvelope>
@@ -29,6 +38,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private let frames: NIOSingleStepByteToMessageProcessor<FrameDecoder>
     private let defaultCallTimeout: TimeAmount
     private let logger: Logger
+    /// `nil` when metrics are off: then no call reads the clock for them.
+    private let calls: CallMetrics?
+    private let connectionMetrics: ConnectionMetrics?
 
     private var outbound: ByteBuffer?
     private var isReading = false
@@ -45,9 +57,12 @@ final class ConnectionHandler: ChannelDuplexHandler {
         configuration: ServerConfiguration,
         clientAddress: String?,
         now: NIODeadline,
+        metrics: ServerMetrics? = nil,
         logger: Logger
     ) {
         self.state = ConnectionStateMachine(limits: configuration.connectionLimits, now: now)
+        self.calls = metrics?.framingCalls
+        self.connectionMetrics = metrics?.connections
         self.dispatcher = CallDispatcher(
             registry: registry,
             authenticator: authenticator,
@@ -77,6 +92,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         for call in self.running.values {
             call.deadline.cancel()
             call.task.cancel()
+            self.record(call.timing, code: .cancelled, now: context.eventLoop.now)
         }
         self.running.removeAll()
         context.fireChannelInactive()
@@ -94,6 +110,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         self.logger.debug("connection error", metadata: ["error": "\(error)"])
+        if error is NIOSSLError || error is BoringSSLError {
+            self.connectionMetrics?.add(.tlsFailed)
+        }
         context.close(promise: nil)
     }
 
@@ -116,8 +135,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         self.isReading = true
+        let bytes = self.unwrapInboundIn(data)
+        self.connectionMetrics?.add(.bytesReceived, bytes.readableBytes)
         do {
-            try self.frames.process(buffer: self.unwrapInboundIn(data)) { frame in
+            try self.frames.process(buffer: bytes) { frame in
                 self.received(frame: frame, context: context)
             }
         } catch let error as FrameTooLargeError {
@@ -144,6 +165,11 @@ final class ConnectionHandler: ChannelDuplexHandler {
         case .none:
             break
         case .reject(let callID, let status):
+            if let calls = self.calls {
+                let index = self.dispatcher.metricsIndex(of: request.method)
+                calls.started(index)
+                calls.handled(index, code: status.code.rawValue, nanoseconds: 0)
+            }
             self.write(Catalog_V1_Response(callID: callID, status: status), context: context)
         case .close(let status):
             self.close(with: status, context: context)
@@ -172,24 +198,47 @@ final class ConnectionHandler: ChannelDuplexHandler {
     func read(context: ChannelHandlerContext) {
         if self.state.shouldRead() {
             context.read()
+        } else {
+            self.connectionMetrics?.add(.readHeld)
         }
     }
 
     // MARK: Calls
 
     private func start(_ request: RequestEnvelope, context: ChannelHandlerContext) {
-        switch self.dispatcher.start(request) {
+        let (timing, started) = self.dispatch(request, context: context)
+        switch started {
         case .answered(let result):
-            self.finish(callID: request.callID, result, context: context)
+            self.finish(callID: request.callID, result, timing: timing, context: context)
         case .running(let work):
-            self.run(work, callID: request.callID, timeoutMs: request.timeoutMs, context: context)
+            self.run(work, callID: request.callID, timeoutMs: request.timeoutMs, timing: timing, context: context)
         }
+    }
+
+    /// Starts a call with the dispatcher, and counts it.
+    private func dispatch(
+        _ request: RequestEnvelope,
+        context: ChannelHandlerContext
+    ) -> (CallTiming, CallDispatcher.Started) {
+        // The clock is read only for the metrics: no decision is made by it.
+        let startedAt = self.calls == nil ? NIODeadline.uptimeNanoseconds(0) : context.eventLoop.now
+        let (index, started) = self.dispatcher.start(request)
+        self.calls?.started(index)
+        return (CallTiming(metricsIndex: index, startedAt: startedAt), started)
+    }
+
+    /// Counts a call's end, when metrics are on.
+    private func record(_ timing: CallTiming, code: StatusCode, now: @autoclosure () -> NIODeadline) {
+        guard let calls = self.calls else { return }
+        let elapsed = now() - timing.startedAt
+        calls.handled(timing.metricsIndex, code: code.rawValue, nanoseconds: Int(elapsed.nanoseconds))
     }
 
     private func run(
         _ work: @escaping @Sendable () async throws -> ResponseBody,
         callID: UInt64,
         timeoutMs: UInt32,
+        timing: CallTiming,
         context: ChannelHandlerContext
     ) {
         let eventLoop = context.eventLoop
@@ -204,7 +253,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 result = .failure(error)
             }
             eventLoop.execute {
-                loopBound.value.handler.finish(callID: callID, result, context: loopBound.value.context)
+                loopBound.value.handler.finish(callID: callID, result, timing: nil, context: loopBound.value.context)
             }
         }
         let timeout = timeoutMs == 0 ? self.defaultCallTimeout : .milliseconds(Int64(timeoutMs))
@@ -214,10 +263,11 @@ final class ConnectionHandler: ChannelDuplexHandler {
             handler.finish(
                 callID: callID,
                 .failure(RPCStatus(.deadlineExceeded, "the call did not finish within its deadline")),
+                timing: nil,
                 context: context
             )
         }
-        self.running[callID] = RunningCall(task: task, deadline: deadline)
+        self.running[callID] = RunningCall(task: task, deadline: deadline, timing: timing)
     }
 
     /// Answers a call once; a second answer (the handler after its deadline) is dropped. The
@@ -225,12 +275,15 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// frees its slot to the next: a loop, never recursion (one read burst can queue thousands),
     /// which yields the event loop every `queuedStartBatch` calls so that the other connections
     /// on it are served meanwhile.
+    /// - Parameter timing: the call's, for one answered as it started; `nil` for a running call,
+    ///   whose timing is kept with it.
     private func finish(
         callID: UInt64,
         _ result: Result<ResponseBody, any Error>,
+        timing: CallTiming?,
         context: ChannelHandlerContext
     ) {
-        var next = self.complete(callID: callID, result, context: context)
+        var next = self.complete(callID: callID, result, timing: timing, context: context)
         var started = 0
         while let call = next {
             started += 1
@@ -241,11 +294,12 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 }
                 return
             }
-            switch self.dispatcher.start(call) {
+            let (timing, started) = self.dispatch(call, context: context)
+            switch started {
             case .answered(let result):
-                next = self.complete(callID: call.callID, result, context: context)
+                next = self.complete(callID: call.callID, result, timing: timing, context: context)
             case .running(let work):
-                self.run(work, callID: call.callID, timeoutMs: call.timeoutMs, context: context)
+                self.run(work, callID: call.callID, timeoutMs: call.timeoutMs, timing: timing, context: context)
                 next = nil
             }
         }
@@ -259,16 +313,21 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private func complete(
         callID: UInt64,
         _ result: Result<ResponseBody, any Error>,
+        timing: CallTiming?,
         context: ChannelHandlerContext
     ) -> RequestEnvelope? {
         let action = self.state.finish(callID: callID)
         guard action.answer else { return nil }
-        self.running.removeValue(forKey: callID)?.deadline.cancel()
+        let running = self.running.removeValue(forKey: callID)
+        running?.deadline.cancel()
         if !self.isReading {
             // An answer from a task; answers given while reading are marked at the burst's end.
             self.state.answered(now: context.eventLoop.now)
         }
-        self.answer(callID: callID, result, context: context)
+        let code = self.answer(callID: callID, result, context: context)
+        if let timing = timing ?? running?.timing {
+            self.record(timing, code: code, now: context.eventLoop.now)
+        }
 
         if let status = action.close {
             self.close(with: status, context: context)
@@ -292,7 +351,14 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     /// Appends a call's answer to the gathered writes.
-    private func answer(callID: UInt64, _ result: Result<ResponseBody, any Error>, context: ChannelHandlerContext) {
+    /// - Returns: the answer's status code.
+    @discardableResult
+    private func answer(
+        callID: UInt64,
+        _ result: Result<ResponseBody, any Error>,
+        context: ChannelHandlerContext
+    ) -> StatusCode {
+        let failure: any Error
         switch result {
         case .success(let body):
             do {
@@ -305,12 +371,16 @@ final class ConnectionHandler: ChannelDuplexHandler {
                         buffer.writeResponseFrame(callID: callID, serializedPayload: bytes)
                     }
                 }
+                return .ok
             } catch {
-                self.write(Self.failure(callID: callID, error, logger: self.logger), context: context)
+                failure = error
             }
         case .failure(let error):
-            self.write(Self.failure(callID: callID, error, logger: self.logger), context: context)
+            failure = error
         }
+        let response = Self.failure(callID: callID, failure, logger: self.logger)
+        self.write(response, context: context)
+        return StatusCode(rawValue: response.status.code.rawValue) ?? .unknown
     }
 
     private static func failure(callID: UInt64, _ error: any Error, logger: Logger) -> Catalog_V1_Response {
@@ -347,11 +417,13 @@ final class ConnectionHandler: ChannelDuplexHandler {
         case .abandon(let callIDs, let status):
             self.logger.debug("drain timeout: cancelling calls", metadata: ["calls": "\(callIDs.count)"])
             for callID in callIDs {
-                if let call = self.running.removeValue(forKey: callID) {
-                    call.deadline.cancel()
-                    call.task.cancel()
+                let call = self.running.removeValue(forKey: callID)
+                call?.deadline.cancel()
+                call?.task.cancel()
+                let code = self.answer(callID: callID, .failure(status), context: context)
+                if let timing = call?.timing {
+                    self.record(timing, code: code, now: context.eventLoop.now)
                 }
-                self.answer(callID: callID, .failure(status), context: context)
             }
             self.close(with: status, context: context)
         case .closeNow:
@@ -383,6 +455,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private func writeGathered(context: ChannelHandlerContext) {
         guard let buffer = self.outbound, buffer.readableBytes > 0 else { return }
         self.outbound = nil
+        self.connectionMetrics?.add(.bytesSent, buffer.readableBytes)
         context.writeAndFlush(self.wrapOutboundOut(buffer), promise: nil)
     }
 

@@ -20,10 +20,25 @@ public final class OpenConnections: Sendable {
     /// Refused connections still handshaking or writing their answer, at most.
     static let maxRefusing = 64
 
+    /// Which listener accepted a connection and what became of it, as the metrics label it.
+    struct Outcome: Hashable {
+        /// `framing` or `grpc`.
+        var transport: String
+        /// `served`, `refused` (over a cap, answered) or `dropped` (closed unanswered).
+        var outcome: String
+    }
+
+    /// What `/metrics` shows of the connections.
+    struct Snapshot {
+        var open: Int
+        var accepted: [Outcome: Int]
+    }
+
     private struct State {
         var counts: ConnectionCounts
         var channels: [ObjectIdentifier: any Channel] = [:]
         var refusing = 0
+        var accepted: [Outcome: Int] = [:]
     }
 
     private let state: Mutex<State>
@@ -40,15 +55,23 @@ public final class OpenConnections: Sendable {
     }
 
     /// Counts `channel` until it closes, or decides how it is turned away.
-    func admit(_ channel: any Channel, address: String?) -> Admission {
+    /// - Parameter transport: the listener that accepted it, for the metrics.
+    func admit(_ channel: any Channel, address: String?, transport: String) -> Admission {
         let admission = self.state.withLock { state -> Admission in
+            let admission: Admission
             if let refusal = state.counts.admit(address: address) {
-                guard state.refusing < Self.maxRefusing else { return .drop }
-                state.refusing += 1
-                return .refuse(refusal)
+                if state.refusing < Self.maxRefusing {
+                    state.refusing += 1
+                    admission = .refuse(refusal)
+                } else {
+                    admission = .drop
+                }
+            } else {
+                state.channels[ObjectIdentifier(channel)] = channel
+                admission = .serve
             }
-            state.channels[ObjectIdentifier(channel)] = channel
-            return .serve
+            state.accepted[Outcome(transport: transport, outcome: admission.metricsName), default: 0] += 1
+            return admission
         }
         switch admission {
         case .serve:
@@ -70,6 +93,10 @@ public final class OpenConnections: Sendable {
 
     var count: Int { self.state.withLock { $0.counts.total } }
 
+    func snapshot() -> Snapshot {
+        self.state.withLock { Snapshot(open: $0.counts.total, accepted: $0.accepted) }
+    }
+
     /// Closes every connection still open, and returns when all have closed.
     func closeAll() async {
         let channels = self.state.withLock { Array($0.channels.values) }
@@ -78,6 +105,16 @@ public final class OpenConnections: Sendable {
         }
         for channel in channels {
             try? await channel.closeFuture.get()
+        }
+    }
+}
+
+extension OpenConnections.Admission {
+    var metricsName: String {
+        switch self {
+        case .serve: "served"
+        case .refuse: "refused"
+        case .drop: "dropped"
         }
     }
 }

@@ -50,11 +50,23 @@ struct CallDispatcher {
         )
     }
 
-    mutating func start(_ request: RequestEnvelope) -> Started {
+    /// Where the call metrics count a call of `method` (`MethodRegistry.callMethods`).
+    mutating func metricsIndex(of method: ByteBuffer) -> Int {
+        self.handler(for: method)?.metricsIndex ?? self.registry.unknownMethodIndex
+    }
+
+    /// Starts a call.
+    /// - Returns: where the call metrics count it, and how it went on being started.
+    mutating func start(_ request: RequestEnvelope) -> (metricsIndex: Int, started: Started) {
+        guard let handler = self.handler(for: request.method) else {
+            let status = RPCStatus(.unimplemented, "unknown method \"\(request.methodName)\"")
+            return (self.registry.unknownMethodIndex, .answered(.failure(status)))
+        }
+        return (handler.metricsIndex, self.start(request, handler))
+    }
+
+    private func start(_ request: RequestEnvelope, _ handler: MethodHandler) -> Started {
         do {
-            guard let handler = self.handler(for: request.method) else {
-                throw RPCStatus(.unimplemented, "unknown method \"\(request.methodName)\"")
-            }
             switch try self.authenticator.authenticate(authorization: request.authorization) {
             case .caller(let caller):
                 // The usual path: the caller is known from memory, the handler's first part runs here.

@@ -25,6 +25,8 @@ public enum CallOutcome: Sendable {
 public struct MethodHandler: Sendable {
     public var access: MethodAccess
     public var handle: @Sendable (_ payload: ByteBuffer, _ context: CallContext) throws -> CallOutcome
+    /// Where the call metrics count this method's calls: set by `MethodRegistry.register`.
+    var metricsIndex = 0
 
     public init(
         access: MethodAccess,

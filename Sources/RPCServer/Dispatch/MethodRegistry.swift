@@ -1,4 +1,5 @@
 import NIOCore
+import Telemetry
 
 /// Every method the server answers, by its `method` string. Built once at start and
 /// read-only afterwards, so connections share it without locks.
@@ -6,19 +7,33 @@ public struct MethodRegistry: Sendable {
     /// Keyed by the name's UTF-8 bytes, so a call's method is looked up straight from its
     /// frame, without making a `String` of it.
     private var handlers: [ByteBuffer: MethodHandler] = [:]
+    /// The names in the order registered: a handler's `metricsIndex` is its place here.
+    private var names: [String] = []
 
     public init() {}
 
     public mutating func register(_ method: String, _ handler: MethodHandler) {
         let key = ByteBuffer(string: method)
         precondition(self.handlers[key] == nil, "\(method) is registered twice")
+        var handler = handler
+        handler.metricsIndex = self.names.count
         self.handlers[key] = handler
+        self.names.append(method)
     }
 
-    /// The names of every method registered, in no particular order.
+    /// The names of every method registered, in the order registered.
     public var methodNames: [String] {
-        self.handlers.keys.map { String(buffer: $0) }
+        self.names
     }
+
+    /// The methods as the call metrics label them, each at its handler's `metricsIndex`;
+    /// `CallMetrics` counts any other name at `unknownMethodIndex`, right after them.
+    public var callMethods: [CallMethod] {
+        self.names.map { CallMethod(fullName: $0) ?? CallMethod(service: "", method: $0) }
+    }
+
+    /// Where the call metrics count a call of a method not registered.
+    var unknownMethodIndex: Int { self.names.count }
 
     public subscript(method: ByteBuffer) -> MethodHandler? {
         self.handlers[method]

@@ -61,7 +61,7 @@ struct CatalogGRPCService: RegistrableRPCService {
             payload: ByteBuffer(bytes: request.message)
         )
         do {
-            switch dispatcher.start(envelope) {
+            switch dispatcher.start(envelope).started {
             case .answered(.success(let body)):
                 return try body.bytes()
             case .answered(.failure(let error)):

@@ -26,7 +26,7 @@ struct GRPCConnectionAdmission: Sendable {
                     position: .after(tls)
                 )
             }
-            switch self.connections.admit(channel, address: channel.remoteAddress?.clientKey) {
+            switch self.connections.admit(channel, address: channel.remoteAddress?.clientKey, transport: "grpc") {
             case .serve:
                 break
             case .refuse(let refusal):

@@ -1,6 +1,7 @@
 import Codec
 import GRPCCore
 import GRPCProtobuf
+import Telemetry
 
 /// The standard `grpc.health.v1.Health` on the gRPC listener, from the `ServingState` the
 /// framing's Health reads: SERVING while the store answers and the server is not draining.
@@ -8,6 +9,12 @@ import GRPCProtobuf
 /// one status, as they share one store.
 struct GRPCHealthService: RegistrableRPCService {
     static let serviceName = "grpc.health.v1.Health"
+
+    /// Its methods, as the call metrics label them.
+    static let callMethods = [
+        CallMethod(service: serviceName, method: "Check"),
+        CallMethod(service: serviceName, method: "Watch", type: "server_stream"),
+    ]
 
     let state: ServingState
     let services: Set<String>

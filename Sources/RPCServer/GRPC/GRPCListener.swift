@@ -29,6 +29,7 @@ public final class GRPCListener: Service {
     private let reflection: GRPCReflectionService
     private let servingState: ServingState
     private let admission: GRPCConnectionAdmission
+    private let interceptors: [any ServerInterceptor]
     private let logger: Logger
     private let address: (stream: AsyncStream<Int>, continuation: AsyncStream<Int>.Continuation)
 
@@ -36,6 +37,7 @@ public final class GRPCListener: Service {
     ///   - host: an IP address (IPv6 without brackets).
     ///   - configuration: the framing's limits, which the listener applies as gRPC's.
     ///   - connections: the framing listener's, so that the connection caps bound both together.
+    ///   - metrics: where calls are counted (`grpcCalls`); `nil` counts nothing.
     public init(
         host: String,
         port: Int,
@@ -45,6 +47,7 @@ public final class GRPCListener: Service {
         authenticator: any Authenticator,
         servingState: ServingState,
         connections: OpenConnections,
+        metrics: ServerMetrics? = nil,
         logger: Logger
     ) {
         self.host = host
@@ -68,6 +71,7 @@ public final class GRPCListener: Service {
             handshakeTimeout: configuration.handshakeTimeout,
             logger: logger
         )
+        self.interceptors = metrics.map { [GRPCCallMetricsInterceptor(calls: $0.grpcCalls)] } ?? []
         self.logger = logger
         self.address = AsyncStream.makeStream(of: Int.self, bufferingPolicy: .bufferingNewest(1))
     }
@@ -116,7 +120,11 @@ public final class GRPCListener: Service {
                 }
             }
         )
-        let server = GRPCServer(transport: transport, services: [self.service, self.health, self.reflection])
+        let server = GRPCServer(
+            transport: transport,
+            services: [self.service, self.health, self.reflection],
+            interceptors: self.interceptors
+        )
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.serve() }
             let address = try await transport.listeningAddress

@@ -23,6 +23,11 @@ public final class ServingState: Sendable {
         self.state.withLock { $0.isServing }
     }
 
+    /// Whether the drain has begun: new calls are no longer wanted.
+    public var isDraining: Bool {
+        self.state.withLock { $0.draining }
+    }
+
     /// Whether serving is now, then at each change: `false` once the drain starts, which is the
     /// last element (the stream ends there, so a gRPC Watch does not hold the drain).
     func changes() -> AsyncStream<Bool> {

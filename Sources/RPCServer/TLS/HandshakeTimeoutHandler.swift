@@ -7,15 +7,19 @@ final class HandshakeTimeoutHandler: ChannelInboundHandler, RemovableChannelHand
     typealias InboundIn = NIOAny
 
     private let timeout: TimeAmount
+    private let timedOut: @Sendable () -> Void
     private var timer: Scheduled<Void>?
 
-    init(timeout: TimeAmount) {
+    /// - Parameter timedOut: called when the timeout closes the connection, for the metrics.
+    init(timeout: TimeAmount, timedOut: @escaping @Sendable () -> Void = {}) {
         self.timeout = timeout
+        self.timedOut = timedOut
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        self.timer = context.eventLoop.scheduleTask(in: self.timeout) {
+        self.timer = context.eventLoop.scheduleTask(in: self.timeout) { [timedOut = self.timedOut] in
+            timedOut()
             loopBound.value.close(promise: nil)
         }
     }

@@ -81,6 +81,19 @@ extension PostgresStore: NotificationStore {
     /// worker from a dead one. A dead worker's claims become claimable when their lease ends.
     public func releaseClaimsOfDeadWorkers() async throws {}
 
+    public func outboxBacklog() async throws -> OutboxBacklog {
+        try await self.run { client in
+            let rows = try await client.query(
+                "SELECT count(*), min(create_time) FROM notifications WHERE status = 'pending'",
+                logger: self.logger
+            )
+            for try await (count, oldest) in rows.decode((Int64, Int64?).self) {
+                return OutboxBacklog(pending: Int(count), oldestCreateTime: oldest.map(Timestamp.fromMicroseconds))
+            }
+            return OutboxBacklog(pending: 0, oldestCreateTime: nil)
+        }
+    }
+
     public func listNotifications(
         status: ChangeNotification.Status?,
         after cursor: NotificationCursor?,

@@ -107,6 +107,21 @@ extension SQLiteStore: NotificationStore {
         }
     }
 
+    public func outboxBacklog() async throws -> OutboxBacklog {
+        try await self.pool.read { db in
+            let row = try Row.fetchOne(
+                db,
+                sql:
+                    "SELECT count(*) AS pending, min(create_time) AS oldest FROM notifications WHERE status = 'pending'"
+            )
+            let oldest: Int64? = row?["oldest"]
+            return OutboxBacklog(
+                pending: row?["pending"] ?? 0,
+                oldestCreateTime: oldest.map(Timestamp.fromMicroseconds)
+            )
+        }
+    }
+
     public func listNotifications(
         status: ChangeNotification.Status?,
         after cursor: NotificationCursor?,

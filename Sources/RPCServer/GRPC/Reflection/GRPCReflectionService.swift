@@ -1,6 +1,7 @@
 import Codec
 import GRPCCore
 import GRPCProtobuf
+import Telemetry
 
 /// Standard gRPC server reflection, `grpc.reflection.v1.ServerReflection` and the older
 /// `v1alpha` (grpcio-reflection and older grpcurl ask only for it), from the descriptor set built
@@ -8,6 +9,11 @@ import GRPCProtobuf
 /// versions' messages are the same on the wire, so both are read and answered as v1's.
 struct GRPCReflectionService: RegistrableRPCService {
     static let serviceNames = ["grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"]
+
+    /// Its methods, as the call metrics label them.
+    static let callMethods = serviceNames.map {
+        CallMethod(service: $0, method: "ServerReflectionInfo", type: "bidi_stream")
+    }
 
     let index: ReflectionIndex
 
