@@ -3,9 +3,10 @@
 
 SWIFT ?= swift
 
-## Build and start the daemon on its embedded defaults (SQLite and TLS files in ./.catalog).
+## Build and start the daemon on its embedded defaults (SQLite and TLS files in ./.catalog);
+## ARGS="--flag value" adds flags to `catalogd serve`.
 run: build
-	$$($(SWIFT) build --show-bin-path)/catalogd serve
+	$$($(SWIFT) build --show-bin-path)/catalogd serve $(ARGS)
 
 ## Install what is missing, start the services tests need, and run every test.
 test:

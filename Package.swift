@@ -141,11 +141,28 @@ let package = Package(
         ),
         // What processes on a host share: secret files, password prompts.
         .target(name: "HostSupport"),
+        // The daemon's services over its parts, in the order they must run: what `catalogd serve`
+        // runs once it has parsed its flags and opened the store.
+        .target(
+            name: "Daemon",
+            dependencies: [
+                "Domain",
+                "Notifications",
+                "RPCServer",
+                "Storage",
+                "Telemetry",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "catalogd",
             dependencies: [
                 "HostSupport",
                 "Credentials",
+                "Daemon",
                 "Domain",
                 "Notifications",
                 "Storage",
@@ -202,6 +219,17 @@ let package = Package(
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "DomainTests", dependencies: ["Domain"]),
+        .testTarget(
+            name: "DaemonTests",
+            dependencies: [
+                "Daemon",
+                "Domain",
+                "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ]
+        ),
         .testTarget(
             name: "TelemetryTests",
             dependencies: [

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Credentials
+import Daemon
 import Domain
 import Foundation
 import HostSupport
@@ -10,7 +11,6 @@ import Notifications
 import RPCServer
 import ServiceLifecycle
 import Storage
-import Telemetry
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -106,11 +106,11 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
-    /// Wires the services over the open store and runs them until a shutdown signal.
+    /// Builds the daemon over the open store and runs its services until a shutdown signal.
     private func serve(_ store: any CatalogStore, dataDir: String, logger: Logger) async throws {
-        let metricsListener = try self.metricsOptions.configuration()
+        let configuration = try self.daemonConfiguration(dataDir: dataDir, logger: logger)
         // Off, nothing is counted: the calls then read no clock for it.
-        let metrics = metricsListener.map { _ in DaemonMetrics() }
+        let metrics = configuration.metrics.map { _ in DaemonMetrics() }
         let (worker, smtp) = try self.notifications.makeWorker(
             store: store,
             metrics: metrics?.factory ?? NOOPMetricsHandler.instance,
@@ -134,131 +134,30 @@ struct ServeCommand: AsyncParsableCommand {
         )
         try await self.createInitialSuperuser(wiring.identity, dataDir: dataDir, logger: logger)
 
-        var registry = MethodRegistry()
-        let servingState = ServingState()
-        registry.registerProductService(catalog)
-        registry.registerAdminService(wiring.identity)
-        registry.registerAuthService(wiring.identity)
-        registry.registerNotificationService(NotificationLog(store: store))
-        let reports = ViewReports(store: store, hourlyRetention: self.viewHoursRetention.seconds)
-        registry.registerReportService(reports)
-        registry.registerHealthService(servingState)
-
-        let configuration = try self.serverConfiguration()
-        // One count for both listeners: the caps bound the daemon's connections.
-        let connections = OpenConnections(configuration: configuration)
-        let serverMetrics = metrics.map { _ in ServerMetrics(registry: registry) }
-        if let metrics, let serverMetrics {
-            metrics.exposition.add(serverMetrics.collector(connections: connections))
-            metrics.addCollectors(catalog: catalog, outbox: store)
-        }
-        let tlsFiles = try self.tlsFiles(dataDir: dataDir, logger: logger)
-        let authenticator = TokenAuthenticator(identity: wiring.identity)
-        let server = CatalogServer(
+        let daemon = try Daemon(
             configuration: configuration,
-            tls: try tlsFiles.map {
-                try ServerTLS.makeContext(
-                    certificatePath: $0.certificatePath,
-                    privateKeyPath: $0.privateKeyPath,
-                    clientCAPath: self.tlsClientCa
-                )
-            },
-            registry: registry,
-            authenticator: authenticator,
-            servingState: servingState,
-            storeProbe: { await catalog.isStoreReachable() },
-            connections: connections,
-            metrics: serverMetrics,
+            parts: DaemonParts(
+                store: store,
+                changeFeed: (store as? PostgresStore)?.changeFeed,
+                catalog: catalog,
+                identity: wiring.identity,
+                worker: worker,
+                metrics: metrics
+            ),
             logger: logger
         )
-        // Services stop in reverse order. The view flush is first so that it stops last,
-        // after the server drained (see ViewFlushService); the worker is before the server
-        // so that it stops after it: changes of drained calls still go out.
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(
-                service: ViewFlushService(
-                    catalog: catalog,
-                    reports: reports,
-                    interval: .seconds(self.viewFlushInterval),
-                    metrics: metrics?.viewFlush,
-                    logger: logger
-                )
-            )
-        ]
-        // What other processes change reaches this daemon by the change feed on PostgreSQL (which
-        // reloads everything after each reconnection), by re-reading the admins on SQLite.
-        if let postgres = store as? PostgresStore {
-            services.append(
-                .init(
-                    service: ChangeFeedService(
-                        feed: postgres.changeFeed,
-                        catalog: catalog,
-                        identity: wiring.identity,
-                        logger: logger
-                    )
-                )
-            )
-        } else {
-            services.append(
-                .init(
-                    service: IdentitySyncService(
-                        identity: wiring.identity,
-                        interval: .seconds(self.identitySyncInterval),
-                        logger: logger
-                    )
-                )
-            )
-        }
-        // Before the server, so that it stops after it: /readyz answers 503 through the drain.
-        if let metricsListener, let metrics {
-            services.append(
-                .init(
-                    service: MetricsHTTPServer(
-                        configuration: metricsListener,
-                        exposition: metrics.exposition,
-                        probes: ProbeState(
-                            isServing: { servingState.isServing },
-                            isReady: { !servingState.isDraining }
-                        ),
-                        logger: logger
-                    )
-                )
-            )
-        }
-        services += [.init(service: worker), .init(service: server)]
-        // Last, so that it drains first: its calls end before the framing's listener stops.
-        if case .address(let address) = try self.grpcListenAddress() {
-            let security: GRPCListener.Security =
-                tlsFiles.map {
-                    .tls(
-                        certificatePath: $0.certificatePath,
-                        privateKeyPath: $0.privateKeyPath,
-                        clientCAPath: self.tlsClientCa
-                    )
-                } ?? .plaintext
-            let grpc = GRPCListener(
-                host: address.host,
-                port: address.port,
-                security: security,
-                configuration: configuration,
-                registry: registry,
-                authenticator: authenticator,
-                servingState: servingState,
-                connections: connections,
-                metrics: serverMetrics,
-                logger: logger
-            )
-            services.append(.init(service: grpc))
-        }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: services,
+                services: daemon.services.map { .init(service: $0) },
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
         )
         do {
-            try await group.run()
+            try await withThrowingDiscardingTaskGroup { tasks in
+                tasks.addTask { try await group.run() }
+                tasks.addTask { await Self.announceReady(daemon, logger: logger) }
+            }
         } catch {
             await wiring.shutdown()
             try? await smtp?.shutdown()
@@ -267,6 +166,16 @@ struct ServeCommand: AsyncParsableCommand {
         await wiring.shutdown()
         try? await smtp?.shutdown()
         logger.info("stopped")
+    }
+
+    /// Logs "ready" with every listener's address once all are bound: what a supervisor (or a
+    /// test) waits for, and the ports picked for port 0.
+    private static func announceReady(_ daemon: Daemon, logger: Logger) async {
+        guard let addresses = await daemon.listeningAddresses() else { return }
+        var metadata: Logger.Metadata = ["listen": "\(addresses.framing)"]
+        metadata["grpc_port"] = addresses.grpcPort.map { "\($0)" }
+        metadata["metrics_listen"] = addresses.metrics.map { "\($0)" }
+        logger.info("ready", metadata: metadata)
     }
 
     /// With no admin at all, makes the superuser `admin` and hands its password to the
@@ -284,6 +193,28 @@ struct ServeCommand: AsyncParsableCommand {
 
             """
         FileHandle.standardOutput.write(Data(notice.utf8))
+    }
+
+    /// The daemon's settings from the flags and their variables.
+    private func daemonConfiguration(dataDir: String, logger: Logger) throws -> DaemonConfiguration {
+        var configuration = DaemonConfiguration()
+        configuration.server = try self.serverConfiguration()
+        switch try self.grpcListenAddress() {
+        case .address(let address): configuration.grpc = .init(host: address.host, port: address.port)
+        case .off: configuration.grpc = nil
+        }
+        configuration.tls = try self.tlsFiles(dataDir: dataDir, logger: logger).map {
+            .init(
+                certificatePath: $0.certificatePath,
+                privateKeyPath: $0.privateKeyPath,
+                clientCAPath: self.tlsClientCa
+            )
+        }
+        configuration.metrics = try self.metricsOptions.configuration()
+        configuration.viewFlushInterval = .seconds(self.viewFlushInterval)
+        configuration.viewHoursRetention = self.viewHoursRetention.seconds
+        configuration.identitySyncInterval = .seconds(self.identitySyncInterval)
+        return configuration
     }
 
     private func serverConfiguration() throws -> ServerConfiguration {

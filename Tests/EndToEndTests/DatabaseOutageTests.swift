@@ -24,7 +24,10 @@ struct DatabaseOutageTests {
                 try await withTemporaryDirectory { directory in
                     let daemon = try await DaemonProcess(
                         workingDirectory: directory,
-                        arguments: ["--view-flush-interval", "0.2", "--database-timeout", "10"],
+                        arguments: [
+                            "--view-flush-interval", "0.2", "--database-timeout", "10", "--metrics-listen",
+                            "127.0.0.1:0",
+                        ],
                         environment: ["CATALOG_DATABASE_URL": url]
                     )
                     try await CatalogClient.withClient(daemon.clientConfiguration()) { admin in
@@ -89,6 +92,9 @@ struct DatabaseOutageTests {
                 try await probe.health() == .notServing
             }
         }
+        // The HTTP probes agree: not healthy, yet ready (no drain: cached reads go on).
+        #expect(try await daemon.probe("/healthz") == 503)
+        #expect(try await daemon.probe("/readyz") == 200)
         // The store knows the database is down: a write answers UNAVAILABLE at once, not after
         // the daemon's 10 s database timeout (at once is milliseconds on an idle machine, and
         // took 5.7 s beside six CPU hogs and every other suite; waiting out the timeout would
@@ -115,6 +121,7 @@ struct DatabaseOutageTests {
                 try await probe.health() == .serving
             }
         }
+        #expect(try await daemon.probe("/healthz") == 200)
         try await eventually("writes to succeed again", limit: .seconds(30)) {
             record.acknowledged >= acknowledgedBeforeRestart + 5
         }

@@ -15,7 +15,10 @@ struct StuckCallShutdownTests {
                 // stuck call would wait a minute for the database.
                 let daemon = try await DaemonProcess(
                     workingDirectory: directory,
-                    arguments: ["--database-timeout", "60", "--drain-timeout", "2", "--view-flush-interval", "600"],
+                    arguments: [
+                        "--database-timeout", "60", "--drain-timeout", "4", "--view-flush-interval", "600",
+                        "--metrics-listen", "127.0.0.1:0",
+                    ],
                     environment: ["CATALOG_DATABASE_URL": url]
                 )
                 let (admin, sku) = try await Self.adminWithProduct(daemon)
@@ -50,17 +53,25 @@ struct StuckCallShutdownTests {
                     ) != "0"
                 }
 
+                #expect(try await daemon.probe("/readyz") == 200)
                 let started = ContinuousClock.now
-                #expect(try await daemon.terminate() == 0)
+                daemon.beginTermination()
+                // Through the drain, the probes say so: the metrics listener stops after the server.
+                try await eventually("/readyz to answer 503 in the drain") {
+                    try await daemon.probe("/readyz") == 503
+                }
+                #expect(try await daemon.probe("/healthz") == 503)
+                #expect(try await daemon.exit() == 0)
                 let exited = ContinuousClock.now - started
-                // The server ends the call at the 2 s drain timeout and stops; the worker, the last
-                // view flush, the change feed and the pool (whose connection still runs the stuck
-                // statement: its TLS close does not wait for the busy server) stop within a second
-                // on an idle machine. On a busy one each of those steps waits for a core: the bound
-                // grows by five times the slowest of three trivial queries right after, as
-                // LoginFloodTests does (a few milliseconds idle).
+                // The server ends the call at the 4 s drain timeout (long enough for the probes above
+                // to see the drain on a busy machine) and stops; the worker, the last view flush, the
+                // change feed and the pool (whose connection still runs the stuck statement: its TLS
+                // close does not wait for the busy server) stop within a second on an idle machine. On
+                // a busy one each of those steps waits for a core: the bound grows by five times the
+                // slowest of three trivial queries right after, as LoginFloodTests does (a few
+                // milliseconds idle).
                 let slowest = try await PostgresTestDatabase.slowestTrivialQuery(url)
-                #expect(exited < .seconds(2 + 5) + slowest * 5, "exits within drain timeout + 5 s")
+                #expect(exited < .seconds(4 + 5) + slowest * 5, "exits within drain timeout + 5 s")
                 let outcome = await stuck.result
                 guard case .failure(let error) = outcome, let status = error as? RPCStatus else {
                     Issue.record("the stuck call is answered with a status, not \(outcome)")

@@ -2,6 +2,10 @@ import Foundation
 import RPCClient
 import TestSupport
 
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
 /// A real `catalogd serve` process on 127.0.0.1:0 in its own data folder.
 final class DaemonProcess: Sendable {
     let process: Process
@@ -9,6 +13,10 @@ final class DaemonProcess: Sendable {
     /// The exit status, once the process ended.
     let exitStatus = Condition<Int32?>(nil)
     let port: Int
+    /// The gRPC listener's port; `nil` with `--grpc-listen off`.
+    private let grpcListenerPort: Int?
+    /// `127.0.0.1:PORT` of the metrics listener; `nil` without `--metrics-listen`.
+    let metricsAddress: String?
     let workingDirectory: String
 
     /// The daemon's own certificate, which clients trust.
@@ -38,31 +46,39 @@ final class DaemonProcess: Sendable {
         try process.run()
         self.process = process
 
-        let log = try await self.output.wait { Self.listeningPort(in: $0, grpc: false) != nil || $0.contains("rror") }
-        guard let port = Self.listeningPort(in: log, grpc: false) else {
+        // The daemon's ready line names every listener's address once all are bound.
+        let log = try await self.output.wait { Self.readyLine(in: $0) != nil || $0.contains("rror") }
+        guard let ready = Self.readyLine(in: log),
+            let port = ready["listen"]?.split(separator: ":").last.flatMap({ Int($0) })
+        else {
             process.terminate()
             throw ProcessFailure("catalogd did not start:\n\(log)")
         }
         self.port = port
+        self.grpcListenerPort = ready["grpc_port"].flatMap { Int($0) }
+        self.metricsAddress = ready["metrics_listen"]
     }
 
-    /// The port of the standard gRPC listener, once it listens.
+    /// The port of the standard gRPC listener.
     func grpcPort() async throws -> Int {
-        let log = try await self.output.wait { Self.listeningPort(in: $0, grpc: true) != nil || $0.contains("rror") }
-        guard let port = Self.listeningPort(in: log, grpc: true) else {
-            throw ProcessFailure("catalogd's gRPC listener did not start:\n\(log)")
+        guard let port = self.grpcListenerPort else {
+            throw ProcessFailure("catalogd serves no gRPC listener")
         }
         return port
     }
 
-    /// The port of a listener's log line: "listening address=[IPv4]127.0.0.1/127.0.0.1:PORT" for
-    /// the framing, "listening for gRPC address=[ipv4]127.0.0.1:PORT" for gRPC.
-    private static func listeningPort(in log: String, grpc: Bool) -> Int? {
-        let line = log.split(separator: "\n").first { line in
-            line.contains(grpc ? "listening for gRPC" : "listening") && (grpc || !line.contains("gRPC"))
+    /// The metadata of the daemon's ready line ("... listen=127.0.0.1:PORT grpc_port=PORT
+    /// [catalogd] ready"), by key.
+    private static func readyLine(in log: String) -> [String: String]? {
+        guard let line = log.split(separator: "\n").first(where: { $0.hasSuffix("] ready") }) else { return nil }
+        var fields: [String: String] = [:]
+        for token in line.split(separator: " ") {
+            let parts = token.split(separator: "=", maxSplits: 1)
+            if parts.count == 2 {
+                fields[String(parts[0])] = String(parts[1])
+            }
         }
-        guard let address = line?.split(separator: " ").first(where: { $0.hasPrefix("address=") }) else { return nil }
-        return address.split(separator: ":").last.flatMap { Int($0) }
+        return fields
     }
 
     func clientConfiguration() -> ClientConfiguration {
@@ -75,6 +91,16 @@ final class DaemonProcess: Sendable {
     ///   its shutdown got.
     func terminate(limit: Duration = .seconds(60)) async throws -> Int32 {
         self.process.terminate()
+        return try await self.exit(limit: limit)
+    }
+
+    /// Sends SIGTERM and returns at once: the daemon drains meanwhile; `exit` waits for its end.
+    func beginTermination() {
+        self.process.terminate()
+    }
+
+    /// Waits (bounded) for the process to exit; returns its status.
+    func exit(limit: Duration = .seconds(60)) async throws -> Int32 {
         do {
             return try await withTimeout(limit, "catalogd to exit") {
                 await self.exitStatus.wait { $0 != nil }
@@ -83,7 +109,7 @@ final class DaemonProcess: Sendable {
             }
         } catch is TimedOut {
             let log = self.output.value.split(separator: "\n").suffix(30).joined(separator: "\n")
-            throw ProcessFailure("catalogd did not exit within \(limit) of SIGTERM; its log ends:\n\(log)")
+            throw ProcessFailure("catalogd did not exit within \(limit); its log ends:\n\(log)")
         }
     }
 
@@ -162,4 +188,19 @@ func runCatalogd(
         mergeOutput: true
     )
     return (run.status, run.stdout)
+}
+
+extension DaemonProcess {
+    /// The HTTP status of `GET <path>` on the metrics listener (`--metrics-listen`), asked by
+    /// URLSession: a client that is not ours.
+    func probe(_ path: String) async throws -> Int {
+        guard let address = self.metricsAddress else {
+            throw ProcessFailure("catalogd serves no metrics listener")
+        }
+        let (_, response) = try await URLSession.shared.data(from: URL(string: "http://\(address)\(path)")!)
+        guard let http = response as? HTTPURLResponse else {
+            throw ProcessFailure("not an HTTP answer: \(response)")
+        }
+        return http.statusCode
+    }
 }

@@ -6,18 +6,18 @@ import Telemetry
 
 /// The daemon's metrics beyond the listeners' own (`ServerMetrics`): logins, the view flush,
 /// the outbox and the cache; events through swift-metrics, state read at each scrape.
-struct DaemonMetrics {
-    let exposition = MetricsExposition()
+public struct DaemonMetrics: Sendable {
+    public let exposition = MetricsExposition()
     let viewFlush: ViewFlushMetrics
 
-    init() {
+    public init() {
         self.viewFlush = ViewFlushMetrics(factory: self.exposition.factory)
     }
 
-    var factory: any MetricsFactory { self.exposition.factory }
+    public var factory: any MetricsFactory { self.exposition.factory }
 
     /// Counts logins and refreshes by outcome, as the identity service tells of them.
-    func identityObserver() -> @Sendable (IdentityEvent) -> Void {
+    public func identityObserver() -> @Sendable (IdentityEvent) -> Void {
         let factory = self.factory
         let logins = Dictionary(
             uniqueKeysWithValues: IdentityEvent.LoginOutcome.allCases.map {

@@ -1,31 +1,34 @@
 import Domain
 import Logging
 import ServiceLifecycle
-import Storage
 
 /// Applies the changes other daemons on the same PostgreSQL make: their product writes and
 /// view flushes reach this daemon's cache, and their admin changes and revoked logins reach
 /// its token checks, as soon as they commit.
 struct ChangeFeedService: Service {
-    let feed: PostgresChangeFeed
-    let catalog: ProductCatalog
-    let identity: IdentityService
+    let feed: any StoreChangeFeed
+    /// Applies one change to this daemon's memory (`StoreChangeApplier` in the daemon).
+    let apply: @Sendable (StoreChange) async throws -> Void
+    /// How long a failed change waits before everything is reloaded instead.
+    var retryDelay: Duration = .seconds(1)
+    /// How the retry waits: `Task.sleep`, or a test's record of the waits.
+    var sleep: @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
     let logger: Logger
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
-            await self.feed.run { change in
+            await self.feed.listen { change in
                 await self.applyUntilDone(change)
             }
         }
     }
 
     /// Applies `change`; when that fails (the database did not answer the re-read), reloads
-    /// everything instead, every second until it succeeds. A change heard but not applied would
-    /// otherwise leave its product or admin stale until it changed again: the feed's own resync
-    /// comes only when its connection drops, and that connection may be fine. Later changes
-    /// wait meanwhile, in order.
-    private func applyUntilDone(_ change: StoreChange) async {
+    /// everything instead, every `retryDelay` until it succeeds. A change heard but not applied
+    /// would otherwise leave its product or admin stale until it changed again: the feed's own
+    /// resync comes only when its connection drops, and that connection may be fine. Later
+    /// changes wait meanwhile, in order.
+    func applyUntilDone(_ change: StoreChange) async {
         var change = change
         var warned = false
         while !Task.isCancelled {
@@ -41,12 +44,18 @@ struct ChangeFeedService: Service {
                     )
                 }
                 change = .resync
-                try? await Task.sleep(for: .seconds(1))
+                try? await self.sleep(self.retryDelay)
             }
         }
     }
+}
 
-    private func apply(_ change: StoreChange) async throws {
+/// Applies a change from the feed to the catalog's cache and the identity service's memory.
+struct StoreChangeApplier: Sendable {
+    let catalog: ProductCatalog
+    let identity: IdentityService
+
+    func apply(_ change: StoreChange) async throws {
         switch change {
         case .product(let sku):
             try await self.catalog.refreshProduct(sku: sku)

@@ -1,0 +1,166 @@
+import Codec
+import Foundation
+import RPCClient
+import TestSupport
+import Testing
+
+/// Issue 15: what an operator's Prometheus scrapes after a known workload, read by Prometheus'
+/// own parser, counter by counter.
+@Suite(.enabled(if: PythonGRPCClient.isEnabled, "needs prometheus_client: run with make test"))
+struct MetricsEndToEndTests {
+    private static let reads = 25
+    private static let misses = 2
+    private static let failedLogins = 4
+    private static let writes = 3
+    private static let grpcReads = 3
+
+    @Test func aKnownWorkloadShowsInExactCountersAndHistograms() async throws {
+        try await withTemporaryDirectory { directory in
+            // No mail server behind this port until the outage ends.
+            let reservation = try PortReservation()
+            let smtpPort = reservation.port
+            let daemon = try await DaemonProcess(
+                workingDirectory: directory,
+                arguments: [
+                    "--metrics-listen", "127.0.0.1:0",
+                    "--smtp-url", "smtp://127.0.0.1:\(smtpPort)", "--smtp-starttls", "off",
+                    "--notify-retry-initial", "0.2", "--notify-retry-max", "1",
+                ]
+            )
+            let metrics = try #require(daemon.metricsAddress)
+            try await CatalogClient.withClient(daemon.clientConfiguration()) { admin in
+                let sku = try await Self.write(through: admin, daemon: daemon)
+                try await Self.read(sku, daemon: daemon)
+                try await PythonGRPCClient(daemon: daemon).run(
+                    "read",
+                    "--sku",
+                    sku,
+                    "--count",
+                    "\(Self.grpcReads)",
+                    "--concurrency",
+                    "1"
+                )
+
+                // The outage: every email fails at least once, then the mail server comes up.
+                try await eventually("a delivery to fail", limit: .seconds(60)) {
+                    try await admin.listNotifications(status: .pending).notifications.contains { $0.attempts > 0 }
+                }
+                reservation.release()
+                let smtp = try await SMTPTestServer(port: smtpPort)
+                _ = try await smtp.waitForMessages(Self.writes, limit: .seconds(60))
+                // Each email is marked sent right after its send: wait for the marks.
+                try await eventually("every email to be marked sent", limit: .seconds(60)) {
+                    try await admin.listNotifications(status: .sent).notifications.count == Self.writes
+                }
+                let sent = try await admin.listNotifications(status: .sent).notifications
+                let retries = sent.reduce(0) { $0 + Int($1.attempts) - 1 }
+
+                let scrape = try await PrometheusScrape(address: metrics)
+                try Self.checkCalls(scrape)
+                try Self.checkViewsLoginsAndConnections(scrape)
+                // The outbox: each failed attempt was retried, and each email went out once.
+                #expect(retries >= Self.writes)
+                #expect(try scrape.count("catalog_outbox_sent_total") == Self.writes)
+                #expect(try scrape.count("catalog_outbox_retries_total") == retries)
+                #expect(try scrape.count("catalog_outbox_failed_total") == 0)
+                #expect(try scrape.count("catalog_outbox_pending") == 0)
+                #expect(try scrape.value("catalog_outbox_oldest_pending_age_seconds") == 0)
+                let sends = "catalog_smtp_send_duration_seconds_count"
+                #expect(try scrape.count(sends, ["outcome": "success"]) == Self.writes)
+                #expect(try scrape.count(sends, ["outcome": "failure"]) == retries)
+                try await smtp.stop()
+            }
+            #expect(try await daemon.terminate() == 0)
+        }
+    }
+
+    /// The admin's part: a login, a second admin to mail, and the writes (each an email to them).
+    private static func write(through admin: CatalogClient, daemon: DaemonProcess) async throws -> String {
+        let tokens = try await admin.login(username: "admin", password: try daemon.initialPassword)
+        admin.setAccessToken(tokens.accessToken)
+        _ = try await admin.createAdmin(username: "bob", password: "bob's long password", email: "bob@example.com")
+        let lamp = try await admin.createProduct(name: "Lamp", brand: "Acme", priceCents: 1999)
+        _ = try await admin.updateProduct(sku: lamp.sku, priceCents: 2499)
+        _ = try await admin.createProduct(name: "Desk", brand: "Acme", priceCents: 9999)
+        return lamp.sku
+    }
+
+    /// The anonymous part, on a connection of its own: reads, misses and wrong passwords.
+    private static func read(_ sku: String, daemon: DaemonProcess) async throws {
+        try await CatalogClient.withClient(daemon.clientConfiguration()) { reader in
+            for _ in 0..<Self.reads {
+                _ = try await reader.getProduct(sku: sku)
+            }
+            for _ in 0..<Self.misses {
+                await #expect(throws: RPCStatus.self) { _ = try await reader.getProduct(sku: UUID().uuidString) }
+            }
+            for _ in 0..<Self.failedLogins {
+                await #expect(throws: RPCStatus.self) {
+                    _ = try await reader.login(username: "admin", password: "not the password at all")
+                }
+            }
+        }
+    }
+
+    private static func checkCalls(_ scrape: PrometheusScrape) throws {
+        let getProduct = ["grpc_service": "catalog.v1.ProductService", "grpc_method": "GetProduct"]
+        let framing = getProduct.merging(["transport": "framing"]) { $1 }
+        #expect(try scrape.count("grpc_server_started_total", framing) == Self.reads + Self.misses)
+        #expect(
+            try scrape.count("grpc_server_handled_total", framing.merging(["grpc_code": "OK"]) { $1 }) == Self.reads
+        )
+        #expect(
+            try scrape.count("grpc_server_handled_total", framing.merging(["grpc_code": "NotFound"]) { $1 })
+                == Self.misses
+        )
+        let grpc = getProduct.merging(["transport": "grpc"]) { $1 }
+        #expect(
+            try scrape.count("grpc_server_handled_total", grpc.merging(["grpc_code": "OK"]) { $1 }) == Self.grpcReads
+        )
+        let login = ["grpc_method": "Login", "transport": "framing"]
+        #expect(try scrape.count("grpc_server_handled_total", login.merging(["grpc_code": "OK"]) { $1 }) == 1)
+        #expect(
+            try scrape.count("grpc_server_handled_total", login.merging(["grpc_code": "Unauthenticated"]) { $1 })
+                == Self.failedLogins
+        )
+        for method in ["CreateProduct", "UpdateProduct"] {
+            let labels = ["grpc_method": method, "transport": "framing", "grpc_code": "OK"]
+            #expect(try scrape.count("grpc_server_handled_total", labels) == (method == "CreateProduct" ? 2 : 1))
+        }
+
+        // The histogram holds every call once: its buckets rise to +Inf, which is its count.
+        for labels in [framing, grpc] {
+            let buckets = scrape.samples.filter { sample in
+                sample.name == "grpc_server_handling_seconds_bucket"
+                    && labels.allSatisfy { sample.labels[$0.key] == $0.value }
+            }
+            let counts = buckets.map(\.value)
+            #expect(counts == counts.sorted(), "cumulative buckets never fall")
+            let all = try scrape.value("grpc_server_handling_seconds_count", labels)
+            #expect(buckets.last?.labels["le"] == "+Inf")
+            #expect(counts.last == all)
+            #expect(all == Double(labels == framing ? Self.reads + Self.misses : Self.grpcReads))
+            #expect(try scrape.value("grpc_server_handling_seconds_sum", labels) ?? 0 > 0)
+        }
+        #expect(try scrape.count("catalog_calls_in_flight", ["transport": "framing"]) == 0, "every call answered")
+    }
+
+    private static func checkViewsLoginsAndConnections(_ scrape: PrometheusScrape) throws {
+        // Every anonymous read that found its product is a view, on either transport.
+        #expect(try scrape.count("catalog_views_counted_total") == Self.reads + Self.grpcReads)
+        #expect(try scrape.value("catalog_views_pending").map { $0 >= 0 } == true)
+        #expect(try scrape.count("catalog_logins_total", ["outcome": "succeeded"]) == 1)
+        #expect(try scrape.count("catalog_logins_total", ["outcome": "failed"]) == Self.failedLogins)
+        #expect(try scrape.count("catalog_logins_total", ["outcome": "throttled"]) == 0)
+        // The admin's connection and the reader's; the gRPC client's one.
+        #expect(
+            try scrape.count("catalog_connections_accepted_total", ["transport": "framing", "outcome": "served"]) == 2
+        )
+        #expect(
+            try scrape.count("catalog_connections_accepted_total", ["transport": "grpc", "outcome": "served"]) == 1
+        )
+        #expect(try scrape.count("catalog_connections_open") == 1, "the admin's, still open")
+        #expect(try scrape.count("catalog_product_cache_products") == 2)
+        #expect(try scrape.count("catalog_connection_received_bytes_total", ["transport": "framing"]) > 0)
+    }
+}
