@@ -209,6 +209,7 @@ let package = Package(
                 "Credentials",
                 "Domain",
                 "Storage",
+                "Telemetry",
                 .product(name: "Logging", package: "swift-log"),
                 // grpc-swift's own client, for the gRPC listener.
                 .product(name: "GRPCCore", package: "grpc-swift-2"),

@@ -24,6 +24,8 @@ public enum CatalogMethod {
 public enum CatalogMetadata {
     /// Carries `Bearer <access token>`; absent for anonymous callers.
     public static let authorization = "authorization"
+    /// A W3C Trace Context `traceparent`; its trace id is logged with the call, nothing else.
+    public static let traceparent = "traceparent"
 }
 
 /// The ALPN protocol id of PROTOCOL.md section 1.

@@ -5,7 +5,8 @@ import NIOCore
 /// Every call's envelope is decoded on the event loop. SwiftProtobuf's `Catalog_V1_Request`
 /// costs three allocations there (the method string, the payload copied into `Data`, the
 /// metadata map); here the method and the payload stay views into the frame's buffer and of
-/// the metadata only `authorization` is kept, so a call without a token allocates nothing.
+/// the metadata only `authorization` and `traceparent` are kept, so a call without them
+/// allocates nothing.
 ///
 /// Decoding follows protobuf's rules as SwiftProtobuf applies them: fields in any order, the
 /// last of a repeated scalar wins, map entries accumulate with the last one per key winning,
@@ -19,6 +20,8 @@ public struct RequestEnvelope: Sendable {
     public private(set) var method = ByteBuffer()
     /// The `authorization` metadata entry, if the call has one.
     public private(set) var authorization: String?
+    /// The W3C `traceparent` metadata entry, if the call has one: only ever logged.
+    public private(set) var traceparent: String?
     /// The call's deadline in milliseconds from its arrival; 0 means the server default.
     public private(set) var timeoutMs: UInt32 = 0
     /// The method's request message, serialized.
@@ -28,9 +31,10 @@ public struct RequestEnvelope: Sendable {
     public var methodName: String { String(buffer: self.method) }
 
     /// A call that came by another transport (standard gRPC), which carries these fields itself.
-    public init(method: ByteBuffer, authorization: String?, payload: ByteBuffer) {
+    public init(method: ByteBuffer, authorization: String?, traceparent: String? = nil, payload: ByteBuffer) {
         self.method = method
         self.authorization = authorization
+        self.traceparent = traceparent
         self.payload = payload
     }
 
@@ -46,8 +50,10 @@ public struct RequestEnvelope: Sendable {
                 self.method = try reader.readProtobufLengthDelimited()
             case (3, .lengthDelimited):
                 var entry = try reader.readProtobufLengthDelimited()
-                if let value = try Self.authorization(inMetadataEntry: &entry) {
-                    self.authorization = value
+                switch try Self.metadataEntry(&entry) {
+                case .authorization(let value): self.authorization = value
+                case .traceparent(let value): self.traceparent = value
+                case nil: break
                 }
             case (4, .varint):
                 self.timeoutMs = UInt32(truncatingIfNeeded: try reader.readProtobufVarint())
@@ -61,10 +67,16 @@ public struct RequestEnvelope: Sendable {
     }
 
     private static let authorizationKey = ByteBuffer(string: CatalogMetadata.authorization)
+    private static let traceparentKey = ByteBuffer(string: CatalogMetadata.traceparent)
 
-    /// The value of a metadata map entry (key 1, value 2) if its key is `authorization`.
-    private static func authorization(inMetadataEntry entry: inout ByteBuffer) throws(MalformedMessageError) -> String?
-    {
+    /// A metadata entry the server reads.
+    private enum MetadataEntry {
+        case authorization(String)
+        case traceparent(String)
+    }
+
+    /// A metadata map entry (key 1, value 2) if its key is one the server reads.
+    private static func metadataEntry(_ entry: inout ByteBuffer) throws(MalformedMessageError) -> MetadataEntry? {
         var key = ByteBuffer()
         var value = ByteBuffer()
         while entry.readableBytes > 0 {
@@ -78,10 +90,11 @@ public struct RequestEnvelope: Sendable {
                 try entry.skipProtobufField(wireType)
             }
         }
-        guard key == Self.authorizationKey else { return nil }
+        let isAuthorization = key == Self.authorizationKey
+        guard isAuthorization || key == Self.traceparentKey else { return nil }
         guard let text = String(validating: value.readableBytesView, as: UTF8.self) else {
             throw MalformedMessageError()
         }
-        return text
+        return isAuthorization ? .authorization(text) : .traceparent(text)
     }
 }

@@ -13,6 +13,7 @@ public final class CatalogClient: Sendable {
     private let configuration: ClientConfiguration
     private let nextCallID = Atomic<UInt64>(1)
     private let authorization = Mutex<String?>(nil)
+    private let traceparent = Mutex<String?>(nil)
 
     private init(channel: any Channel, configuration: ClientConfiguration) {
         self.channel = channel
@@ -108,6 +109,12 @@ public final class CatalogClient: Sendable {
         self.authorization.withLock { $0 = token.map { "Bearer \($0)" } }
     }
 
+    /// The W3C `traceparent` metadata sent with every call, or `nil` for none: the server logs its
+    /// trace id with each of the calls' lines.
+    public func setTraceparent(_ traceparent: String?) {
+        self.traceparent.withLock { $0 = traceparent }
+    }
+
     /// Makes one call and decodes its response. A cancelled task's call fails with CANCELLED
     /// at once (the server may still carry it out), and its response is dropped.
     /// - Throws: `RPCStatus` for a failed call, including UNAVAILABLE when the connection is lost.
@@ -129,6 +136,9 @@ public final class CatalogClient: Sendable {
         envelope.timeoutMs = UInt32(clamping: TimeAmount(timeout).nanoseconds / 1_000_000)
         if let authorization = self.authorization.withLock({ $0 }) {
             envelope.metadata[CatalogMetadata.authorization] = authorization
+        }
+        if let traceparent = self.traceparent.withLock({ $0 }) {
+            envelope.metadata[CatalogMetadata.traceparent] = traceparent
         }
         let promise = self.channel.eventLoop.makePromise(of: Catalog_V1_Response.self)
         // The client waits a little longer than the server, so the server's DEADLINE_EXCEEDED arrives first.

@@ -75,6 +75,14 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Metrics") var metricsOptions: MetricsOptions
 
+    @Option(
+        help: ArgumentHelp(
+            "text, or json: one object per line with time, level, message and the metadata as fields. [env: CATALOG_LOG_FORMAT] (default: text)",
+            valueName: "format"
+        )
+    )
+    var logFormat: LogFormat?
+
     func validate() throws {
         guard (self.tlsCert == nil) == (self.tlsKey == nil) else {
             throw ValidationError("--tls-cert and --tls-key go together")
@@ -94,11 +102,9 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = Environment.value("CATALOG_LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? .info
-            return handler
-        }
+        let format = try self.logFormat ?? LogFormat(environment: "CATALOG_LOG_FORMAT") ?? .text
+        let level = Environment.value("CATALOG_LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? .info
+        LoggingSystem.bootstrap { label in format.makeHandler(label: label, level: level) }
         let logger = Logger(label: "catalogd")
         let dataDir = try self.store.resolvedDataDir()
         try await self.store.withStore(dataDir: dataDir, logger: logger) { store in

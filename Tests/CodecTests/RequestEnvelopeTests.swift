@@ -10,7 +10,10 @@ import Testing
         var request = Catalog_V1_Request()
         request.callID = UInt64.max
         request.method = CatalogMethod.getProduct
-        request.metadata = ["authorization": "Bearer abc.def", "x-trace": "7"]
+        request.metadata = [
+            "authorization": "Bearer abc.def", "x-trace": "7",
+            "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        ]
         request.timeoutMs = 2500
         request.payload = Data([1, 2, 3, 0xFF])
         try self.expectSameAsSwiftProtobuf(try request.serializedBytes())
@@ -85,6 +88,7 @@ import Testing
         #expect(envelope.callID == expected.callID, sourceLocation: sourceLocation)
         #expect(envelope.methodName == expected.method, sourceLocation: sourceLocation)
         #expect(envelope.authorization == expected.metadata["authorization"], sourceLocation: sourceLocation)
+        #expect(envelope.traceparent == expected.metadata["traceparent"], sourceLocation: sourceLocation)
         #expect(envelope.timeoutMs == expected.timeoutMs, sourceLocation: sourceLocation)
         #expect(Data(envelope.payload.readableBytesView) == expected.payload, sourceLocation: sourceLocation)
     }

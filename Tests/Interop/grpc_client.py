@@ -196,10 +196,13 @@ def read(args):
     """Anonymous GetProduct calls, `count` of them, `concurrency` at a time; prints how many succeeded."""
     messages, services = generate_stubs()
     request = messages["products"].GetProductRequest(sku=args.sku)
+    metadata = [("traceparent", args.traceparent)] if args.traceparent else None
     with channel(args) as ch:
         products = services["products"].ProductServiceStub(ch)
         with futures.ThreadPoolExecutor(max_workers=args.concurrency) as pool:
-            answers = list(pool.map(lambda _: products.GetProduct(request, timeout=60), range(args.count)))
+            answers = list(
+                pool.map(lambda _: products.GetProduct(request, timeout=60, metadata=metadata), range(args.count))
+            )
     expect(all(a.sku == args.sku for a in answers), "a read answered another product")
     print(json.dumps({"ok": len(answers)}))
 
@@ -397,6 +400,7 @@ def main():
     command.add_argument("--sku", required=True)
     command.add_argument("--count", type=int, required=True)
     command.add_argument("--concurrency", type=int, default=8)
+    command.add_argument("--traceparent", help="W3C traceparent metadata sent with each call")
     command.set_defaults(run=read)
     for name, run in (("health", health), ("watch", watch)):
         command = commands.add_parser(name, help=run.__doc__)

@@ -68,6 +68,10 @@ import Testing
             }
             let everything = shown + logs.all
             #expect(!logs.all.isEmpty)
+            #expect(
+                logs.all.contains { $0.hasPrefix("{") && $0.contains("\"call_id\"") },
+                "JSON call lines were checked too"
+            )
             for secret in secrets {
                 for text in everything where text.contains(secret) {
                     Issue.record("a secret leaked into: \(text.prefix(120))")

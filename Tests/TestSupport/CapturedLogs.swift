@@ -1,7 +1,10 @@
 import Logging
 import Synchronization
+import Telemetry
 
-/// Every log line a test's server writes, at every level, metadata included.
+/// Every log line a test's server writes, at every level, metadata included: each as text and
+/// as the JSON line `--log-format json` writes, so that what a test finds (or does not find, as
+/// a secret) holds for both formats.
 public final class CapturedLogs: Sendable {
     private let lines = Mutex<[String]>([])
 
@@ -11,7 +14,14 @@ public final class CapturedLogs: Sendable {
 
     /// A logger that writes here, at trace level.
     public func logger(label: String) -> Logger {
-        var logger = Logger(label: label) { _ in Handler(sink: self) }
+        var logger = Logger(label: label) { label in
+            var json = JSONLogHandler(
+                label: label,
+                output: JSONLineOutput { self.append(String(decoding: $0, as: UTF8.self)) }
+            )
+            json.logLevel = .trace
+            return MultiplexLogHandler([Handler(sink: self), json])
+        }
         logger.logLevel = .trace
         return logger
     }

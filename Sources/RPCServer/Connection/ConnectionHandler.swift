@@ -25,10 +25,13 @@ final class ConnectionHandler: ChannelDuplexHandler {
         var timing: CallTiming
     }
 
-    /// What the call metrics need of a call at its end: its method and when it started.
+    /// What the call metrics and the call's log lines need of it at its end.
     private struct CallTiming {
         var metricsIndex: Int
+        /// Read only when metrics or call logging are on.
         var startedAt: NIODeadline
+        /// The caller's W3C `traceparent`, if any: its trace id goes into the call's log lines.
+        var traceparent: String?
     }
 
     private var state: ConnectionStateMachine<RequestEnvelope>
@@ -41,6 +44,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// `nil` when metrics are off: then no call reads the clock for them.
     private let calls: CallMetrics?
     private let connectionMetrics: ConnectionMetrics?
+    /// Each call's end is logged at `debug`: read once, as the level does not change.
+    private let logsCalls: Bool
 
     private var outbound: ByteBuffer?
     private var isReading = false
@@ -63,6 +68,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         self.state = ConnectionStateMachine(limits: configuration.connectionLimits, now: now)
         self.calls = metrics?.framingCalls
         self.connectionMetrics = metrics?.connections
+        self.logsCalls = logger.logLevel <= .debug
         self.dispatcher = CallDispatcher(
             registry: registry,
             authenticator: authenticator,
@@ -92,7 +98,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         for call in self.running.values {
             call.deadline.cancel()
             call.task.cancel()
-            self.record(call.timing, code: .cancelled, now: context.eventLoop.now)
+            self.record(call.timing, callID: nil, code: .cancelled, now: context.eventLoop.now)
         }
         self.running.removeAll()
         context.fireChannelInactive()
@@ -165,10 +171,13 @@ final class ConnectionHandler: ChannelDuplexHandler {
         case .none:
             break
         case .reject(let callID, let status):
-            if let calls = self.calls {
+            // Refused before it started (too many in flight, draining): counted and logged all the same.
+            if self.calls != nil || self.logsCalls {
+                let now = context.eventLoop.now
                 let index = self.dispatcher.metricsIndex(of: request.method)
-                calls.started(index)
-                calls.handled(index, code: status.code.rawValue, nanoseconds: 0)
+                self.calls?.started(index)
+                let timing = CallTiming(metricsIndex: index, startedAt: now, traceparent: request.traceparent)
+                self.record(timing, callID: callID, code: status.code, now: now)
             }
             self.write(Catalog_V1_Response(callID: callID, status: status), context: context)
         case .close(let status):
@@ -220,18 +229,42 @@ final class ConnectionHandler: ChannelDuplexHandler {
         _ request: RequestEnvelope,
         context: ChannelHandlerContext
     ) -> (CallTiming, CallDispatcher.Started) {
-        // The clock is read only for the metrics: no decision is made by it.
-        let startedAt = self.calls == nil ? NIODeadline.uptimeNanoseconds(0) : context.eventLoop.now
+        // The clock is read only for the metrics and the call's log line: no decision is made by it.
+        let measured = self.calls != nil || self.logsCalls
+        let startedAt = measured ? context.eventLoop.now : NIODeadline.uptimeNanoseconds(0)
         let (index, started) = self.dispatcher.start(request)
         self.calls?.started(index)
-        return (CallTiming(metricsIndex: index, startedAt: startedAt), started)
+        return (CallTiming(metricsIndex: index, startedAt: startedAt, traceparent: request.traceparent), started)
     }
 
-    /// Counts a call's end, when metrics are on.
-    private func record(_ timing: CallTiming, code: StatusCode, now: @autoclosure () -> NIODeadline) {
-        guard let calls = self.calls else { return }
+    /// Counts a call's end when metrics are on, and logs it at `debug`.
+    /// - Parameter callID: `nil` when the connection closed under the call.
+    private func record(_ timing: CallTiming, callID: UInt64?, code: StatusCode, now: @autoclosure () -> NIODeadline) {
+        guard self.calls != nil || self.logsCalls else { return }
         let elapsed = now() - timing.startedAt
-        calls.handled(timing.metricsIndex, code: code.rawValue, nanoseconds: Int(elapsed.nanoseconds))
+        self.calls?.handled(timing.metricsIndex, code: code.rawValue, nanoseconds: Int(elapsed.nanoseconds))
+        if self.logsCalls {
+            self.callLogger(callID: callID, timing).debug(
+                "call answered",
+                metadata: ["code": "\(code.name)", "duration_ms": "\(Double(elapsed.nanoseconds) / 1e6)"]
+            )
+        }
+    }
+
+    /// The connection's logger (with the `peer`) and the call's `call_id`, `method` and, when the
+    /// caller sent a valid `traceparent`, its `trace_id`: made only for a line that is logged.
+    private func callLogger(callID: UInt64?, _ timing: CallTiming?) -> Logger {
+        var logger = self.logger
+        if let callID {
+            logger[metadataKey: "call_id"] = "\(callID)"
+        }
+        if let timing {
+            logger[metadataKey: "method"] = "\(self.dispatcher.methodName(at: timing.metricsIndex))"
+            if let trace = timing.traceparent.flatMap(TraceParent.init) {
+                logger[metadataKey: "trace_id"] = "\(trace.traceID)"
+            }
+        }
+        return logger
     }
 
     private func run(
@@ -324,9 +357,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
             // An answer from a task; answers given while reading are marked at the burst's end.
             self.state.answered(now: context.eventLoop.now)
         }
-        let code = self.answer(callID: callID, result, context: context)
-        if let timing = timing ?? running?.timing {
-            self.record(timing, code: code, now: context.eventLoop.now)
+        let call = timing ?? running?.timing
+        let code = self.answer(callID: callID, result, timing: call, context: context)
+        if let call {
+            self.record(call, callID: callID, code: code, now: context.eventLoop.now)
         }
 
         if let status = action.close {
@@ -356,6 +390,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private func answer(
         callID: UInt64,
         _ result: Result<ResponseBody, any Error>,
+        timing: CallTiming?,
         context: ChannelHandlerContext
     ) -> StatusCode {
         let failure: any Error
@@ -378,15 +413,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
         case .failure(let error):
             failure = error
         }
-        let response = Self.failure(callID: callID, failure, logger: self.logger)
-        self.write(response, context: context)
-        return StatusCode(rawValue: response.status.code.rawValue) ?? .unknown
-    }
-
-    private static func failure(callID: UInt64, _ error: any Error, logger: Logger) -> Catalog_V1_Response {
-        var logger = logger
-        logger[metadataKey: "call_id"] = "\(callID)"
-        return Catalog_V1_Response(callID: callID, status: RPCStatus.from(error, logger: logger))
+        let status = RPCStatus.from(failure, logger: self.callLogger(callID: callID, timing))
+        self.write(Catalog_V1_Response(callID: callID, status: status), context: context)
+        return status.code
     }
 
     // MARK: Time
@@ -420,9 +449,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 let call = self.running.removeValue(forKey: callID)
                 call?.deadline.cancel()
                 call?.task.cancel()
-                let code = self.answer(callID: callID, .failure(status), context: context)
+                let code = self.answer(callID: callID, .failure(status), timing: call?.timing, context: context)
                 if let timing = call?.timing {
-                    self.record(timing, code: code, now: context.eventLoop.now)
+                    self.record(timing, callID: callID, code: code, now: context.eventLoop.now)
                 }
             }
             self.close(with: status, context: context)

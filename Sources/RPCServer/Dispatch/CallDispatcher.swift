@@ -55,6 +55,12 @@ struct CallDispatcher {
         self.handler(for: method)?.metricsIndex ?? self.registry.unknownMethodIndex
     }
 
+    /// The name of the method the call metrics count at `index`, or `unknown`.
+    func methodName(at index: Int) -> String {
+        let names = self.registry.methodNames
+        return names.indices.contains(index) ? names[index] : "unknown"
+    }
+
     /// Starts a call.
     /// - Returns: where the call metrics count it, and how it went on being started.
     mutating func start(_ request: RequestEnvelope) -> (metricsIndex: Int, started: Started) {

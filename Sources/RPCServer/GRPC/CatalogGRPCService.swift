@@ -3,6 +3,7 @@ import Domain
 import GRPCCore
 import Logging
 import NIOCore
+import Synchronization
 
 /// Every method of the `MethodRegistry`, served over standard gRPC: the request's bytes go to
 /// the same `CallDispatcher` the framing uses (authentication from the `authorization`
@@ -19,6 +20,8 @@ struct CatalogGRPCService: RegistrableRPCService {
     let authenticator: any Authenticator
     let configuration: ServerConfiguration
     let logger: Logger
+    /// Numbers the calls for their log lines: HTTP/2's stream ids do not reach a handler.
+    private let callIDs = CallNumbers()
 
     func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
         for name in self.registry.methodNames {
@@ -44,6 +47,15 @@ struct CatalogGRPCService: RegistrableRPCService {
         _ request: ServerRequest<[UInt8]>,
         context: ServerContext
     ) async throws -> [UInt8] {
+        let started = ContinuousClock.now
+        let traceparent = request.metadata[stringValues: CatalogMetadata.traceparent].first { _ in true }
+        var logger = self.logger
+        logger[metadataKey: "call_id"] = "\(self.callIDs.next())"
+        logger[metadataKey: "method"] = "\(method)"
+        logger[metadataKey: "peer"] = "\(context.remotePeer)"
+        if let trace = traceparent.flatMap(TraceParent.init) {
+            logger[metadataKey: "trace_id"] = "\(trace.traceID)"
+        }
         var dispatcher = CallDispatcher(
             registry: self.registry,
             authenticator: self.authenticator,
@@ -53,25 +65,48 @@ struct CatalogGRPCService: RegistrableRPCService {
                 maxWaiting: self.configuration.maxStoreReadsWaitingPerConnection,
                 refusal: "too many reads of the database in flight on this connection; wait for their answers"
             ),
-            logger: self.logger
+            logger: logger
         )
         let envelope = RequestEnvelope(
             method: ByteBuffer(string: method),
             authorization: request.metadata[stringValues: CatalogMetadata.authorization].first { _ in true },
+            traceparent: traceparent,
             payload: ByteBuffer(bytes: request.message)
         )
         do {
+            let answer: [UInt8]
             switch dispatcher.start(envelope).started {
             case .answered(.success(let body)):
-                return try body.bytes()
+                answer = try body.bytes()
             case .answered(.failure(let error)):
                 throw error
             case .running(let work):
-                return try await work().bytes()
+                answer = try await work().bytes()
             }
+            Self.logAnswered(logger, code: .ok, since: started)
+            return answer
         } catch {
-            throw RPCError(RPCStatus.from(error, logger: self.logger))
+            let status = RPCStatus.from(error, logger: logger)
+            Self.logAnswered(logger, code: status.code, since: started)
+            throw RPCError(status)
         }
+    }
+
+    /// The call's line at `debug`, as the framing's connections log theirs.
+    private static func logAnswered(_ logger: Logger, code: StatusCode, since started: ContinuousClock.Instant) {
+        guard logger.logLevel <= .debug else { return }
+        let elapsed = ContinuousClock.now - started
+        let milliseconds = Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) / 1e15
+        logger.debug("call answered", metadata: ["code": "\(code.name)", "duration_ms": "\(milliseconds)"])
+    }
+}
+
+/// 1, 2, 3, ... from any task.
+private final class CallNumbers: Sendable {
+    private let last = Atomic<UInt64>(0)
+
+    func next() -> UInt64 {
+        self.last.add(1, ordering: .relaxed).newValue
     }
 }
 

@@ -68,8 +68,15 @@ final class DaemonProcess: Sendable {
     }
 
     /// The metadata of the daemon's ready line ("... listen=127.0.0.1:PORT grpc_port=PORT
-    /// [catalogd] ready"), by key.
+    /// [catalogd] ready", or its JSON with `--log-format json`), by key.
     private static func readyLine(in log: String) -> [String: String]? {
+        for line in log.split(separator: "\n") where line.hasPrefix("{") {
+            if let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                object["message"] as? String == "ready"
+            {
+                return object.compactMapValues { $0 as? String }
+            }
+        }
         guard let line = log.split(separator: "\n").first(where: { $0.hasSuffix("] ready") }) else { return nil }
         var fields: [String: String] = [:]
         for token in line.split(separator: " ") {
