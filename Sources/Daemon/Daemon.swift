@@ -85,6 +85,15 @@ public struct Daemon: Sendable {
         if let metrics = parts.metrics, let serverMetrics {
             metrics.exposition.add(serverMetrics.collector(connections: connections))
             metrics.addCollectors(catalog: parts.catalog, outbox: parts.store)
+            metrics.exposition.add(
+                ScrapeClosure { text in
+                    text.gauge(
+                        "catalog_serving",
+                        help: "1 while Health says SERVING (the store answers, no drain), else 0.",
+                        servingState.isServing ? 1 : 0
+                    )
+                }
+            )
         }
         let authenticator = TokenAuthenticator(identity: parts.identity)
         self.server = CatalogServer(

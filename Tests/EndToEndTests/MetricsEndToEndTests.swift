@@ -58,6 +58,7 @@ struct MetricsEndToEndTests {
                 let scrape = try await PrometheusScrape(address: metrics)
                 try Self.checkCalls(scrape)
                 try Self.checkViewsLoginsAndConnections(scrape)
+                try Self.checkDashboardAndAlertsNameOnlyMetricsThatExist(scrape)
                 // The outbox: each failed attempt was retried, and each email went out once.
                 #expect(retries >= Self.writes)
                 #expect(try scrape.count("catalog_outbox_sent_total") == Self.writes)
@@ -143,6 +144,30 @@ struct MetricsEndToEndTests {
             #expect(try scrape.value("grpc_server_handling_seconds_sum", labels) ?? 0 > 0)
         }
         #expect(try scrape.count("catalog_calls_in_flight", ["transport": "framing"]) == 0, "every call answered")
+    }
+
+    /// docs/grafana-dashboard.json and docs/prometheus-alerts.yml query only what the daemon
+    /// exposes: a renamed metric would leave a panel empty and an alert silent.
+    private static func checkDashboardAndAlertsNameOnlyMetricsThatExist(_ scrape: PrometheusScrape) throws {
+        let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs")
+        let dashboard = try Data(contentsOf: docs.appendingPathComponent("grafana-dashboard.json"))
+        let panels = try #require(
+            (try JSONSerialization.jsonObject(with: dashboard) as? [String: Any])?["panels"] as? [[String: Any]]
+        )
+        #expect(panels.count >= 10)
+        let alerts = try String(contentsOf: docs.appendingPathComponent("prometheus-alerts.yml"), encoding: .utf8)
+        let exposed = Set(scrape.samples.map(\.name) + scrape.samples.map(\.family))
+        let text = String(decoding: dashboard, as: UTF8.self) + alerts
+        let named = Set(text.matches(of: /\b(?:grpc_server|catalog)_[a-z_]+\b/).map { String($0.output) })
+        #expect(named.count >= 20)
+        for name in named.sorted() where !exposed.contains(name) {
+            Issue.record("docs name \(name), which /metrics does not expose")
+        }
+        for alert in ["CatalogOutboxStuck", "CatalogViewFlushFailing", "CatalogErrorRatio", "CatalogNotServing"] {
+            #expect(alerts.contains("alert: \(alert)"))
+        }
+        #expect(try scrape.count("catalog_serving") == 1)
     }
 
     private static func checkViewsLoginsAndConnections(_ scrape: PrometheusScrape) throws {
