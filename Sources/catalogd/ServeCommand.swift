@@ -99,6 +99,9 @@ struct ServeCommand: AsyncParsableCommand {
         guard self.viewHoursRetention.seconds >= 86_400 else {
             throw ValidationError("--view-hours-retention must be at least 1d")
         }
+        // Before anything is made (the data dir, a certificate): a typo fails alone.
+        _ = try self.metricsOptions.configuration()
+        _ = try LogFormat(environment: "CATALOG_LOG_FORMAT")
     }
 
     func run() async throws {

@@ -25,7 +25,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         var timing: CallTiming
     }
 
-    /// What the call metrics and the call's log lines need of it at its end.
+    /// When and how a call started: what its metrics and its log lines need at its end.
     private struct CallTiming {
         var metricsIndex: Int
         /// Read only when metrics or call logging are on.
@@ -215,8 +215,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     // MARK: Calls
 
     private func start(_ request: RequestEnvelope, context: ChannelHandlerContext) {
-        let (timing, started) = self.dispatch(request, context: context)
-        switch started {
+        let (timing, outcome) = self.dispatch(request, context: context)
+        switch outcome {
         case .answered(let result):
             self.finish(callID: request.callID, result, timing: timing, context: context)
         case .running(let work):
@@ -327,8 +327,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 }
                 return
             }
-            let (timing, started) = self.dispatch(call, context: context)
-            switch started {
+            let (timing, outcome) = self.dispatch(call, context: context)
+            switch outcome {
             case .answered(let result):
                 next = self.complete(callID: call.callID, result, timing: timing, context: context)
             case .running(let work):
