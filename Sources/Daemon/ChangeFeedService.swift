@@ -1,5 +1,6 @@
 import Domain
 import Logging
+import Metrics
 import ServiceLifecycle
 
 /// Applies the changes other daemons on the same PostgreSQL make: their product writes and
@@ -13,6 +14,8 @@ struct ChangeFeedService: Service {
     var retryDelay: Duration = .seconds(1)
     /// How the retry waits: `Task.sleep`, or a test's record of the waits.
     var sleep: @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
+    /// Counts the changes applied, by kind, and the failures that turned into a reload.
+    var metrics: any MetricsFactory = NOOPMetricsHandler.instance
     let logger: Logger
 
     func run() async throws {
@@ -34,8 +37,15 @@ struct ChangeFeedService: Service {
         while !Task.isCancelled {
             do {
                 try await self.apply(change)
+                Counter(
+                    label: "catalog_change_feed_changes_total",
+                    dimensions: [("kind", change.kind)],
+                    factory: self.metrics
+                )
+                .increment()
                 return
             } catch {
+                Counter(label: "catalog_change_feed_apply_failures_total", factory: self.metrics).increment()
                 if !warned {
                     warned = true
                     self.logger.warning(
@@ -66,6 +76,18 @@ struct StoreChangeApplier: Sendable {
         case .resync:
             try await self.catalog.reload()
             try await self.identity.syncFromStore()
+        }
+    }
+}
+
+extension StoreChange {
+    /// The change's kind, as the metrics label it.
+    var kind: String {
+        switch self {
+        case .product: "product"
+        case .viewTotals: "view_totals"
+        case .admins: "admins"
+        case .resync: "resync"
         }
     }
 }

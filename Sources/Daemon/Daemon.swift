@@ -1,5 +1,6 @@
 import Domain
 import Logging
+import Metrics
 import NIOCore
 import Notifications
 import RPCServer
@@ -148,6 +149,7 @@ public struct Daemon: Sendable {
                 ChangeFeedService(
                     feed: feed,
                     apply: StoreChangeApplier(catalog: parts.catalog, identity: parts.identity).apply,
+                    metrics: parts.metrics?.factory ?? NOOPMetricsHandler.instance,
                     logger: logger
                 )
             } else {

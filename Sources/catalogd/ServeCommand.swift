@@ -110,16 +110,25 @@ struct ServeCommand: AsyncParsableCommand {
         LoggingSystem.bootstrap { label in format.makeHandler(label: label, level: level) }
         let logger = Logger(label: "catalogd")
         let dataDir = try self.store.resolvedDataDir()
-        try await self.store.withStore(dataDir: dataDir, logger: logger) { store in
-            try await self.serve(store, dataDir: dataDir, logger: logger)
+        // Off, nothing is counted: the calls then read no clock for it.
+        let metrics = try self.metricsOptions.configuration().map { _ in DaemonMetrics() }
+        try await self.store.withStore(
+            dataDir: dataDir,
+            logger: logger,
+            metrics: metrics?.factory ?? NOOPMetricsHandler.instance
+        ) { store in
+            try await self.serve(store, metrics: metrics, dataDir: dataDir, logger: logger)
         }
     }
 
     /// Builds the daemon over the open store and runs its services until a shutdown signal.
-    private func serve(_ store: any CatalogStore, dataDir: String, logger: Logger) async throws {
+    private func serve(
+        _ store: any CatalogStore,
+        metrics: DaemonMetrics?,
+        dataDir: String,
+        logger: Logger
+    ) async throws {
         let configuration = try self.daemonConfiguration(dataDir: dataDir, logger: logger)
-        // Off, nothing is counted: the calls then read no clock for it.
-        let metrics = configuration.metrics.map { _ in DaemonMetrics() }
         let (worker, smtp) = try self.notifications.makeWorker(
             store: store,
             metrics: metrics?.factory ?? NOOPMetricsHandler.instance,

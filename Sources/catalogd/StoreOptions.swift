@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Metrics
 import Storage
 
 /// Where the daemon keeps its state; shared by every subcommand.
@@ -39,9 +40,11 @@ struct StoreOptions: ParsableArguments {
 
     /// Opens the configured store, applies pending migrations, runs `body` with it, and
     /// closes the store when `body` ends.
+    /// - Parameter metrics: where PostgreSQL's calls are recorded (`serve` with metrics on).
     func withStore<Result: Sendable>(
         dataDir: String,
         logger: Logger,
+        metrics: any MetricsFactory = NOOPMetricsHandler.instance,
         _ body: (any CatalogStore) async throws -> Result
     ) async throws -> Result {
         let url = self.databaseURL ?? Environment.value("CATALOG_DATABASE_URL")
@@ -67,6 +70,7 @@ struct StoreOptions: ParsableArguments {
             }
             var options = PostgresStore.Options()
             options.timeout = .seconds(self.databaseTimeout)
+            options.metrics = metrics
             return try await PostgresStore.withStore(url: parsed, options: options, logger: logger, body)
         default:
             throw ValidationError("--database must start with sqlite: or postgres://")

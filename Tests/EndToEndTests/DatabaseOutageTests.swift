@@ -125,6 +125,25 @@ struct DatabaseOutageTests {
         try await eventually("writes to succeed again", limit: .seconds(30)) {
             record.acknowledged >= acknowledgedBeforeRestart + 5
         }
+        try await self.checkMetrics(daemon, acknowledged: record.acknowledged)
+    }
+
+    /// What an operator's Prometheus saw of the outage: the database calls refused or unanswered,
+    /// and the change feed's reload after it reconnected.
+    private func checkMetrics(_ daemon: DaemonProcess, acknowledged: Int) async throws {
+        guard PythonGRPCClient.isEnabled else { return }
+        let address = try #require(daemon.metricsAddress)
+        let calls = "catalog_database_call_duration_seconds_count"
+        // At start, and again once the feed's connection is back (retried every second).
+        try await eventually("the change feed to reload after reconnecting", limit: .seconds(60)) {
+            try await PrometheusScrape(address: address).count("catalog_change_feed_changes_total", ["kind": "resync"])
+                >= 2
+        }
+        let scrape = try await PrometheusScrape(address: address)
+        #expect(Int(scrape.sum(calls, ["operation": "insertProduct", "outcome": "ok"])) >= acknowledged)
+        #expect(scrape.sum(calls, ["outcome": "refused"]) + scrape.sum(calls, ["outcome": "unavailable"]) >= 1)
+        #expect(try scrape.count("catalog_database_connection_wait_seconds_count") >= acknowledged)
+        #expect(try scrape.count("catalog_serving") == 1)
     }
 
     /// Creates products until told to stop, recording each acknowledged one.

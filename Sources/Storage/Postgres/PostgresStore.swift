@@ -1,3 +1,4 @@
+import CoreMetrics
 import Domain
 import Foundation
 import Logging
@@ -18,6 +19,8 @@ public final class PostgresStore: Sendable {
         public var timeout: Duration = .seconds(5)
         /// Connections in the pool, per daemon.
         public var maximumConnections = 20
+        /// Where each call's latency and outcome are recorded (the daemon's metrics).
+        public var metrics: any MetricsFactory = NOOPMetricsHandler.instance
 
         public init() {}
     }
@@ -28,6 +31,7 @@ public final class PostgresStore: Sendable {
     let url: PostgresURL
     let options: Options
     let logger: Logger
+    private let callMetrics: DatabaseCallMetrics
     /// The fallback probe is for a store without Health's prober; in the daemon it never fires.
     private let availability = Mutex(DatabaseAvailability(fallbackProbeInterval: .seconds(30)))
 
@@ -47,6 +51,7 @@ public final class PostgresStore: Sendable {
         self.url = url
         self.options = options
         self.logger = logger
+        self.callMetrics = DatabaseCallMetrics(factory: options.metrics)
     }
 
     /// Connects, applies pending migrations, runs `body` with the store, and closes the
@@ -98,13 +103,17 @@ public final class PostgresStore: Sendable {
     /// Runs `operation` with the pool, bounded by the timeout (`Options.timeout` unless given),
     /// with errors translated for callers. While the database is known to be down, fails at
     /// once unless it goes as a probe.
+    /// - Parameter name: the store method's, for the metrics.
     func run<Value: Sendable>(
         probe: Bool = false,
         timeout: Duration? = nil,
+        name: String = #function,
         _ operation: @escaping @Sendable (PostgresClient) async throws -> Value
     ) async throws -> Value {
+        let started = ContinuousClock.now
         let admission = self.availability.withLock { $0.admit(probe: probe, now: .now) }
         guard case .proceed(let asProbe) = admission else {
+            self.callMetrics.record(name, .refused, ContinuousClock.now - started)
             throw Self.unavailable
         }
         do {
@@ -112,23 +121,27 @@ public final class PostgresStore: Sendable {
                 try await operation(self.client)
             }
             self.availability.withLock { $0.finished(.answered, asProbe: asProbe, now: .now) }
+            self.callMetrics.record(name, .ok, ContinuousClock.now - started)
             return value
         } catch {
             let translated = self.translate(error)
             let outcome: DatabaseAvailability.Outcome
+            let callOutcome: DatabaseCallMetrics.Outcome
             switch translated {
-            case let error as DomainError where error.code == .unavailable: outcome = .unreachable
-            case is CancellationError: outcome = .unknown
-            default: outcome = .answered
+            case let error as DomainError where error.code == .unavailable:
+                (outcome, callOutcome) = (.unreachable, .unavailable)
+            case is CancellationError: (outcome, callOutcome) = (.unknown, .cancelled)
+            default: (outcome, callOutcome) = (.answered, .error)
             }
             self.availability.withLock { $0.finished(outcome, asProbe: asProbe, now: .now) }
+            self.callMetrics.record(name, callOutcome, ContinuousClock.now - started)
             throw translated
         }
     }
 
     /// Runs one statement that returns no rows, as its own transaction.
-    func execute(_ query: PostgresQuery) async throws {
-        try await self.run { client in
+    func execute(_ query: PostgresQuery, name: String = #function) async throws {
+        try await self.run(name: name) { client in
             _ = try await client.query(query, logger: self.logger).array()
         }
     }
@@ -139,14 +152,17 @@ public final class PostgresStore: Sendable {
     /// - Parameter timeout: bounds the whole transaction; `Options.timeout` unless given.
     func transaction<Value: Sendable>(
         timeout: Duration? = nil,
+        name: String = #function,
         _ body: @escaping @Sendable (PostgresConnection) async throws -> Value
     ) async throws -> Value {
         var attempt = 1
         while true {
             do {
-                return try await self.run(timeout: timeout) { client in
-                    try await client.withConnection { connection in
-                        try await Self.inTransaction(connection, logger: self.logger, body)
+                return try await self.run(timeout: timeout, name: name) { client in
+                    let leasing = ContinuousClock.now
+                    return try await client.withConnection { connection in
+                        self.callMetrics.connectionWait(ContinuousClock.now - leasing)
+                        return try await Self.inTransaction(connection, logger: self.logger, body)
                     }
                 }
             } catch let error as PSQLError where PostgresErrors.isRetryable(error) {

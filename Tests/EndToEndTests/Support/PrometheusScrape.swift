@@ -46,6 +46,13 @@ struct PrometheusScrape: Sendable {
         return matching.first?.value
     }
 
+    /// The sum of every sample named `name` whose labels include `labels`.
+    func sum(_ name: String, _ labels: [String: String] = [:]) -> Double {
+        self.samples.filter { sample in
+            sample.name == name && labels.allSatisfy { sample.labels[$0.key] == $0.value }
+        }.reduce(0) { $0 + $1.value }
+    }
+
     /// A counter's value, 0 when it was never written.
     func count(_ name: String, _ labels: [String: String] = [:]) throws -> Int {
         Int(try self.value(name, labels) ?? 0)
