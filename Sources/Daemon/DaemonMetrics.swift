@@ -44,6 +44,24 @@ public struct DaemonMetrics: Sendable {
         }
     }
 
+    /// Counts the catalog's reads that missed the cache, by kind.
+    public func cacheMissObserver() -> @Sendable (CacheMiss) -> Void {
+        let factory = self.factory
+        let misses = Dictionary(
+            uniqueKeysWithValues: CacheMiss.allCases.map {
+                (
+                    $0,
+                    Counter(
+                        label: "catalog_product_cache_misses_total",
+                        dimensions: [("read", $0.rawValue)],
+                        factory: factory
+                    )
+                )
+            }
+        )
+        return { miss in misses[miss]?.increment() }
+    }
+
     /// Reads at each scrape the state of the catalog's views and cache, and of the outbox.
     func addCollectors(catalog: ProductCatalog, outbox: any NotificationStore) {
         let viewFlush = self.viewFlush

@@ -136,6 +136,9 @@ struct ServeCommand: AsyncParsableCommand {
         )
         var catalogConfiguration = ProductCatalog.Configuration()
         catalogConfiguration.changeCommitted = { worker.wake() }
+        if let metrics {
+            catalogConfiguration.cacheMissed = metrics.cacheMissObserver()
+        }
         let catalog = ProductCatalog(store: store, configuration: catalogConfiguration)
         try await catalog.warmUp()
         var observeIdentity: @Sendable (IdentityEvent) -> Void = { _ in }

@@ -1,5 +1,6 @@
 import Domain
 import Foundation
+import Synchronization
 import Testing
 
 @Suite struct ProductCatalogTests {
@@ -233,8 +234,10 @@ import Testing
     }
 
     @Test func aPartialCacheFallsThroughToTheStore() async throws {
+        let misses = Mutex<[CacheMiss]>([])
         var configuration = ProductCatalog.Configuration()
         configuration.cacheCapacity = 1
+        configuration.cacheMissed = { miss in misses.withLock { $0.append(miss) } }
         let small = ProductCatalog(store: self.store, configuration: configuration)
         let first = try await small.createProduct(NewProduct(name: "A", brand: "B", priceCents: 1), by: self.admin)
         let second = try await small.createProduct(NewProduct(name: "C", brand: "D", priceCents: 1), by: self.admin)
@@ -244,6 +247,9 @@ import Testing
             return
         }
         #expect(try await small.product(sku: second.sku, caller: .anonymous) == second)
+        #expect(try await small.product(sku: first.sku, caller: .anonymous) == first, "a hit")
+        _ = try await small.listProducts(pageSize: 10, pageToken: "", brand: "")
+        #expect(misses.withLock { $0 } == [.product, .listing], "what the metrics count")
     }
 }
 

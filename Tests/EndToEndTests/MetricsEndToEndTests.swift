@@ -186,6 +186,9 @@ struct MetricsEndToEndTests {
         )
         #expect(try scrape.count("catalog_connections_open") == 1, "the admin's, still open")
         #expect(try scrape.count("catalog_product_cache_products") == 2)
+        // The whole catalog is cached: a product not in it does not exist, and no read missed.
+        #expect(try scrape.count("catalog_product_cache_complete") == 1)
+        #expect(try scrape.value("catalog_product_cache_misses_total", ["read": "product"]) == 0)
         #expect(try scrape.count("catalog_connection_received_bytes_total", ["transport": "framing"]) > 0)
     }
 }

@@ -11,6 +11,8 @@ public final class ProductCatalog: Sendable {
         public var cacheCapacity = 1_000_000
         /// Called after a change and its notifications committed, to wake the mail worker.
         public var changeCommitted: @Sendable () -> Void = {}
+        /// Told of each read that missed the cache and went to the store (for the metrics).
+        public var cacheMissed: @Sendable (CacheMiss) -> Void = { _ in }
         /// Anonymous reads that go to the store (listings and GetProduct past a partial cache), per
         /// daemon: running at once, and waiting behind them before RESOURCE_EXHAUSTED. Below the
         /// store's connections (20 on PostgreSQL), so writes and the view flush always find one.
@@ -89,6 +91,7 @@ public final class ProductCatalog: Sendable {
         case .absent:
             throw Self.notFound(sku)
         case .unknown:
+            self.configuration.cacheMissed(.product)
             guard
                 let product = try await self.bounded(
                     for: caller,
@@ -124,6 +127,7 @@ public final class ProductCatalog: Sendable {
         if let cached = self.cache.listing(after: after, brand: brand, limit: size + 1) {
             products = cached
         } else {
+            self.configuration.cacheMissed(.listing)
             products = try await self.bounded(for: caller, clientReads: clientReads) {
                 try await self.store.listProducts(after: after, brand: brand, limit: size + 1)
             }
@@ -331,4 +335,12 @@ public struct ViewStatistics: Sendable, Equatable {
 
     /// Every view counted since start.
     public var counted: UInt64 { self.flushed + self.pending }
+}
+
+/// A read the cache could not answer, which went to the store.
+public enum CacheMiss: String, Sendable, CaseIterable {
+    /// GetProduct of a product not cached while the cache is partial.
+    case product
+    /// A listing while the cache does not hold the whole catalog.
+    case listing
 }
