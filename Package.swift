@@ -140,6 +140,17 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
+        // The load generator behind `rpc-client bench`: connections, schedules, latencies.
+        .target(
+            name: "LoadGenerator",
+            dependencies: [
+                "Codec",
+                "RPCClient",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         // What processes on a host share: secret files, password prompts.
         .target(name: "HostSupport"),
         // The daemon's services over its parts, in the order they must run: what `catalogd serve`
@@ -181,6 +192,7 @@ let package = Package(
             dependencies: [
                 "HostSupport",
                 "Codec",
+                "LoadGenerator",
                 "RPCClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -221,6 +233,15 @@ let package = Package(
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "DomainTests", dependencies: ["Domain"]),
+        .testTarget(
+            name: "LoadGeneratorTests",
+            dependencies: [
+                "Codec",
+                "LoadGenerator",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
         .testTarget(
             name: "DaemonTests",
             dependencies: [

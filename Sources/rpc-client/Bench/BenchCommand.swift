@@ -1,6 +1,7 @@
 import ArgumentParser
 import Codec
 import Foundation
+import LoadGenerator
 import NIOCore
 import NIOPosix
 import RPCClient
@@ -114,7 +115,7 @@ struct BenchGetProductCommand: AsyncParsableCommand {
                 ?? .closedLoop(inFlight: self.inFlight),
             connections: self.connections,
             requestTails: try skus.map {
-                try Self.requestTail(sku: $0, accessToken: self.caller == .admin ? accessToken : nil)
+                try LoadPlan.getProductRequestTail(sku: $0, accessToken: self.caller == .admin ? accessToken : nil)
             },
             warmup: .seconds(self.warmup),
             duration: .seconds(self.duration)
@@ -140,19 +141,6 @@ struct BenchGetProductCommand: AsyncParsableCommand {
         } else {
             print(summary.text)
         }
-    }
-
-    /// The `Request` of a GetProduct of `sku`, without its call id.
-    static func requestTail(sku: String, accessToken: String?) throws -> [UInt8] {
-        var get = Catalog_V1_GetProductRequest()
-        get.sku = sku
-        var request = Catalog_V1_Request()
-        request.method = CatalogMethod.getProduct
-        request.payload = try get.serializedBytes()
-        if let accessToken {
-            request.metadata[CatalogMetadata.authorization] = "Bearer \(accessToken)"
-        }
-        return try request.serializedBytes()
     }
 
     private static func createProducts(_ count: Int, through client: CatalogClient) async throws -> [String] {

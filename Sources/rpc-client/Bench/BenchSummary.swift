@@ -1,5 +1,6 @@
 import Codec
 import Foundation
+import LoadGenerator
 
 /// What a bench run reports, as text for people and JSON for scripts.
 struct BenchSummary: Encodable {

@@ -5,21 +5,23 @@ import NIOPosix
 import RPCClient
 
 /// Runs a load plan over its connections and gathers what they measured.
-enum LoadRunner {
-    struct Report: Sendable {
-        var plan: LoadPlan
-        var window: LoadWindow
-        var latencies: Histogram<UInt64>
-        var measuredCalls: Int
-        var errors: [Int: Int]
-        var unanswered: Int
+public enum LoadRunner {
+    public struct Report: Sendable {
+        public var plan: LoadPlan
+        public var window: LoadWindow
+        /// Nanoseconds.
+        public var latencies: Histogram<UInt64>
+        public var measuredCalls: Int
+        /// Measured calls that failed, by status code.
+        public var errors: [Int: Int]
+        public var unanswered: Int
 
-        var callsPerSecond: Double { Double(self.measuredCalls) / self.window.measuredSeconds }
+        public var callsPerSecond: Double { Double(self.measuredCalls) / self.window.measuredSeconds }
     }
 
     /// Connects every connection, then runs the plan's warm-up and measured load; `progress`
     /// is called about once a second with the answers per second since the last call.
-    static func run(
+    public static func run(
         _ plan: LoadPlan,
         configuration: ClientConfiguration,
         eventLoops: any EventLoopGroup,
@@ -107,7 +109,7 @@ enum LoadRunner {
 }
 
 extension Duration {
-    var nanoseconds: Int64 {
+    public var nanoseconds: Int64 {
         let parts = self.components
         return parts.seconds * 1_000_000_000 + parts.attoseconds / 1_000_000_000
     }

@@ -1,8 +1,9 @@
+import Codec
 import Foundation
 
 /// What every connection of a load run does.
-struct LoadPlan: Sendable {
-    enum Shape: Sendable {
+public struct LoadPlan: Sendable {
+    public enum Shape: Sendable {
         /// Each connection keeps `inFlight` calls outstanding, sending one as each answer arrives.
         case closedLoop(inFlight: Int)
         /// Calls leave on a fixed schedule of `callsPerSecond` over all connections, whatever the
@@ -14,27 +15,49 @@ struct LoadPlan: Sendable {
         case openLoop(callsPerSecond: Double, maxInFlight: Int, tick: Duration)
     }
 
-    var shape: Shape
-    var connections: Int
+    public var shape: Shape
+    public var connections: Int
     /// The `Request` of each call without its `call_id`, one per product; calls cycle through them.
-    var requestTails: [[UInt8]]
+    public var requestTails: [[UInt8]]
     /// Load before measuring: calls are sent, not measured.
-    var warmup: Duration
-    var duration: Duration
+    public var warmup: Duration
+    public var duration: Duration
     /// How long after the end answers are still awaited, in nanoseconds.
-    var drainLimit: UInt64 = 5_000_000_000
+    public var drainLimit: UInt64 = 5_000_000_000
+
+    public init(shape: Shape, connections: Int, requestTails: [[UInt8]], warmup: Duration, duration: Duration) {
+        self.shape = shape
+        self.connections = connections
+        self.requestTails = requestTails
+        self.warmup = warmup
+        self.duration = duration
+    }
+
+    /// The `Request` of a GetProduct of `sku` without its call id, as `requestTails` takes it;
+    /// with an access token, as that admin (whose reads count no views).
+    public static func getProductRequestTail(sku: String, accessToken: String?) throws -> [UInt8] {
+        var get = Catalog_V1_GetProductRequest()
+        get.sku = sku
+        var request = Catalog_V1_Request()
+        request.method = CatalogMethod.getProduct
+        request.payload = try get.serializedBytes()
+        if let accessToken {
+            request.metadata[CatalogMetadata.authorization] = "Bearer \(accessToken)"
+        }
+        return try request.serializedBytes()
+    }
 
     static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 }
 
 /// When a run's calls are scheduled, fixed once every connection is up. Times are
 /// `DispatchTime` uptime nanoseconds, the monotonic clock every connection reads.
-struct LoadWindow: Sendable {
-    var start: UInt64
+public struct LoadWindow: Sendable {
+    public var start: UInt64
     /// Calls scheduled before this are warm-up.
-    var measureFrom: UInt64
+    public var measureFrom: UInt64
     /// No call is scheduled from here on.
-    var end: UInt64
+    public var end: UInt64
 
     /// The window of `plan` starting now.
     init(startingNowFor plan: LoadPlan) {
@@ -43,6 +66,6 @@ struct LoadWindow: Sendable {
         self.end = self.measureFrom + UInt64(plan.duration.nanoseconds)
     }
 
-    var warmupSeconds: Double { Double(self.measureFrom - self.start) / 1e9 }
-    var measuredSeconds: Double { Double(self.end - self.measureFrom) / 1e9 }
+    public var warmupSeconds: Double { Double(self.measureFrom - self.start) / 1e9 }
+    public var measuredSeconds: Double { Double(self.end - self.measureFrom) / 1e9 }
 }
