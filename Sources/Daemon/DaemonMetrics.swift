@@ -18,24 +18,8 @@ public struct DaemonMetrics: Sendable {
 
     /// Counts logins and refreshes by outcome, as the identity service tells of them.
     public func identityObserver() -> @Sendable (IdentityEvent) -> Void {
-        let factory = self.factory
-        let logins = Dictionary(
-            uniqueKeysWithValues: IdentityEvent.LoginOutcome.allCases.map {
-                ($0, Counter(label: "catalog_logins_total", dimensions: [("outcome", $0.rawValue)], factory: factory))
-            }
-        )
-        let refreshes = Dictionary(
-            uniqueKeysWithValues: IdentityEvent.RefreshOutcome.allCases.map {
-                (
-                    $0,
-                    Counter(
-                        label: "catalog_token_refreshes_total",
-                        dimensions: [("outcome", $0.rawValue)],
-                        factory: factory
-                    )
-                )
-            }
-        )
+        let logins = self.counters("catalog_logins_total", by: "outcome", IdentityEvent.LoginOutcome.self)
+        let refreshes = self.counters("catalog_token_refreshes_total", by: "outcome", IdentityEvent.RefreshOutcome.self)
         return { event in
             switch event {
             case .login(let outcome): logins[outcome]?.increment()
@@ -46,20 +30,22 @@ public struct DaemonMetrics: Sendable {
 
     /// Counts the catalog's reads that missed the cache, by kind.
     public func cacheMissObserver() -> @Sendable (CacheMiss) -> Void {
-        let factory = self.factory
-        let misses = Dictionary(
-            uniqueKeysWithValues: CacheMiss.allCases.map {
-                (
-                    $0,
-                    Counter(
-                        label: "catalog_product_cache_misses_total",
-                        dimensions: [("read", $0.rawValue)],
-                        factory: factory
-                    )
-                )
+        let misses = self.counters("catalog_product_cache_misses_total", by: "read", CacheMiss.self)
+        return { miss in misses[miss]?.increment() }
+    }
+
+    /// A counter per case of `Value`, its raw value the label `dimension`: all made at start, so
+    /// each appears (at 0) before its first event.
+    private func counters<Value: CaseIterable & RawRepresentable<String> & Hashable>(
+        _ label: String,
+        by dimension: String,
+        _ type: Value.Type
+    ) -> [Value: Counter] {
+        Dictionary(
+            uniqueKeysWithValues: Value.allCases.map {
+                ($0, Counter(label: label, dimensions: [(dimension, $0.rawValue)], factory: self.factory))
             }
         )
-        return { miss in misses[miss]?.increment() }
     }
 
     /// Reads at each scrape the state of the catalog's views and cache, and of the outbox.
