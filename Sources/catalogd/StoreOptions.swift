@@ -40,7 +40,7 @@ struct StoreOptions: ParsableArguments {
 
     /// Opens the configured store, applies pending migrations, runs `body` with it, and
     /// closes the store when `body` ends.
-    /// - Parameter metrics: where PostgreSQL's calls are recorded (`serve` with metrics on).
+    /// - Parameter metrics: where the store's calls are recorded (`serve` with metrics on).
     func withStore<Result: Sendable>(
         dataDir: String,
         logger: Logger,
@@ -50,7 +50,11 @@ struct StoreOptions: ParsableArguments {
         let url = self.databaseURL ?? Environment.value("CATALOG_DATABASE_URL")
         switch url {
         case nil:
-            return try await Self.withSQLite(path: (dataDir as NSString).appendingPathComponent("catalog.sqlite"), body)
+            return try await Self.withSQLite(
+                path: (dataDir as NSString).appendingPathComponent("catalog.sqlite"),
+                metrics: metrics,
+                body
+            )
         case let url? where url.hasPrefix("sqlite:"):
             let path = String(url.dropFirst("sqlite:".count)).replacingOccurrences(
                 of: "//",
@@ -60,7 +64,7 @@ struct StoreOptions: ParsableArguments {
             guard !path.isEmpty else {
                 throw ValidationError("--database sqlite:PATH needs a path")
             }
-            return try await Self.withSQLite(path: path, body)
+            return try await Self.withSQLite(path: path, metrics: metrics, body)
         case let url? where url.hasPrefix("postgres://") || url.hasPrefix("postgresql://"):
             let parsed: PostgresURL
             do {
@@ -79,9 +83,10 @@ struct StoreOptions: ParsableArguments {
 
     private static func withSQLite<Result: Sendable>(
         path: String,
+        metrics: any MetricsFactory,
         _ body: (any CatalogStore) async throws -> Result
     ) async throws -> Result {
-        let store = try SQLiteStore(path: path)
+        let store = try SQLiteStore(path: path, metrics: metrics)
         defer { try? store.close() }
         return try await body(store)
     }

@@ -188,6 +188,11 @@ struct MetricsEndToEndTests {
         )
         #expect(try scrape.count("catalog_connections_open") == 1, "the admin's, still open")
         #expect(try scrape.count("catalog_product_cache_products") == 2)
+        // The store's calls: each create one insertProduct, the update one updateProduct.
+        let calls = "catalog_database_call_duration_seconds_count"
+        #expect(try scrape.count(calls, ["operation": "insertProduct", "outcome": "ok"]) == 2)
+        #expect(try scrape.count(calls, ["operation": "updateProduct", "outcome": "ok"]) == 1)
+        #expect(scrape.sum(calls, ["outcome": "error"]) == 0)
         // The whole catalog is cached: a product not in it does not exist, and no read missed.
         #expect(try scrape.count("catalog_product_cache_complete") == 1)
         #expect(try scrape.value("catalog_product_cache_misses_total", ["read": "product"]) == 0)

@@ -8,19 +8,19 @@ extension SQLiteStore: AdminStore {
         """
 
     public func loadAdmins() async throws -> [Admin] {
-        try await self.pool.read { db in
+        try await self.read { db in
             try Row.fetchAll(db, sql: Self.selectAdmins).map(Self.admin(from:))
         }
     }
 
     public func admin(id: UUID) async throws -> Admin? {
-        try await self.pool.read { db in
+        try await self.read { db in
             try Self.fetchAdmin(db, id: id)
         }
     }
 
     public func admin(username: String) async throws -> Admin? {
-        try await self.pool.read { db in
+        try await self.read { db in
             try Row.fetchOne(
                 db,
                 sql: "\(Self.selectAdmins) WHERE username_key = ?",
@@ -31,7 +31,7 @@ extension SQLiteStore: AdminStore {
     }
 
     public func listAdmins(after: UUID?, limit: Int) async throws -> [Admin] {
-        try await self.pool.read { db in
+        try await self.read { db in
             try Row.fetchAll(
                 db,
                 sql: "\(Self.selectAdmins) WHERE id > ? ORDER BY id LIMIT ?",
@@ -42,7 +42,7 @@ extension SQLiteStore: AdminStore {
 
     public func insertAdmin(_ admin: Admin) async throws {
         do {
-            try await self.pool.write { db in
+            try await self.write { db in
                 try db.execute(
                     sql: """
                         INSERT INTO admins (id, username, username_key, email, is_superuser, password_hash, token_version,
@@ -59,7 +59,7 @@ extension SQLiteStore: AdminStore {
 
     public func updateAdmin(id: UUID, _ change: @escaping @Sendable (Admin) throws -> Admin) async throws -> Admin {
         do {
-            return try await self.pool.write { db in
+            return try await self.write { db in
                 guard let current = try Self.fetchAdmin(db, id: id) else {
                     throw DomainError(.notFound, "admin \(id.canonicalText) not found")
                 }
@@ -80,7 +80,7 @@ extension SQLiteStore: AdminStore {
     }
 
     public func deleteAdmin(id: UUID, _ check: @escaping @Sendable (Admin) throws -> Void) async throws -> Admin {
-        try await self.pool.write { db in
+        try await self.write { db in
             guard let current = try Self.fetchAdmin(db, id: id) else {
                 throw DomainError(.notFound, "admin \(id.canonicalText) not found")
             }
@@ -93,7 +93,7 @@ extension SQLiteStore: AdminStore {
     // MARK: Refresh tokens
 
     public func insertRefreshToken(_ token: RefreshTokenRecord) async throws {
-        try await self.pool.write { db in
+        try await self.write { db in
             try Self.insert(token, into: db)
         }
     }
@@ -104,7 +104,7 @@ extension SQLiteStore: AdminStore {
         now: Date,
         expireTime: Date
     ) async throws -> RotationOutcome {
-        try await self.pool.write { db in
+        try await self.write { db in
             guard
                 let row = try Row.fetchOne(
                     db,
@@ -154,7 +154,7 @@ extension SQLiteStore: AdminStore {
         digest: String,
         now: Date
     ) async throws -> (token: RefreshTokenRecord, wasActive: Bool)? {
-        try await self.pool.write { db in
+        try await self.write { db in
             guard
                 let row = try Row.fetchOne(
                     db,
@@ -185,7 +185,7 @@ extension SQLiteStore: AdminStore {
     }
 
     public func revokedFamilies(since: Date) async throws -> [UUID] {
-        try await self.pool.read { db in
+        try await self.read { db in
             try String.fetchAll(
                 db,
                 sql: """

@@ -30,7 +30,7 @@ extension SQLiteStore: NotificationStore {
     }
 
     public func claimDueNotifications(now: Date, limit: Int, lease: TimeInterval) async throws -> [ChangeNotification] {
-        try await self.pool.write { db in
+        try await self.write { db in
             let nowMicros = Timestamp.microseconds(now)
             let due = try Row.fetchAll(
                 db,
@@ -53,7 +53,7 @@ extension SQLiteStore: NotificationStore {
     }
 
     public func markSent(_ id: UUID, at time: Date) async throws {
-        try await self.pool.write { db in
+        try await self.write { db in
             try db.execute(
                 sql: """
                     UPDATE notifications SET status = 'sent', attempts = attempts + 1, last_error = '', sent_time = ?,
@@ -66,7 +66,7 @@ extension SQLiteStore: NotificationStore {
     }
 
     public func markAttemptFailed(_ id: UUID, error: String, retryAt: Date?) async throws {
-        try await self.pool.write { db in
+        try await self.write { db in
             if let retryAt {
                 try db.execute(
                     sql: """
@@ -90,7 +90,7 @@ extension SQLiteStore: NotificationStore {
     }
 
     public func releaseClaims(_ ids: [UUID]) async throws {
-        try await self.pool.write { db in
+        try await self.write { db in
             for id in ids {
                 try db.execute(
                     sql: "UPDATE notifications SET claimed_until = NULL WHERE id = ?",
@@ -102,13 +102,13 @@ extension SQLiteStore: NotificationStore {
 
     /// One daemon owns a SQLite file, so at its start every claim is a dead worker's.
     public func releaseClaimsOfDeadWorkers() async throws {
-        try await self.pool.write { db in
+        try await self.write { db in
             try db.execute(sql: "UPDATE notifications SET claimed_until = NULL WHERE claimed_until IS NOT NULL")
         }
     }
 
     public func outboxBacklog() async throws -> OutboxBacklog {
-        try await self.pool.read { db in
+        try await self.read { db in
             let row = try Row.fetchOne(
                 db,
                 sql:
@@ -127,7 +127,7 @@ extension SQLiteStore: NotificationStore {
         after cursor: NotificationCursor?,
         limit: Int
     ) async throws -> [ChangeNotification] {
-        try await self.pool.read { db in
+        try await self.read { db in
             var conditions: [String] = []
             var arguments: StatementArguments = []
             if let status {

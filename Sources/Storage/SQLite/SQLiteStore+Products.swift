@@ -13,20 +13,20 @@ extension SQLiteStore: ProductStore {
     private static let maxCountsPerStatement = 10_000
 
     public func loadProducts(limit: Int) async throws -> [Product] {
-        try await self.pool.read { db in
+        try await self.read { db in
             try Row.fetchAll(db, sql: "\(Self.selectProducts) ORDER BY p.sku LIMIT ?", arguments: [limit])
                 .map(Self.product(from:))
         }
     }
 
     public func product(sku: UUID) async throws -> Product? {
-        try await self.pool.read { db in
+        try await self.read { db in
             try Self.fetchProduct(db, sku: sku)
         }
     }
 
     public func listProducts(after: UUID?, brand: String?, limit: Int) async throws -> [Product] {
-        try await self.pool.read { db in
+        try await self.read { db in
             var conditions: [String] = []
             var arguments: StatementArguments = []
             if let after {
@@ -54,7 +54,7 @@ extension SQLiteStore: ProductStore {
         continueViewHistory: Bool
     ) async throws -> UInt64 {
         do {
-            return try await self.pool.write { db in
+            return try await self.write { db in
                 try db.execute(
                     sql: """
                         INSERT INTO products (sku, name, brand, price_cents, currency, version, create_time, update_time)
@@ -75,7 +75,7 @@ extension SQLiteStore: ProductStore {
         sku: UUID,
         _ update: @escaping @Sendable (Product) throws -> ProductUpdate
     ) async throws -> Product {
-        try await self.pool.write { db in
+        try await self.write { db in
             let current = try Self.requireProduct(db, sku: sku)
             let outcome = try update(current)
             guard let change = outcome.change else {
@@ -103,7 +103,7 @@ extension SQLiteStore: ProductStore {
         sku: UUID,
         _ check: @escaping @Sendable (Product) throws -> ProductChange
     ) async throws -> Product {
-        try await self.pool.write { db in
+        try await self.write { db in
             let current = try Self.requireProduct(db, sku: sku)
             let change = try check(current)
             let now = Timestamp.now()
@@ -119,7 +119,7 @@ extension SQLiteStore: ProductStore {
 
     public func addViews(_ counts: [UUID: UInt64], hour: Int64) async throws -> [UUID: UInt64] {
         let rows = Array(counts)
-        return try await self.pool.write { db in
+        return try await self.write { db in
             var totals: [UUID: UInt64] = [:]
             for start in stride(from: 0, to: rows.count, by: Self.maxCountsPerStatement) {
                 let chunk = rows[start..<min(start + Self.maxCountsPerStatement, rows.count)]
@@ -175,7 +175,7 @@ extension SQLiteStore: ProductStore {
     }
 
     public func isReachable() async -> Bool {
-        (try? await self.pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
+        (try? await self.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
     }
 
     // MARK: Rows

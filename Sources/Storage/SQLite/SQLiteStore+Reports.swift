@@ -4,7 +4,7 @@ import GRDB
 
 extension SQLiteStore: ViewReportStore {
     public func topProducts(in window: ReportWindow, brand: String?, limit: Int) async throws -> [ProductViewCount] {
-        try await self.pool.read { db in
+        try await self.read { db in
             let views = try Self.viewsPerHistory(db, from: window.start, to: window.end, brand: brand)
             let contenders = TopProductsRanking.contenders(of: views, limit: limit)
             var named: [TopProductsRanking.Contender] = []
@@ -51,7 +51,7 @@ extension SQLiteStore: ViewReportStore {
     }
 
     public func brandViews(in window: ReportWindow) async throws -> [BrandViewCount] {
-        try await self.pool.read { db in
+        try await self.read { db in
             let views = try Self.viewsPerHistory(db, from: window.start, to: window.end, brand: nil)
             let previous = try Self.viewsPerHistory(db, from: window.previous.start, to: window.start, brand: nil)
             var brands: [String: BrandViewCount] = [:]
@@ -116,7 +116,7 @@ extension SQLiteStore: ViewReportStore {
     }
 
     public func viewBuckets(sku: UUID, from start: Int64, to end: Int64) async throws -> ViewBuckets? {
-        try await self.pool.read { db in
+        try await self.read { db in
             // The live product's history, else the newest deleted one.
             guard
                 let history = try Row.fetchOne(
@@ -154,7 +154,7 @@ extension SQLiteStore: ViewReportStore {
     }
 
     public func foldHourlyViews(before cutoff: Int64) async throws -> Int {
-        try await self.pool.write { db in
+        try await self.write { db in
             // An hour's bucket that starts a day (00:00) is kept in place and becomes the day's.
             let hoursToFold = "bucket_start < ?1 AND bucket_start % 86400 <> 0"
             try db.execute(

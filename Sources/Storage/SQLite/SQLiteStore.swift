@@ -1,3 +1,4 @@
+import CoreMetrics
 import Domain
 import Foundation
 import GRDB
@@ -15,6 +16,7 @@ import Glibc
 /// docs/PERFORMANCE.md has its cost.
 public final class SQLiteStore: Sendable {
     let pool: DatabasePool
+    let callMetrics: DatabaseCallMetrics
 
     /// The most of the database file mapped into memory (address space, not resident memory).
     static let mmapSize = 1 << 30
@@ -22,7 +24,9 @@ public final class SQLiteStore: Sendable {
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
     /// A new file is created with mode 0600: it holds password hashes. SQLite gives its
     /// journal files the same mode.
-    public init(path: String) throws {
+    /// - Parameter metrics: where each call's latency and outcome are recorded.
+    public init(path: String, metrics: any MetricsFactory = NOOPMetricsHandler.instance) throws {
+        self.callMetrics = DatabaseCallMetrics(factory: metrics)
         let descriptor = open(path, O_RDWR | O_CREAT, 0o600)
         if descriptor >= 0 {
             Glibc.close(descriptor)

@@ -1,16 +1,16 @@
 import CoreMetrics
 import Domain
 
-/// What the PostgreSQL store records of each call, through swift-metrics: its latency by
-/// operation (the store method's name) and outcome, and for a transaction the wait for a
+/// What a store records of each call, through swift-metrics: its latency by operation (the
+/// store method's name) and outcome, and for a PostgreSQL transaction the wait for a
 /// connection of the pool.
 struct DatabaseCallMetrics: Sendable {
     /// How a call ended.
     enum Outcome: String {
         case ok
-        /// Refused at once: the database is known to be down.
+        /// PostgreSQL: refused at once, the database known to be down.
         case refused
-        /// No answer in time, or the connection failed.
+        /// PostgreSQL: no answer in time, or the connection failed.
         case unavailable
         case cancelled
         /// The database answered with an error the caller sees (a conflict, a constraint).
