@@ -134,13 +134,15 @@ public struct Daemon: Sendable {
                 logger: logger
             )
         }
-        self.metricsListener = zip(configuration.metrics, parts.metrics).map { listener, metrics in
-            MetricsHTTPServer(
+        if let listener = configuration.metrics, let metrics = parts.metrics {
+            self.metricsListener = MetricsHTTPServer(
                 configuration: listener,
                 exposition: metrics.exposition,
                 probes: ProbeState(isServing: { servingState.isServing }, isReady: { !servingState.isDraining }),
                 logger: logger
             )
+        } else {
+            self.metricsListener = nil
         }
         // What other processes change reaches this daemon by the change feed on PostgreSQL (which
         // reloads everything after each reconnection), by re-reading the admins on SQLite.
@@ -175,10 +177,4 @@ public struct Daemon: Sendable {
                 grpc: self.grpc
             ).ordered
     }
-}
-
-/// Both values, or `nil` when either is missing.
-private func zip<A, B>(_ a: A?, _ b: B?) -> (A, B)? {
-    guard let a, let b else { return nil }
-    return (a, b)
 }

@@ -127,7 +127,6 @@ final class ViewFlushMetrics: Sendable {
     }
 
     func secondsSinceLastSuccess() -> Double {
-        let elapsed = ContinuousClock.now - self.lastSuccess.withLock { $0 }
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        (ContinuousClock.now - self.lastSuccess.withLock { $0 }) / .seconds(1)
     }
 }

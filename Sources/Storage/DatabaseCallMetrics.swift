@@ -1,5 +1,5 @@
-import CoreMetrics
 import Domain
+import Metrics
 
 /// What a store records of each call, through swift-metrics: its latency by operation (the
 /// store method's name) and outcome, and for a PostgreSQL transaction the wait for a
@@ -24,27 +24,21 @@ struct DatabaseCallMetrics: Sendable {
     }
 
     func record(_ operation: String, _ outcome: Outcome, _ duration: Duration) {
-        CoreMetrics.Timer(
+        Metrics.Timer(
             label: "catalog_database_call_duration_seconds",
             dimensions: [("operation", Self.name(operation)), ("outcome", outcome.rawValue)],
             factory: self.factory
-        ).recordNanoseconds(duration.nanoseconds)
+        ).record(duration: duration)
     }
 
     /// The time a transaction waited for a connection of the pool.
     func connectionWait(_ duration: Duration) {
-        CoreMetrics.Timer(label: "catalog_database_connection_wait_seconds", factory: self.factory)
-            .recordNanoseconds(duration.nanoseconds)
+        Metrics.Timer(label: "catalog_database_connection_wait_seconds", factory: self.factory)
+            .record(duration: duration)
     }
 
     /// `outboxBacklog()` from `#function`: the method's base name, a fixed set.
     private static func name(_ function: String) -> String {
         String(function.prefix { $0 != "(" })
-    }
-}
-
-extension Duration {
-    var nanoseconds: Int64 {
-        self.components.seconds * 1_000_000_000 + self.components.attoseconds / 1_000_000_000
     }
 }

@@ -95,8 +95,7 @@ struct CatalogGRPCService: RegistrableRPCService {
     /// The call's line at `debug`, as the framing's connections log theirs.
     private static func logAnswered(_ logger: Logger, code: StatusCode, since started: ContinuousClock.Instant) {
         guard logger.logLevel <= .debug else { return }
-        let elapsed = ContinuousClock.now - started
-        let milliseconds = Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) / 1e15
+        let milliseconds = (ContinuousClock.now - started) / .milliseconds(1)
         logger.debug("call answered", metadata: ["code": "\(code.name)", "duration_ms": "\(milliseconds)"])
     }
 }

@@ -1,4 +1,5 @@
 import GRPCCore
+import NIOCore
 import Telemetry
 
 /// Counts every gRPC call, as the framing's connections count theirs: started, then ended
@@ -13,14 +14,13 @@ struct GRPCCallMetricsInterceptor: ServerInterceptor {
         next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
     ) async throws -> StreamingServerResponse<Output> {
         let index = self.calls.index(of: context.descriptor.fullyQualifiedMethod)
-        let startedAt = ContinuousClock.now
+        // The framing's clock: both transports' latencies are measured alike.
+        let startedAt = NIODeadline.now()
         self.calls.started(index)
         let calls = self.calls
         @Sendable func ended(_ error: (any Error)?) {
-            let elapsed = ContinuousClock.now - startedAt
-            let nanoseconds =
-                elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
-            calls.handled(index, code: Self.code(of: error), nanoseconds: Int(nanoseconds))
+            let elapsed = NIODeadline.now() - startedAt
+            calls.handled(index, code: Self.code(of: error), nanoseconds: Int(elapsed.nanoseconds))
         }
         var response: StreamingServerResponse<Output>
         do {

@@ -1,7 +1,7 @@
-import CoreMetrics
 import Domain
 import Foundation
 import Logging
+import Metrics
 import NIOPosix
 import PostgresNIO
 import Synchronization

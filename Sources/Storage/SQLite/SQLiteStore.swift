@@ -1,7 +1,7 @@
-import CoreMetrics
 import Domain
 import Foundation
 import GRDB
+import Metrics
 
 #if canImport(Glibc)
 import Glibc
