@@ -247,6 +247,7 @@ let package = Package(
             dependencies: [
                 "Daemon",
                 "Domain",
+                "Telemetry",
                 "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

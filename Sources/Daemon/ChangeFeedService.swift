@@ -1,4 +1,5 @@
 import Domain
+import Foundation
 import Logging
 import Metrics
 import ServiceLifecycle
@@ -14,14 +15,17 @@ struct ChangeFeedService: Service {
     var retryDelay: Duration = .seconds(1)
     /// How the retry waits: `Task.sleep`, or a test's record of the waits.
     var sleep: @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
-    /// Counts the changes applied, by kind, and the failures that turned into a reload.
+    /// The wall clock a change's lag is measured on, against its announcement's time.
+    var now: @Sendable () -> Date = { Date() }
+    /// Counts the changes applied, by kind, and the failures that turned into a reload; times
+    /// the lag of those announced with a time.
     var metrics: any MetricsFactory = NOOPMetricsHandler.instance
     let logger: Logger
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
-            await self.feed.listen { change in
-                await self.applyUntilDone(change)
+            await self.feed.listen { heard in
+                await self.applyUntilDone(heard)
             }
         }
     }
@@ -31,12 +35,15 @@ struct ChangeFeedService: Service {
     /// would otherwise leave its product or admin stale until it changed again: the feed's own
     /// resync comes only when its connection drops, and that connection may be fine. Later
     /// changes wait meanwhile, in order.
-    func applyUntilDone(_ change: StoreChange) async {
-        var change = change
+    func applyUntilDone(_ heard: HeardChange) async {
+        var change = heard.change
         var warned = false
         while !Task.isCancelled {
             do {
                 try await self.apply(change)
+                if let announcedAt = heard.announcedAt {
+                    self.recordLag(since: announcedAt)
+                }
                 Counter(
                     label: "catalog_change_feed_changes_total",
                     dimensions: [("kind", change.kind)],
@@ -57,6 +64,17 @@ struct ChangeFeedService: Service {
                 try? await self.sleep(self.retryDelay)
             }
         }
+    }
+}
+
+extension ChangeFeedService {
+    /// Records how long after its announcement a change took effect here: delivery, the wait
+    /// behind earlier changes and the re-read. Measured across two hosts' clocks (the database's
+    /// and this one's), so clock skew shows in it; a negative lag (this clock behind) counts as 0.
+    func recordLag(since announcedAt: Date) {
+        let seconds = max(0, self.now().timeIntervalSince(announcedAt))
+        Metrics.Timer(label: "catalog_change_feed_lag_seconds", factory: self.metrics)
+            .recordSeconds(seconds)
     }
 }
 

@@ -6,11 +6,11 @@ import Storage
 public protocol StoreChangeFeed: Sendable {
     /// Hands each change to `handle` in the order heard, `.resync` first after every
     /// (re)connection, until the task is cancelled.
-    func listen(_ handle: @escaping @Sendable (StoreChange) async -> Void) async
+    func listen(_ handle: @escaping @Sendable (HeardChange) async -> Void) async
 }
 
 extension PostgresChangeFeed: StoreChangeFeed {
-    public func listen(_ handle: @escaping @Sendable (StoreChange) async -> Void) async {
+    public func listen(_ handle: @escaping @Sendable (HeardChange) async -> Void) async {
         await self.run(handle: handle)
     }
 }

@@ -33,7 +33,7 @@ struct MetricsEndToEndTests {
             try await CatalogClient.withClient(daemon.clientConfiguration()) { admin in
                 let sku = try await Self.write(through: admin, daemon: daemon)
                 try await Self.read(sku, daemon: daemon)
-                try await PythonGRPCClient(daemon: daemon).run(
+                _ = try await PythonGRPCClient(daemon: daemon).run(
                     "read",
                     "--sku",
                     sku,
@@ -149,25 +149,19 @@ struct MetricsEndToEndTests {
     }
 
     /// docs/grafana-dashboard.json and docs/prometheus-alerts.yml query only what the daemon
-    /// exposes: a renamed metric would leave a panel empty and an alert silent.
+    /// exposes (on SQLite here; what only PostgreSQL has, `ScaleOutTests` checks).
     private static func checkDashboardAndAlertsNameOnlyMetricsThatExist(_ scrape: PrometheusScrape) throws {
-        let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("docs")
-        let dashboard = try Data(contentsOf: docs.appendingPathComponent("grafana-dashboard.json"))
+        let docs = try ObservabilityDocs()
         let panels = try #require(
-            (try JSONSerialization.jsonObject(with: dashboard) as? [String: Any])?["panels"] as? [[String: Any]]
+            (try JSONSerialization.jsonObject(with: docs.dashboard) as? [String: Any])?["panels"] as? [[String: Any]]
         )
         #expect(panels.count >= 10)
-        let alerts = try String(contentsOf: docs.appendingPathComponent("prometheus-alerts.yml"), encoding: .utf8)
-        let exposed = Set(scrape.samples.map(\.name) + scrape.samples.map(\.family))
-        let text = String(decoding: dashboard, as: UTF8.self) + alerts
-        let named = Set(text.matches(of: /\b(?:grpc_server|catalog)_[a-z_]+\b/).map { String($0.output) })
-        #expect(named.count >= 20)
-        for name in named.sorted() where !exposed.contains(name) {
+        #expect(docs.metricNames.count >= 20)
+        for name in docs.namesMissing(from: scrape) where !name.hasPrefix(ObservabilityDocs.postgresOnlyPrefix) {
             Issue.record("docs name \(name), which /metrics does not expose")
         }
         for alert in ["CatalogOutboxStuck", "CatalogViewFlushFailing", "CatalogErrorRatio", "CatalogNotServing"] {
-            #expect(alerts.contains("alert: \(alert)"))
+            #expect(docs.alerts.contains("alert: \(alert)"))
         }
         #expect(try scrape.count("catalog_serving") == 1)
     }

@@ -24,6 +24,7 @@ struct ScaleOutTests {
                 let arguments = [
                     "--view-flush-interval", "0.2", "--smtp-url", smtp.url,
                     "--smtp-starttls", "off", "--admin-email", "root@example.com", "--database-timeout", "60",
+                    "--metrics-listen", "127.0.0.1:0",
                 ]
                 var daemons: [DaemonProcess] = []
                 for name in ["a", "b"] {
@@ -160,5 +161,23 @@ struct ScaleOutTests {
                 }
             }
         }
+
+        // Each daemon timed every announced change it applied (B: the admins, the products and
+        // the deletion made on A; A: bob's product made on B), from the database's clock to its own.
+        for (name, daemon, atLeast) in [("A", a, 1.0), ("B", b, 4.0)] {
+            let address = try #require(daemon.metricsAddress)
+            try await eventually("\(name) to time each change it applied", limit: .seconds(60)) {
+                let scrape = try await PrometheusScrape(address: address)
+                let applied = ["product", "admins"].reduce(0) {
+                    $0 + scrape.sum("catalog_change_feed_changes_total", ["kind": $1])
+                }
+                return applied >= atLeast && scrape.sum("catalog_change_feed_lag_seconds_count") == applied
+            }
+        }
+        // The dashboard's change-feed panel queries what a daemon on PostgreSQL exposes.
+        let docs = try ObservabilityDocs()
+        #expect(docs.metricNames.contains { $0.hasPrefix(ObservabilityDocs.postgresOnlyPrefix) })
+        let missing = docs.namesMissing(from: try await PrometheusScrape(address: try #require(b.metricsAddress)))
+        #expect(missing.filter { $0.hasPrefix(ObservabilityDocs.postgresOnlyPrefix) } == [])
     }
 }

@@ -11,13 +11,30 @@ import Testing
 
     @Test func anotherDaemonsChangesAreReadAndOurOwnSkipped() {
         let product = "\(self.other.canonicalText) product \(self.sku.canonicalText)"
-        #expect(PostgresChangeFeed.change(from: product, skipping: self.me) == .product(self.sku))
-        #expect(PostgresChangeFeed.change(from: "\(self.other.canonicalText) admins", skipping: self.me) == .admins)
+        let admins = "\(self.other.canonicalText) admins"
+        #expect(PostgresChangeFeed.change(from: product, skipping: self.me) == HeardChange(.product(self.sku)))
+        #expect(PostgresChangeFeed.change(from: admins, skipping: self.me) == HeardChange(.admins))
         #expect(PostgresChangeFeed.change(from: product, skipping: self.other) == nil, "our own write")
-        for unreadable in ["admins", "product \(self.sku)", "\(self.other) product", "\(self.other) flush \(self.sku)"]
-        {
+        for unreadable in [
+            "admins", "product \(self.sku)", "\(self.other) product", "\(self.other) flush \(self.sku)",
+            "\(self.other) 1800000000000", "\(self.other) product 1800000000000", "\(self.other) admins x 1",
+        ] {
             #expect(PostgresChangeFeed.change(from: unreadable, skipping: self.me) == nil)
         }
+    }
+
+    @Test func theAnnouncementTimeIsReadWhenTheWriterSentIt() {
+        let announcedAt = Date(timeIntervalSince1970: 1_800_000_000.25)
+        #expect(
+            PostgresChangeFeed.change(
+                from: "\(self.other.canonicalText) product \(self.sku.canonicalText) 1800000000250",
+                skipping: self.me
+            ) == HeardChange(.product(self.sku), announcedAt: announcedAt)
+        )
+        #expect(
+            PostgresChangeFeed.change(from: "\(self.other.canonicalText) admins 1800000000250", skipping: self.me)
+                == HeardChange(.admins, announcedAt: announcedAt)
+        )
     }
 
     @Test func viewTotalsAreRead() {

@@ -11,3 +11,16 @@ public enum StoreChange: Sendable, Hashable {
     /// Listening (re)started: changes made meanwhile went unheard, so reload everything.
     case resync
 }
+
+/// A change as a daemon heard of it, with when its writer announced it (the database's clock,
+/// just before the commit), so that the listener can tell how far behind it is. `nil` for
+/// what no writer announces (`resync`, view totals) and for writers that did not say.
+public struct HeardChange: Sendable, Hashable {
+    public var change: StoreChange
+    public var announcedAt: Date?
+
+    public init(_ change: StoreChange, announcedAt: Date? = nil) {
+        self.change = change
+        self.announcedAt = announcedAt
+    }
+}

@@ -11,8 +11,10 @@ import Synchronization
 /// their transactions (delivered at commit, dropped on rollback), and every daemon LISTENs
 /// on a connection of its own.
 public struct PostgresChangeFeed: Sendable {
-    /// Payloads `<origin> product <sku>` and `<origin> admins`, the origin naming the writing
-    /// store: a daemon skips its own changes, which it applied when it made them.
+    /// Payloads `<origin> product <sku> <ms>` and `<origin> admins <ms>`, the origin naming the
+    /// writing store (a daemon skips its own changes, which it applied when it made them) and
+    /// `<ms>` the database's clock at the announcement, in milliseconds since 1970, for the
+    /// listener's lag. Payloads without `<ms>` (daemons before it) are read too.
     static let changesChannel = "catalog_changes"
     /// Payloads `<sku> <total>,<sku> <total>,...`, written by the view flush itself.
     static let viewsChannel = "catalog_views"
@@ -30,7 +32,7 @@ public struct PostgresChangeFeed: Sendable {
     /// not listening went unheard. Losing the connection is retried every `retryInterval`.
     public func run(
         retryInterval: Duration = .seconds(1),
-        handle: @escaping @Sendable (StoreChange) async -> Void
+        handle: @escaping @Sendable (HeardChange) async -> Void
     )
         async
     {
@@ -42,7 +44,7 @@ public struct PostgresChangeFeed: Sendable {
             connectionID += 1
             do {
                 try await self.listenOnce(connectionID: connectionID) { change in
-                    if case .resync = change {
+                    if case .resync = change.change {
                         listening.store(true, ordering: .relaxed)
                     }
                     await handle(change)
@@ -67,7 +69,7 @@ public struct PostgresChangeFeed: Sendable {
         }
     }
 
-    private func listenOnce(connectionID: Int, handle: @escaping @Sendable (StoreChange) async -> Void) async throws {
+    private func listenOnce(connectionID: Int, handle: @escaping @Sendable (HeardChange) async -> Void) async throws {
         let connection = try await PostgresConnection.connect(
             on: MultiThreadedEventLoopGroup.singleton.any(),
             configuration: try self.store.url.connectionConfiguration(timeout: self.store.options.timeout),
@@ -85,19 +87,19 @@ public struct PostgresChangeFeed: Sendable {
 
     private func listen(
         on connection: PostgresConnection,
-        handle: @escaping @Sendable (StoreChange) async -> Void
+        handle: @escaping @Sendable (HeardChange) async -> Void
     ) async throws {
         try await connection.listen(on: Self.changesChannel) { changes in
             try await connection.listen(on: Self.viewsChannel) { views in
-                await handle(.resync)
+                await handle(HeardChange(.resync))
                 self.store.logger.info("listening for other daemons' changes")
                 // One consumer for both channels, so that `handle` sees one change at a time.
-                let (merged, continuation) = AsyncThrowingStream.makeStream(of: StoreChange.self)
+                let (merged, continuation) = AsyncThrowingStream.makeStream(of: HeardChange.self)
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     let origin = self.store.origin
-                    let parsers: [(PostgresNotificationSequence, @Sendable (String) -> StoreChange?)] = [
+                    let parsers: [(PostgresNotificationSequence, @Sendable (String) -> HeardChange?)] = [
                         (changes, { @Sendable payload in Self.change(from: payload, skipping: origin) }),
-                        (views, { @Sendable payload in Self.viewTotals(from: payload) }),
+                        (views, { @Sendable payload in Self.viewTotals(from: payload).map { HeardChange($0) } }),
                     ]
                     for (channel, parse) in parsers {
                         group.addTask {
@@ -123,16 +125,23 @@ public struct PostgresChangeFeed: Sendable {
 
     /// The change a `catalog_changes` payload announces; `nil` for one this daemon made itself
     /// (`origin`) or one it cannot read.
-    static func change(from payload: String, skipping origin: UUID) -> StoreChange? {
-        let words = payload.split(separator: " ")
+    static func change(from payload: String, skipping origin: UUID) -> HeardChange? {
+        var words = payload.split(separator: " ")
         guard words.count >= 2, let writer = UUID(uuidString: String(words[0])), writer != origin else {
             return nil
         }
-        switch (words[1], words.count) {
-        case ("admins", 2): return .admins
-        case ("product", 3): return UUID(uuidString: String(words[2])).map(StoreChange.product)
-        default: return nil
+        var announcedAt: Date?
+        if words.count >= 3, let milliseconds = Int64(words[words.count - 1]) {
+            announcedAt = Date(timeIntervalSince1970: Double(milliseconds) / 1000)
+            words.removeLast()
         }
+        let change: StoreChange? =
+            switch (words[1], words.count) {
+            case ("admins", 2): .admins
+            case ("product", 3): UUID(uuidString: String(words[2])).map(StoreChange.product)
+            default: nil
+            }
+        return change.map { HeardChange($0, announcedAt: announcedAt) }
     }
 
     /// The totals of a `catalog_views` payload; `nil` when it cannot be read.
@@ -170,10 +179,17 @@ extension PostgresStore {
         }
     }
 
-    /// Tells every daemon of a change when the caller's transaction commits.
+    /// Tells every daemon of a change when the caller's transaction commits, stamped with the
+    /// database's clock: one clock for every writer, read as late before the commit as it can be.
     func announce(_ announcement: Announcement, on connection: PostgresConnection) async throws {
         try await connection.query(
-            "SELECT pg_notify(\(PostgresChangeFeed.changesChannel), \(announcement.payload(origin: self.origin)))",
+            """
+            SELECT pg_notify(
+                \(PostgresChangeFeed.changesChannel),
+                \(announcement.payload(origin: self.origin)) || ' '
+                    || floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint
+            )
+            """,
             logger: self.logger
         )
     }
