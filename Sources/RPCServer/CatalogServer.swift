@@ -152,7 +152,7 @@ public final class CatalogServer: Service {
             try pipeline.addHandler(NIOSSLServerHandler(context: tls))
             try pipeline.addHandler(
                 HandshakeTimeoutHandler(timeout: TimeAmount(self.configuration.handshakeTimeout)) {
-                    [metrics = self.metrics] in metrics?.connections.add(.tlsFailed)
+                    [metrics = self.metrics] in metrics?.framingConnections.add(.tlsFailed)
                 }
             )
         }

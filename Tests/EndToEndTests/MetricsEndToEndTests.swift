@@ -1,5 +1,7 @@
 import Codec
 import Foundation
+import NIOCore
+import NIOPosix
 import RPCClient
 import TestSupport
 import Testing
@@ -42,6 +44,9 @@ struct MetricsEndToEndTests {
                     "--concurrency",
                     "1"
                 )
+                // One connection to each listener that speaks HTTP where TLS is expected.
+                try await Self.failTLSHandshake(port: daemon.port)
+                try await Self.failTLSHandshake(port: try await daemon.grpcPort())
 
                 // The outage: every email fails at least once, then the mail server comes up.
                 try await eventually("a delivery to fail", limit: .seconds(60)) {
@@ -176,12 +181,13 @@ struct MetricsEndToEndTests {
         #expect(try scrape.count("catalog_logins_total", ["outcome": "succeeded"]) == 1)
         #expect(try scrape.count("catalog_logins_total", ["outcome": "failed"]) == Self.failedLogins)
         #expect(try scrape.count("catalog_logins_total", ["outcome": "throttled"]) == 0)
-        // The admin's connection and the reader's; the gRPC client's one.
+        // The admin's connection, the reader's and the one that was not TLS; the gRPC client's
+        // and the one that was not TLS.
         #expect(
-            try scrape.count("catalog_connections_accepted_total", ["transport": "framing", "outcome": "served"]) == 2
+            try scrape.count("catalog_connections_accepted_total", ["transport": "framing", "outcome": "served"]) == 3
         )
         #expect(
-            try scrape.count("catalog_connections_accepted_total", ["transport": "grpc", "outcome": "served"]) == 1
+            try scrape.count("catalog_connections_accepted_total", ["transport": "grpc", "outcome": "served"]) == 2
         )
         #expect(try scrape.count("catalog_connections_open") == 1, "the admin's, still open")
         #expect(try scrape.count("catalog_product_cache_products") == 2)
@@ -193,6 +199,21 @@ struct MetricsEndToEndTests {
         // The whole catalog is cached: a product not in it does not exist, and no read missed.
         #expect(try scrape.count("catalog_product_cache_complete") == 1)
         #expect(try scrape.value("catalog_product_cache_misses_total", ["read": "product"]) == 0)
-        #expect(try scrape.count("catalog_connection_received_bytes_total", ["transport": "framing"]) > 0)
+        for transport in ["framing", "grpc"] {
+            #expect(try scrape.count("catalog_connection_tls_failures_total", ["transport": transport]) == 1)
+            #expect(try scrape.count("catalog_connection_received_bytes_total", ["transport": transport]) > 0)
+            #expect(try scrape.count("catalog_connection_sent_bytes_total", ["transport": transport]) > 0)
+        }
+    }
+
+    /// Connects to `port`, sends an HTTP request where a TLS ClientHello belongs, and waits
+    /// until the daemon closes the connection.
+    private static func failTLSHandshake(port: Int) async throws {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: port).get()
+        try await channel.writeAndFlush(ByteBuffer(string: "GET / HTTP/1.1\r\nHost: catalog\r\n\r\n"))
+        try await withTimeout(.seconds(60), "the daemon to close a connection that is not TLS") {
+            try await channel.closeFuture.get()
+        }
     }
 }

@@ -2,7 +2,6 @@ import Codec
 import Domain
 import Logging
 import NIOCore
-import NIOSSL
 import SwiftProtobuf
 import Telemetry
 
@@ -44,6 +43,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// `nil` when metrics are off: then no call reads the clock for them.
     private let calls: CallMetrics?
     private let connectionMetrics: ConnectionMetrics?
+    private var tlsFailure = TLSFailureTally()
     /// Each call's end is logged at `debug`: read once, as the level does not change.
     private let logsCalls: Bool
 
@@ -67,7 +67,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     ) {
         self.state = ConnectionStateMachine(limits: configuration.connectionLimits, now: now)
         self.calls = metrics?.framingCalls
-        self.connectionMetrics = metrics?.connections
+        self.connectionMetrics = metrics?.framingConnections
         self.logsCalls = logger.logLevel <= .debug
         self.dispatcher = CallDispatcher(
             registry: registry,
@@ -110,13 +110,14 @@ final class ConnectionHandler: ChannelDuplexHandler {
             self.writeGathered(context: context)
             self.armTimer(context: context)
         } else {
+            self.tlsFailure.observe(event)
             context.fireUserInboundEventTriggered(event)
         }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         self.logger.debug("connection error", metadata: ["error": "\(error)"])
-        if error is NIOSSLError || error is BoringSSLError {
+        if self.tlsFailure.isHandshakeFailure(error) {
             self.connectionMetrics?.add(.tlsFailed)
         }
         context.close(promise: nil)

@@ -6,13 +6,15 @@ import NIOSSL
 
 /// What the gRPC listener does with each connection grpc-swift accepts, as the framing's
 /// listener does with its own: counts it against the daemon's connection caps (one
-/// `OpenConnections` for both listeners), bounds its TLS handshake, and turns one over a cap
+/// `OpenConnections` for both listeners), bounds its TLS handshake, counts its bytes and TLS
+/// failures (`ConnectionTrafficCounter`, with `metrics`), and turns one over a cap
 /// away. HTTP/2 has no status for a connection, so the refusal is a GOAWAY with
 /// ENHANCE_YOUR_CALM and the reason as its debug data (clients report UNAVAILABLE and retry
 /// with backoff), in answer to the client's first frame, then the connection is closed.
 struct GRPCConnectionAdmission: Sendable {
     let connections: OpenConnections
     let handshakeTimeout: Duration
+    let metrics: ConnectionMetrics?
     let logger: Logger
 
     /// Runs in grpc-swift's `onAcceptTCPConnection`, after its pipeline is in place.
@@ -20,9 +22,17 @@ struct GRPCConnectionAdmission: Sendable {
         channel.eventLoop.makeCompletedFuture {
             let pipeline = channel.pipeline.syncOperations
             let tls = try? pipeline.handler(type: NIOSSLServerHandler.self)
+            if let metrics = self.metrics {
+                try pipeline.addHandler(
+                    ConnectionTrafficCounter(metrics: metrics),
+                    position: tls.map { .after($0) } ?? .first
+                )
+            }
             if let tls {
                 try pipeline.addHandler(
-                    HandshakeTimeoutHandler(timeout: TimeAmount(self.handshakeTimeout)),
+                    HandshakeTimeoutHandler(timeout: TimeAmount(self.handshakeTimeout)) { [metrics] in
+                        metrics?.add(.tlsFailed)
+                    },
                     position: .after(tls)
                 )
             }

@@ -37,7 +37,7 @@ public final class GRPCListener: Service {
     ///   - host: an IP address (IPv6 without brackets).
     ///   - configuration: the framing's limits, which the listener applies as gRPC's.
     ///   - connections: the framing listener's, so that the connection caps bound both together.
-    ///   - metrics: where calls are counted (`grpcCalls`); `nil` counts nothing.
+    ///   - metrics: where calls (`grpcCalls`), bytes and TLS failures are counted; `nil` counts nothing.
     public init(
         host: String,
         port: Int,
@@ -69,6 +69,7 @@ public final class GRPCListener: Service {
         self.admission = GRPCConnectionAdmission(
             connections: connections,
             handshakeTimeout: configuration.handshakeTimeout,
+            metrics: metrics?.grpcConnections,
             logger: logger
         )
         self.interceptors = metrics.map { [GRPCCallMetricsInterceptor(calls: $0.grpcCalls)] } ?? []

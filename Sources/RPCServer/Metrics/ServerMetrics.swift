@@ -5,7 +5,8 @@ import Telemetry
 public final class ServerMetrics: Sendable {
     public let framingCalls: CallMetrics
     public let grpcCalls: CallMetrics
-    let connections = ConnectionMetrics()
+    let framingConnections = ConnectionMetrics()
+    let grpcConnections = ConnectionMetrics()
 
     /// For the methods of `registry`; the gRPC listener's own services (Health, reflection) too.
     public init(registry: MethodRegistry) {
@@ -19,7 +20,8 @@ public final class ServerMetrics: Sendable {
     /// The collector of these metrics and of the state of `connections`, read at each scrape.
     public func collector(connections open: OpenConnections) -> some ScrapeCollector {
         let calls = CallMetricsCollector([self.framingCalls, self.grpcCalls])
-        return ScrapeClosure { [connections = self.connections] text in
+        let transports = [("framing", self.framingConnections), ("grpc", self.grpcConnections)]
+        return ScrapeClosure { text in
             await calls.collect(into: &text)
             let snapshot = open.snapshot()
             text.gauge("catalog_connections_open", help: "Connections open, both listeners.", Double(snapshot.open))
@@ -38,22 +40,37 @@ public final class ServerMetrics: Sendable {
                     count
                 )
             }
-            let framing: [(String, ConnectionMetrics.Event, String)] = [
-                ("catalog_connection_received_bytes_total", .bytesReceived, "Bytes of frames read (after TLS)."),
-                ("catalog_connection_sent_bytes_total", .bytesSent, "Bytes of frames written (before TLS)."),
+            let counted: [(String, ConnectionMetrics.Event, String)] = [
                 (
-                    "catalog_connection_reads_held_total", .readHeld,
-                    "Reads a connection skipped because its calls in flight or unwritten answers were at their bound."
+                    "catalog_connection_received_bytes_total", .bytesReceived,
+                    "Bytes read, after TLS (framing: frames; gRPC: HTTP/2)."
+                ),
+                (
+                    "catalog_connection_sent_bytes_total", .bytesSent,
+                    "Bytes written, before TLS (framing: frames; gRPC: HTTP/2)."
                 ),
                 (
                     "catalog_connection_tls_failures_total", .tlsFailed,
                     "TLS handshakes that failed or did not finish in time."
                 ),
             ]
-            for (name, event, help) in framing {
+            for (name, event, help) in counted {
                 text.family(name, type: .counter, help: help)
-                text.sample(name, labels: [("transport", "framing")], connections.total(event))
+                for (transport, metrics) in transports {
+                    text.sample(name, labels: [("transport", transport)], metrics.total(event))
+                }
             }
+            // The framing's own backpressure; HTTP/2's flow control is grpc-swift's.
+            text.family(
+                "catalog_connection_reads_held_total",
+                type: .counter,
+                help: "Reads a connection skipped because its calls in flight or unwritten answers were at their bound."
+            )
+            text.sample(
+                "catalog_connection_reads_held_total",
+                labels: [("transport", "framing")],
+                self.framingConnections.total(.readHeld)
+            )
         }
     }
 }

@@ -29,10 +29,12 @@ final class HandshakeTimeoutHandler: ChannelInboundHandler, RemovableChannelHand
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        // Passed on before the handler leaves: a context removed from the pipeline passes nothing
+        // on, and the handlers after it (the connection's TLS failure tally) need this event.
+        context.fireUserInboundEventTriggered(event)
         if case TLSUserEvent.handshakeCompleted = event {
             self.timer?.cancel()
             context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
         }
-        context.fireUserInboundEventTriggered(event)
     }
 }
