@@ -23,8 +23,20 @@ public final class NotificationWorker: Service {
         /// How long a claimed notification is held before another worker may take it.
         public var lease: TimeInterval = 60
         public var batchSize = 16
+        /// Told of each attempt once the store has its outcome: for tests, which await
+        /// deliveries instead of polling the outbox.
+        public var recorded: @Sendable (DeliveryOutcome) -> Void = { _ in }
 
         public init() {}
+    }
+
+    /// What became of one attempt to deliver a notification.
+    public enum DeliveryOutcome: Sendable, Equatable {
+        case sent
+        /// Failed, with another attempt scheduled.
+        case retryScheduled
+        /// Failed for good: it was the last attempt.
+        case failed
     }
 
     private let store: any NotificationStore
@@ -129,6 +141,7 @@ public final class NotificationWorker: Service {
             }
             try await self.store.markSent(notification.id, at: Date())
             self.metrics.sent.increment()
+            self.configuration.recorded(.sent)
             logger.debug("notification sent")
         } catch {
             let attempts = notification.attempts + 1
@@ -142,6 +155,7 @@ public final class NotificationWorker: Service {
                     metadata: ["error": "\(error)"]
                 )
             }
+            self.configuration.recorded(retryAt == nil ? .failed : .retryScheduled)
             if let retryAt {
                 self.metrics.retries.increment()
                 logger.info(
