@@ -23,8 +23,16 @@ public final class MetricsExposition: Sendable {
         self.collectors.withLock { $0.append(collector) }
     }
 
-    /// The exposition in Prometheus' text format (0.0.4).
-    public func render() async -> [UInt8] {
+    /// The exposition in `format`.
+    public func render(_ format: ExpositionFormat = .prometheusText) async -> [UInt8] {
+        let text = await self.renderPrometheusText()
+        switch format {
+        case .prometheusText: return text
+        case .openMetrics: return OpenMetricsText.convert(text)
+        }
+    }
+
+    private func renderPrometheusText() async -> [UInt8] {
         var text = PrometheusText()
         text.append(self.registry.emitToBuffer())
         for collector in self.collectors.withLock({ $0 }) {
@@ -32,6 +40,4 @@ public final class MetricsExposition: Sendable {
         }
         return text.bytes
     }
-
-    public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
 }

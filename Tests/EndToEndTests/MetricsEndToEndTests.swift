@@ -63,6 +63,7 @@ struct MetricsEndToEndTests {
                 let retries = sent.reduce(0) { $0 + Int($1.attempts) - 1 }
 
                 let scrape = try await PrometheusScrape(address: metrics)
+                try await Self.checkOpenMetricsHasTheSameCalls(as: scrape, address: metrics)
                 try Self.checkCalls(scrape)
                 try Self.checkViewsLoginsAndConnections(scrape)
                 try Self.checkDashboardAndAlertsNameOnlyMetricsThatExist(scrape)
@@ -151,6 +152,18 @@ struct MetricsEndToEndTests {
             #expect(try scrape.value("grpc_server_handling_seconds_sum", labels) ?? 0 > 0)
         }
         #expect(try scrape.count("catalog_calls_in_flight", ["transport": "framing"]) == 0, "every call answered")
+    }
+
+    /// The same exposition in OpenMetrics, as Prometheus asks for it: it parses by the strict
+    /// parser, names every sample alike, and counts the calls alike (none was made in between).
+    private static func checkOpenMetricsHasTheSameCalls(as text: PrometheusScrape, address: String) async throws {
+        let openMetrics = try await PrometheusScrape(address: address, openMetrics: true)
+        #expect(Set(openMetrics.samples.map(\.name)) == Set(text.samples.map(\.name)))
+        let handled = "grpc_server_handled_total"
+        #expect(openMetrics.sum(handled) == text.sum(handled))
+        #expect(openMetrics.sum(handled) > 0)
+        let family = try #require(openMetrics.samples.first { $0.name == handled }?.family)
+        #expect(family == "grpc_server_handled", "an OpenMetrics counter family is named without _total")
     }
 
     /// docs/grafana-dashboard.json and docs/prometheus-alerts.yml query only what the daemon

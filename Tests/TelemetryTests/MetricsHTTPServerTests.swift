@@ -27,8 +27,20 @@ import FoundationNetworking
         ) { base in
             let (metrics, metricsResponse) = try await Self.get(base, "/metrics")
             #expect(metricsResponse.statusCode == 200)
-            #expect(metricsResponse.value(forHTTPHeaderField: "Content-Type") == MetricsExposition.contentType)
+            #expect(
+                metricsResponse.value(forHTTPHeaderField: "Content-Type") == ExpositionFormat.prometheusText.contentType
+            )
             #expect(metrics.contains("# TYPE test_answer gauge\ntest_answer 42\n"))
+            #expect(!metrics.contains("# EOF"))
+            // Prometheus' own Accept header gets OpenMetrics.
+            var openMetricsRequest = URLRequest(url: URL(string: base + "/metrics")!)
+            openMetricsRequest.setValue(ExpositionFormatTests.prometheusAccept, forHTTPHeaderField: "Accept")
+            let (openMetrics, openMetricsResponse) = try await URLSession.shared.data(for: openMetricsRequest)
+            let openMetricsHTTP = try #require(openMetricsResponse as? HTTPURLResponse)
+            #expect(
+                openMetricsHTTP.value(forHTTPHeaderField: "Content-Type") == ExpositionFormat.openMetrics.contentType
+            )
+            #expect(String(decoding: openMetrics, as: UTF8.self).hasSuffix("test_answer 42\n# EOF\n"))
 
             #expect(try await Self.get(base, "/healthz").1.statusCode == 200)
             #expect(try await Self.get(base, "/readyz").1.statusCode == 200)

@@ -140,7 +140,8 @@ public final class MetricsHTTPServer: Service {
         let (status, contentType, body): (HTTPResponseStatus, String, [UInt8])
         switch route {
         case .metrics:
-            (status, contentType, body) = (.ok, MetricsExposition.contentType, await self.exposition.render())
+            let format = ExpositionFormat(accept: request.headers["Accept"].joined(separator: ","))
+            (status, contentType, body) = (.ok, format.contentType, await self.exposition.render(format))
         case .health:
             let serving = self.probes.isServing()
             (status, contentType, body) = (

@@ -18,14 +18,15 @@ struct PrometheusScrape: Sendable {
 
     let samples: [Sample]
 
-    /// Scrapes `http://<address>/metrics`.
-    init(address: String) async throws {
+    /// Scrapes `http://<address>/metrics`, asking for OpenMetrics as Prometheus does when
+    /// `openMetrics`, and parsed by the strict OpenMetrics parser then.
+    init(address: String, openMetrics: Bool = false) async throws {
         guard let python = PythonGRPCClient.python else {
             throw ProcessFailure("CATALOG_TEST_PYTHON is not set: run the tests with make test")
         }
         let run = try await runProcess(
             URL(fileURLWithPath: python),
-            [Self.script, "http://\(address)/metrics"],
+            [Self.script] + (openMetrics ? ["--openmetrics"] : []) + ["http://\(address)/metrics"],
             limit: .seconds(120)
         )
         guard run.status == 0 else {
