@@ -54,11 +54,14 @@ let package = Package(
         ),
         .executableTarget(name: "api-reference", dependencies: ["APIReference", "Codec"]),
         .target(name: "Domain"),
+        // What every listener shares: telling where it is bound once it is.
+        .target(name: "Listening"),
         // What an operator sees: metrics (swift-metrics into swift-prometheus, and the call
         // metrics' own shards) and the HTTP listener for them and the probes.
         .target(
             name: "Telemetry",
             dependencies: [
+                "Listening",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -111,6 +114,7 @@ let package = Package(
             dependencies: [
                 "Codec",
                 "Domain",
+                "Listening",
                 "Telemetry",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -257,6 +261,7 @@ let package = Package(
         .testTarget(
             name: "TelemetryTests",
             dependencies: [
+                "Listening",
                 "Telemetry",
                 "TestSupport",
                 .product(name: "Logging", package: "swift-log"),

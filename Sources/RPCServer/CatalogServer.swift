@@ -1,6 +1,7 @@
 import Codec
 import Domain
 import Foundation
+import Listening
 import Logging
 import NIOCore
 import NIOExtras
@@ -25,7 +26,7 @@ public final class CatalogServer: Service {
     private let logger: Logger
     private let connections: OpenConnections
     private let metrics: ServerMetrics?
-    private let address: (stream: AsyncStream<SocketAddress>, continuation: AsyncStream<SocketAddress>.Continuation)
+    private let address = ListeningAddress<SocketAddress>()
 
     /// - Parameters:
     ///   - tls: the shared TLS context; `nil` serves plaintext (behind a TLS-terminating proxy only).
@@ -55,24 +56,20 @@ public final class CatalogServer: Service {
         self.logger = logger
         self.connections = connections ?? OpenConnections(configuration: configuration)
         self.metrics = metrics
-        self.address = AsyncStream.makeStream(of: SocketAddress.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     /// The address the server listens on, once bound; `nil` if it stopped without binding.
     public func listeningAddress() async -> SocketAddress? {
-        for await address in self.address.stream {
-            return address
-        }
-        return nil
+        await self.address.value()
     }
 
     public func run() async throws {
-        defer { self.address.continuation.finish() }
+        defer { self.address.ended() }
         let quiescing = ServerQuiescingHelper(group: self.eventLoopGroup)
         let channel = try await self.bind(quiescing: quiescing)
         if let address = channel.localAddress {
             self.logger.info("listening", metadata: ["address": "\(address)", "tls": "\(self.tls != nil)"])
-            self.address.continuation.yield(address)
+            self.address.bound(address)
         }
 
         await withDiscardingTaskGroup { group in

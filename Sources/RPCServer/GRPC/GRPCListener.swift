@@ -1,6 +1,7 @@
 import Domain
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
+import Listening
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -31,7 +32,7 @@ public final class GRPCListener: Service {
     private let admission: GRPCConnectionAdmission
     private let interceptors: [any ServerInterceptor]
     private let logger: Logger
-    private let address: (stream: AsyncStream<Int>, continuation: AsyncStream<Int>.Continuation)
+    private let address = ListeningAddress<Int>()
 
     /// - Parameters:
     ///   - host: an IP address (IPv6 without brackets).
@@ -74,19 +75,15 @@ public final class GRPCListener: Service {
         )
         self.interceptors = metrics.map { [GRPCCallMetricsInterceptor(calls: $0.grpcCalls)] } ?? []
         self.logger = logger
-        self.address = AsyncStream.makeStream(of: Int.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     /// The port the listener is bound to, once bound; `nil` if it stopped without binding.
     public func listeningPort() async -> Int? {
-        for await port in self.address.stream {
-            return port
-        }
-        return nil
+        await self.address.value()
     }
 
     public func run() async throws {
-        defer { self.address.continuation.finish() }
+        defer { self.address.ended() }
         let transport = HTTP2ServerTransport.Posix(
             address: self.host.contains(":")
                 ? .ipv6(host: self.host, port: self.port) : .ipv4(host: self.host, port: self.port),
@@ -135,7 +132,7 @@ public final class GRPCListener: Service {
                 metadata: ["address": "\(address)", "tls": "\(self.isTLS)"]
             )
             if let port {
-                self.address.continuation.yield(port)
+                self.address.bound(port)
             }
             // Returns at graceful shutdown, or throws when the task is cancelled: stop either way.
             try? await gracefulShutdown()

@@ -1,3 +1,4 @@
+import Listening
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -31,7 +32,7 @@ public final class MetricsHTTPServer: Service {
     private let eventLoopGroup: any EventLoopGroup
     private let logger: Logger
     private let open = Mutex(0)
-    private let address: (stream: AsyncStream<SocketAddress>, continuation: AsyncStream<SocketAddress>.Continuation)
+    private let address = ListeningAddress<SocketAddress>()
 
     public init(
         configuration: Configuration,
@@ -45,19 +46,15 @@ public final class MetricsHTTPServer: Service {
         self.probes = probes
         self.eventLoopGroup = eventLoopGroup
         self.logger = logger
-        self.address = AsyncStream.makeStream(of: SocketAddress.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     /// The address the listener is bound to, once bound; `nil` if it stopped without binding.
     public func listeningAddress() async -> SocketAddress? {
-        for await address in self.address.stream {
-            return address
-        }
-        return nil
+        await self.address.value()
     }
 
     public func run() async throws {
-        defer { self.address.continuation.finish() }
+        defer { self.address.ended() }
         let idleTimeout = TimeAmount(self.configuration.idleTimeout)
         let server: NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never>
         do {
@@ -78,7 +75,7 @@ public final class MetricsHTTPServer: Service {
         }
         if let address = server.channel.localAddress {
             self.logger.info("listening for metrics and probes", metadata: ["address": "\(address)"])
-            self.address.continuation.yield(address)
+            self.address.bound(address)
         }
         // Ends at graceful shutdown: the accept loop is cancelled, and with it every connection.
         await cancelWhenGracefulShutdown {
