@@ -243,6 +243,7 @@ let package = Package(
                 "Codec",
                 "LoadGenerator",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),

@@ -39,6 +39,18 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
+        // The fastest closed-loop client of the framing: the yardstick for `rpc-client bench`.
+        .executableTarget(
+            name: "MinimalGenerator",
+            dependencies: [
+                "BenchFixtures",
+                .product(name: "Codec", package: "catalogd"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+            ]
+        ),
         // The gRPC ceiling: a bare grpc-swift-2 server answering GetProduct with fixed bytes.
         .executableTarget(
             name: "GRPCCeiling",

@@ -47,6 +47,14 @@ public struct LoadPlan: Sendable {
         return try request.serializedBytes()
     }
 
+    /// The most calls one connection has in flight at once.
+    var maxInFlightPerConnection: Int {
+        switch self.shape {
+        case .closedLoop(let inFlight): inFlight
+        case .openLoop(_, let maxInFlight, _): maxInFlight
+        }
+    }
+
     static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 }
 

@@ -15,16 +15,28 @@ public enum LoadRunner {
         /// Measured calls that failed, by status code.
         public var errors: [Int: Int]
         public var unanswered: Int
+        /// CPU seconds this process used over the measured window.
+        public var generatorCPUSeconds: Double?
+        /// CPU seconds the server process (given by pid) used over the measured window.
+        public var serverCPUSeconds: Double?
 
         public var callsPerSecond: Double { Double(self.measuredCalls) / self.window.measuredSeconds }
+
+        /// CPU microseconds per measured call of `seconds`.
+        public func microsecondsPerCall(_ seconds: Double?) -> Double? {
+            guard let seconds, self.measuredCalls > 0 else { return nil }
+            return seconds / Double(self.measuredCalls) * 1e6
+        }
     }
 
     /// Connects every connection, then runs the plan's warm-up and measured load; `progress`
-    /// is called about once a second with the answers per second since the last call.
+    /// is called about once a second with the answers per second since the last call. With
+    /// `serverPID`, the report has the CPU that process used over the measured window.
     public static func run(
         _ plan: LoadPlan,
         configuration: ClientConfiguration,
         eventLoops: any EventLoopGroup,
+        serverPID: Int32? = nil,
         progress: @escaping @Sendable (_ callsPerSecond: Double, _ elapsed: Duration) -> Void
     ) async throws -> Report {
         let answered = AnsweredCounter()
@@ -41,10 +53,20 @@ public enum LoadRunner {
         for index in 0..<plan.connections {
             let loop = eventLoops.next()
             let finished = loop.makePromise(of: LoadConnectionHandler.Results.self)
-            let handler = LoadConnectionHandler(plan: plan, index: index, answered: answered, finished: finished)
+            let handler = LoadConnectionHandler(
+                plan: plan,
+                maxFrameSize: configuration.maxFrameSize,
+                index: index,
+                answered: answered,
+                finished: finished
+            )
             let channel: any Channel
             do {
-                channel = try await CatalogClient.connectChannel(configuration, eventLoopGroup: loop) { pipeline in
+                channel = try await CatalogClient.connectChannel(
+                    configuration,
+                    eventLoopGroup: loop,
+                    decodesFrames: false
+                ) { pipeline in
                     try pipeline.addHandler(handler)
                 }
             } catch {
@@ -88,6 +110,8 @@ public enum LoadRunner {
             }
         }
         defer { giveUp.cancel() }
+        let cpu = Task { try await Self.cpuSeconds(over: window, serverPID: serverPID) }
+        defer { cpu.cancel() }
 
         var report = Report(
             plan: plan,
@@ -97,6 +121,7 @@ public enum LoadRunner {
             errors: [:],
             unanswered: 0
         )
+        (report.generatorCPUSeconds, report.serverCPUSeconds) = try await cpu.value
         for connection in connections {
             let results = try await connection.done.get()
             report.latencies.add(results.latencies)
@@ -105,6 +130,30 @@ public enum LoadRunner {
             report.errors.merge(results.errors, uniquingKeysWith: +)
         }
         return report
+    }
+}
+
+extension LoadRunner {
+    /// The CPU seconds this process and the server used between the window's measured start and end.
+    fileprivate static func cpuSeconds(over window: LoadWindow, serverPID: Int32?) async throws -> (Double?, Double?) {
+        func read() -> (Double?, Double?) {
+            (ProcessCPUTime.seconds(pid: "self"), serverPID.flatMap { ProcessCPUTime.seconds(pid: "\($0)") })
+        }
+        func untilThen(_ time: UInt64) async throws {
+            let now = LoadPlan.now()
+            if time > now {
+                try await Task.sleep(for: .nanoseconds(Int64(time - now)))
+            }
+        }
+        try await untilThen(window.measureFrom)
+        let start = read()
+        try await untilThen(window.end)
+        let end = read()
+        func difference(_ start: Double?, _ end: Double?) -> Double? {
+            guard let start, let end else { return nil }
+            return end - start
+        }
+        return (difference(start.0, end.0), difference(start.1, end.1))
     }
 }
 

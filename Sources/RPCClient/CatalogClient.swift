@@ -51,11 +51,13 @@ public final class CatalogClient: Sendable {
 
     /// Connects a channel that speaks the framing, for tools that handle frames themselves
     /// (the load generator): TLS as configured, the handshake completed, then a frame decoder
-    /// whose `ByteBuffer` frames reach the handlers `addHandlers` adds.
+    /// whose `ByteBuffer` frames reach the handlers `addHandlers` adds; without
+    /// `decodesFrames`, those handlers read the bytes as they come and split the frames themselves.
     /// - Throws: `ConnectError` when the server cannot be reached or not be trusted.
     public static func connectChannel(
         _ configuration: ClientConfiguration,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        decodesFrames: Bool = true,
         addHandlers: @escaping @Sendable (ChannelPipeline.SynchronousOperations) throws -> Void
     ) async throws -> any Channel {
         let tls = try self.makeTLSContext(configuration.security)
@@ -77,7 +79,9 @@ public final class CatalogClient: Sendable {
                         } else {
                             handshake.succeed()
                         }
-                        try pipeline.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameSize: maxFrameSize)))
+                        if decodesFrames {
+                            try pipeline.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameSize: maxFrameSize)))
+                        }
                         try addHandlers(pipeline)
                     }
                 }

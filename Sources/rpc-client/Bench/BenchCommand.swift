@@ -79,12 +79,23 @@ struct BenchGetProductCommand: AsyncParsableCommand {
 
     @Flag var caller: Caller = .anonymous
 
+    @Option(
+        help: """
+            The server's process id, on this machine: reports the CPU it used per call over the \
+            measured window (from /proc), beside this generator's own.
+            """
+    )
+    var serverPID: Int32?
+
     func validate() throws {
         guard self.connections > 0, self.inFlight > 0, self.threads > 0, self.tick > 0 else {
             throw ValidationError("--connections, --in-flight, --threads and --tick must be positive")
         }
         guard self.warmup >= 0, self.duration > 0, (self.rate ?? 1) > 0, (self.create ?? 1) > 0 else {
             throw ValidationError("--warmup must not be negative; --duration, --rate and --create must be positive")
+        }
+        if let pid = self.serverPID, ProcessCPUTime.seconds(pid: "\(pid)") == nil {
+            throw ValidationError("--server-pid \(pid): no such process (or no /proc to read it from)")
         }
         guard self.skus.isEmpty || self.create == nil else {
             throw ValidationError("--sku and --create cannot be combined")
@@ -129,6 +140,7 @@ struct BenchGetProductCommand: AsyncParsableCommand {
                 plan,
                 configuration: try self.connection.clientConfiguration(),
                 eventLoops: eventLoops,
+                serverPID: self.serverPID,
                 progress: progress.update
             )
         } catch let error as ConnectError {

@@ -31,6 +31,13 @@ struct BenchSummary: Encodable {
     /// Measured calls that failed, by status code name.
     var errors: [String: Int]
     var unanswered: Int
+    /// CPU microseconds per measured call: this generator's, and the server's when its pid was given.
+    var cpuUsPerCall: CPU
+
+    struct CPU: Encodable {
+        var generator: Double?
+        var server: Double?
+    }
 
     init(_ report: LoadRunner.Report, caller: String, products: Int) {
         let plan = report.plan
@@ -64,6 +71,10 @@ struct BenchSummary: Encodable {
             }
         )
         self.unanswered = report.unanswered
+        self.cpuUsPerCall = CPU(
+            generator: report.microsecondsPerCall(report.generatorCPUSeconds),
+            server: report.microsecondsPerCall(report.serverCPUSeconds)
+        )
     }
 
     func json() throws -> String {
@@ -93,8 +104,13 @@ struct BenchSummary: Encodable {
             latency    p50 \(Self.ms(self.latencyMs.p50))  p90 \(Self.ms(self.latencyMs.p90))  p99 \(Self.ms(self.latencyMs.p99))  p99.9 \(Self.ms(self.latencyMs.p99_9))  max \(Self.ms(self.latencyMs.max))
             errors     \(errors)
             unanswered \(self.unanswered)
+            cpu/call   generator \(Self.us(self.cpuUsPerCall.generator))  server \(Self.us(self.cpuUsPerCall.server))
             """
     }
 
     private static func ms(_ value: Double) -> String { String(format: "%.3f ms", value) }
+
+    private static func us(_ value: Double?) -> String {
+        value.map { String(format: "%.2f µs", $0) } ?? "-"
+    }
 }
