@@ -6,6 +6,7 @@ import Foundation
 import HostSupport
 import Logging
 import Metrics
+import NIOCore
 import NIOSSL
 import Notifications
 import RPCServer
@@ -71,6 +72,14 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var identitySyncInterval: Double = 2
 
+    @Option(
+        help: ArgumentHelp(
+            "Event-loop threads serving every listener and the database's connections. [env: CATALOG_EVENT_LOOPS] (default: one per core)",
+            valueName: "n"
+        )
+    )
+    var eventLoops: Int?
+
     @OptionGroup(title: "Connection limits") var limits: ConnectionLimitOptions
 
     @OptionGroup(title: "Metrics") var metricsOptions: MetricsOptions
@@ -100,11 +109,17 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--view-hours-retention must be at least 1d")
         }
         // Before anything is made (the data dir, a certificate): a typo fails alone.
+        _ = try self.eventLoopCount()
         _ = try self.metricsOptions.configuration()
         _ = try LogFormat(environment: "CATALOG_LOG_FORMAT")
     }
 
     func run() async throws {
+        // First: NIO's shared event loops (every listener's, PostgreSQL's) take their number
+        // from this only until they are first used.
+        if let count = try self.eventLoopCount() {
+            NIOSingletons.groupLoopCountSuggestion = count
+        }
         let format = try self.logFormat ?? LogFormat(environment: "CATALOG_LOG_FORMAT") ?? .text
         let level = Environment.value("CATALOG_LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? .info
         LoggingSystem.bootstrap { label in format.makeHandler(label: label, level: level) }
@@ -119,6 +134,22 @@ struct ServeCommand: AsyncParsableCommand {
         ) { store in
             try await self.serve(store, metrics: metrics, dataDir: dataDir, logger: logger)
         }
+    }
+
+    /// `--event-loops`, or `CATALOG_EVENT_LOOPS`; `nil` for NIO's default, one per core.
+    private func eventLoopCount() throws -> Int? {
+        let value: String
+        if let flag = self.eventLoops {
+            value = String(flag)
+        } else if let variable = Environment.value("CATALOG_EVENT_LOOPS") {
+            value = variable
+        } else {
+            return nil
+        }
+        guard let count = Int(value), (1...256).contains(count) else {
+            throw ValidationError("--event-loops (CATALOG_EVENT_LOOPS) must be between 1 and 256, not \(value)")
+        }
+        return count
     }
 
     /// Builds the daemon over the open store and runs its services until a shutdown signal.

@@ -74,6 +74,26 @@ import Testing
         }
     }
 
+    @Test func eventLoopsSetsHowManyThreadsServe() async throws {
+        // A count out of range fails alone, before anything is made.
+        let refused = try await runProcess(Executables.catalogd, ["serve", "--event-loops", "0"], limit: .seconds(60))
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("--event-loops"), "\(refused.stderr)")
+        try await withTemporaryDirectory { directory in
+            let daemon = try await DaemonProcess(workingDirectory: directory, arguments: ["--event-loops", "3"])
+            // NIO names the threads of its shared event loops NIO-SGLTN-<group>-#<n>.
+            let tasks = "/proc/\(daemon.process.processIdentifier)/task"
+            let names = try FileManager.default.contentsOfDirectory(atPath: tasks).map {
+                try String(contentsOfFile: "\(tasks)/\($0)/comm", encoding: .utf8)
+            }
+            #expect(names.filter { $0.hasPrefix("NIO-SGLTN-") }.count == 3, "\(names)")
+            #expect(
+                try await CatalogClient.withClient(daemon.clientConfiguration()) { try await $0.health() } == .serving
+            )
+            #expect(try await daemon.terminate() == 0)
+        }
+    }
+
     @Test func plaintextOnlyWhenAskedFor() async throws {
         try await withTemporaryDirectory { directory in
             let daemon = try await DaemonProcess(workingDirectory: directory, arguments: ["--plaintext"])
