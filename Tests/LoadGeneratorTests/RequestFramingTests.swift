@@ -41,3 +41,35 @@ import Testing
         #expect(ResponseHeader(frame: ByteBuffer(bytes: [0x08])) == nil, "a truncated varint")
     }
 }
+
+/// The fast reader of answers agrees with SwiftProtobuf whatever the field order, and leaves
+/// what it does not know to the general reader.
+@Suite struct ResponseHeaderFieldOrderTests {
+    @Test func fieldsInAnyOrderAndUnknownOnesAreRead() throws {
+        var status = Catalog_V1_Status()
+        status.code = .permissionDenied
+        status.message = "no"
+        let statusBytes: [UInt8] = try status.serializedBytes()
+        var callID = ByteBuffer()
+        callID.writeInteger(UInt8(0x08))
+        callID.writeVarint(1 << 35)
+        var statusField = ByteBuffer()
+        statusField.writeInteger(UInt8(0x12))
+        statusField.writeVarint(UInt64(statusBytes.count))
+        statusField.writeBytes(statusBytes)
+        let payloadField = ByteBuffer(bytes: [0x1A, 3, 1, 2, 3])
+        let unknownField = ByteBuffer(bytes: [0x20, 0x05])  // field 4, a varint
+        for order in [
+            [callID, statusField, payloadField], [payloadField, statusField, callID],
+            [statusField, unknownField, callID],
+        ] {
+            var frame = ByteBuffer()
+            for var field in order {
+                frame.writeBuffer(&field)
+            }
+            #expect(ResponseHeader(frame: frame) == ResponseHeader(callID: 1 << 35, code: 7))
+        }
+        #expect(ResponseHeader(frame: ByteBuffer(bytes: [0x08, 0x80])) == nil, "a varint cut off")
+        #expect(ResponseHeader(frame: ByteBuffer(bytes: [0x08, 0x01, 0x1A, 0x09, 0x00])) == nil, "a payload cut off")
+    }
+}
