@@ -118,9 +118,22 @@ import Testing
             let bobToken = try await server.accessToken(username: "bob", password: "bob's first password")
             let carolToken = try await server.accessToken(username: "carol", password: "carol's first password")
 
-            _ = try await client.updateAdmin(id: bob.id, password: "bob's second password")
-            try await client.deleteAdmin(id: carol.id)
-
+            // Bob and Carol each call on a connection of their own first: the connection then
+            // remembers the check, and must drop it when the change comes.
+            try await server.withClient(accessToken: bobToken) { bobClient async throws in
+                try await server.withClient(accessToken: carolToken) { carolClient async throws in
+                    // Twice: a token's first call verifies it off the loop; the second is checked from memory.
+                    for _ in 0..<2 {
+                        _ = try await bobClient.listAdmins()
+                        _ = try await carolClient.listAdmins()
+                    }
+                    _ = try await client.updateAdmin(id: bob.id, password: "bob's second password")
+                    try await client.deleteAdmin(id: carol.id)
+                    for stale in [bobClient, carolClient] {
+                        #expect(await self.code { _ = try await stale.listAdmins() } == .unauthenticated)
+                    }
+                }
+            }
             for token in [bobToken, carolToken] {
                 try await server.withClient(accessToken: token) { stale async throws in
                     #expect(await self.code { _ = try await stale.listAdmins() } == .unauthenticated)

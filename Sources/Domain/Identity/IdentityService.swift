@@ -70,8 +70,31 @@ public final class IdentityService: Sendable {
     /// the token must first be verified (`verifiedCaller`). Answers from memory only.
     /// - Throws: `unauthenticated` for an expired or revoked token.
     public func cachedCaller(bearerToken: String) throws(DomainError) -> Caller? {
+        try self.checkedCaller(bearerToken: bearerToken)?.caller
+    }
+
+    /// A caller checked from memory, and what the check rested on, so that a connection can
+    /// reuse it for the same token while `stillHolds` says so.
+    public struct CheckedCaller: Sendable {
+        public let caller: Caller
+        /// The identity state's changes when the check began.
+        fileprivate let generation: UInt64
+        fileprivate let expireTime: Date
+    }
+
+    /// As `cachedCaller`, with the check for `stillHolds`.
+    public func checkedCaller(bearerToken: String) throws(DomainError) -> CheckedCaller? {
+        let generation = self.state.generation
         guard let claims = self.state.verifiedClaims(bearerToken) else { return nil }
-        return try self.caller(for: claims)
+        let caller = try self.caller(for: claims)
+        return CheckedCaller(caller: caller, generation: generation, expireTime: claims.expireTime)
+    }
+
+    /// Whether `check` still holds: nothing that can end a token changed since it began (no
+    /// admin changed or removed, no login revoked), and the token has not expired. A call may
+    /// then skip checking the same token again; every other answer means check it again.
+    public func stillHolds(_ check: CheckedCaller) -> Bool {
+        check.generation == self.state.generation && check.expireTime > self.configuration.now()
     }
 
     /// Verifies a token's signature and claims, remembers them, and returns its caller.

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// What decides, from memory, whether an access token still works: each admin's token
 /// version, the login families revoked recently, and the claims of tokens already verified.
@@ -14,11 +15,22 @@ final class TokenState: Sendable {
     private let verified = Striped<[String: AccessClaims]>(count: 16) { [:] }
     /// Verified tokens kept per stripe; a full stripe starts over (tokens verify again).
     private let verifiedPerStripe = 1024
+    /// Counts the changes that can end a token (an admin changed or gone, a family revoked):
+    /// a check made at the same count still holds, apart from its expiry.
+    private let changes = Atomic<UInt64>(0)
+
+    /// The changes so far; read before a check, so that a change during it makes the next call check again.
+    var generation: UInt64 { self.changes.load(ordering: .acquiring) }
+
+    private func changed() {
+        self.changes.wrappingAdd(1, ordering: .releasing)
+    }
 
     func setAdmin(_ admin: Admin) {
         self.admins.withStripe(for: admin.id) {
             $0[admin.id] = AdminEntry(username: admin.username, tokenVersion: admin.tokenVersion)
         }
+        self.changed()
     }
 
     /// Makes the admins exactly `admins`: changed ones updated, vanished ones removed.
@@ -32,6 +44,7 @@ final class TokenState: Sendable {
                 entries[id] = nil
             }
         }
+        self.changed()
         for admin in admins {
             self.setAdmin(admin)
         }
@@ -39,6 +52,7 @@ final class TokenState: Sendable {
 
     func removeAdmin(_ id: UUID) {
         self.admins.withStripe(for: id) { $0[id] = nil }
+        self.changed()
     }
 
     func admin(_ id: UUID) -> AdminEntry? {
@@ -53,6 +67,7 @@ final class TokenState: Sendable {
                 families[family] = time
             }
         }
+        self.changed()
     }
 
     func isRevoked(_ family: UUID) -> Bool {

@@ -14,6 +14,27 @@ public protocol Authenticator: Sendable {
     /// - Throws: `DomainError` `unauthenticated` for a present but invalid credential; it is
     ///   never treated as anonymous.
     func authenticate(authorization: String?) throws(DomainError) -> Authentication
+
+    /// As `authenticate(authorization:)`, for the calls of one connection: `memo` is the
+    /// connection's, kept between its calls, so that an authenticator may skip checking again
+    /// what it checked for the call before (the same token, nothing changed since).
+    func authenticate(authorization: String?, memo: inout AuthenticationMemo?) throws(DomainError) -> Authentication
+}
+
+extension Authenticator {
+    /// Remembers nothing: every call is authenticated afresh.
+    public func authenticate(
+        authorization: String?,
+        memo: inout AuthenticationMemo?
+    ) throws(DomainError) -> Authentication {
+        try self.authenticate(authorization: authorization)
+    }
+}
+
+/// What a connection remembers of its last admin call's authentication.
+public struct AuthenticationMemo: Sendable {
+    let authorization: String
+    let check: IdentityService.CheckedCaller
 }
 
 /// Bearer access tokens checked by the identity service: signature verified once per token,
@@ -28,9 +49,24 @@ public struct TokenAuthenticator: Authenticator {
     }
 
     public func authenticate(authorization: String?) throws(DomainError) -> Authentication {
+        var memo: AuthenticationMemo?
+        return try self.authenticate(authorization: authorization, memo: &memo)
+    }
+
+    /// A connection's next call with the same authorization is the same caller while the
+    /// identity service says the check still holds (no admin or login changed since, the token
+    /// unexpired): comparing the header costs a fraction of looking the token up and checking it.
+    public func authenticate(
+        authorization: String?,
+        memo: inout AuthenticationMemo?
+    ) throws(DomainError) -> Authentication {
         guard let authorization else {
             return .caller(.anonymous)
         }
+        if let last = memo, last.authorization == authorization, self.identity.stillHolds(last.check) {
+            return .caller(last.check.caller)
+        }
+        memo = nil
         // Compared as bytes: this runs on every admin call, and counting or lower-casing the
         // Characters of a long token costs more than the rest of the check.
         let bytes = authorization.utf8
@@ -41,8 +77,9 @@ public struct TokenAuthenticator: Authenticator {
             throw DomainError(.unauthenticated, "authorization must be \"Bearer <access token>\"")
         }
         let token = String(Substring(bytes.dropFirst(Self.scheme.count)))
-        if let caller = try self.identity.cachedCaller(bearerToken: token) {
-            return .caller(caller)
+        if let check = try self.identity.checkedCaller(bearerToken: token) {
+            memo = AuthenticationMemo(authorization: authorization, check: check)
+            return .caller(check.caller)
         }
         return .verify { [identity] in try await identity.verifiedCaller(bearerToken: token) }
     }

@@ -29,6 +29,10 @@ struct CallDispatcher {
     /// over, and comparing its name costs less than hashing it for the registry. The name is a
     /// copy, so that it does not keep a read buffer alive.
     private var lastMethod: (name: ByteBuffer, handler: MethodHandler)?
+    /// The last admin call's authentication, which the next call with the same token reuses
+    /// while it holds (`TokenAuthenticator`), and the context made for that admin.
+    private var authentication: AuthenticationMemo?
+    private var adminContext: CallContext?
 
     init(
         registry: MethodRegistry,
@@ -71,20 +75,13 @@ struct CallDispatcher {
         return (handler.metricsIndex, self.start(request, handler))
     }
 
-    private func start(_ request: RequestEnvelope, _ handler: MethodHandler) -> Started {
+    private mutating func start(_ request: RequestEnvelope, _ handler: MethodHandler) -> Started {
         do {
-            switch try self.authenticator.authenticate(authorization: request.authorization) {
+            switch try self.authenticator.authenticate(authorization: request.authorization, memo: &self.authentication)
+            {
             case .caller(let caller):
                 // The usual path: the caller is known from memory, the handler's first part runs here.
-                let context =
-                    caller.admin == nil
-                    ? self.anonymousContext
-                    : CallContext(
-                        caller: caller,
-                        clientAddress: self.clientAddress,
-                        logger: self.logger,
-                        connectionReads: self.connectionReads
-                    )
+                let context = caller.admin == nil ? self.anonymousContext : self.context(for: caller)
                 switch try Self.invoke(handler, request, context) {
                 case .completed(let response):
                     return .answered(.success(.message(response)))
@@ -116,6 +113,22 @@ struct CallDispatcher {
         } catch {
             return .answered(.failure(error))
         }
+    }
+
+    /// The context of an admin's call: the last one's again for the same admin, as the
+    /// anonymous one is made once, so that a connection's calls do not each copy the logger.
+    private mutating func context(for caller: Caller) -> CallContext {
+        if let context = self.adminContext, context.caller == caller {
+            return context
+        }
+        let context = CallContext(
+            caller: caller,
+            clientAddress: self.clientAddress,
+            logger: self.logger,
+            connectionReads: self.connectionReads
+        )
+        self.adminContext = context
+        return context
     }
 
     private mutating func handler(for method: ByteBuffer) -> MethodHandler? {
