@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "RPCClient", targets: ["RPCClient"]),
         // For the benchmarks in Benchmarks/, a package of their own.
         .library(name: "Codec", targets: ["Codec"]),
+        .library(name: "LoadGenerator", targets: ["LoadGenerator"]),
         .library(name: "Domain", targets: ["Domain"]),
         .library(name: "RPCServer", targets: ["RPCServer"]),
         .library(name: "Storage", targets: ["Storage"]),

@@ -45,6 +45,8 @@ let package = Package(
             dependencies: [
                 "BenchFixtures",
                 .product(name: "Codec", package: "catalogd"),
+                // For ProcessCPUTime only: both generators read CPU per call the same way.
+                .product(name: "LoadGenerator", package: "catalogd"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

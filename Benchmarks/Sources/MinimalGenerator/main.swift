@@ -1,6 +1,7 @@
 import BenchFixtures
 import Codec
 import Foundation
+import LoadGenerator
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -18,7 +19,8 @@ import Synchronization
 ///
 /// Prints one line of JSON: calls per second, and the CPU per call of this process and, with
 /// `--server-pid`, of the server (from /proc).
-final class MinimalLoadHandler: ChannelInboundHandler {
+// Unchecked: its state lives on its channel's event loop; only `answered`, an atomic, is read elsewhere.
+final class MinimalLoadHandler: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
@@ -93,17 +95,6 @@ final class MinimalLoadHandler: ChannelInboundHandler {
     }
 }
 
-/// CPU seconds (user + system) a process has used so far, from /proc.
-func cpuSeconds(pid: String) -> Double? {
-    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-        let afterName = stat.lastIndex(of: ")")
-    else { return nil }
-    // Fields after the command name: state is field 3; utime and stime are 14 and 15.
-    let fields = stat[stat.index(after: afterName)...].split(separator: " ")
-    guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
-    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
-}
-
 func integerOption(_ name: String, _ defaultValue: Int) -> Int {
     BenchFixtures.option(name).flatMap { Int($0) } ?? defaultValue
 }
@@ -154,12 +145,14 @@ for _ in 0..<connections {
 @MainActor func answered() -> Int { handlers.reduce(0) { $0 + $1.answered.load(ordering: .relaxed) } }
 try await Task.sleep(for: .seconds(warmup))
 let (startCalls, startTime) = (answered(), ContinuousClock.now)
-let (startSelf, startServer) = (cpuSeconds(pid: "self"), serverPID.flatMap { cpuSeconds(pid: $0) })
+let (startSelf, startServer) = (
+    ProcessCPUTime.seconds(pid: "self"), serverPID.flatMap { ProcessCPUTime.seconds(pid: $0) }
+)
 try await Task.sleep(for: .seconds(duration))
 let calls = answered() - startCalls
 let elapsed = ContinuousClock.now - startTime
 let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-let (endSelf, endServer) = (cpuSeconds(pid: "self"), serverPID.flatMap { cpuSeconds(pid: $0) })
+let (endSelf, endServer) = (ProcessCPUTime.seconds(pid: "self"), serverPID.flatMap { ProcessCPUTime.seconds(pid: $0) })
 
 func microsecondsPerCall(_ start: Double?, _ end: Double?) -> String {
     guard let start, let end, calls > 0 else { return "null" }
