@@ -38,7 +38,8 @@ public struct AuthenticationMemo: Sendable {
 }
 
 /// Bearer access tokens checked by the identity service: signature verified once per token,
-/// then expiry, revocation and the admin's token version checked from memory on every call.
+/// then expiry, revocation and the admin's token version checked from memory on every call,
+/// or once per connection while nothing changes (`authenticate(authorization:memo:)`).
 public struct TokenAuthenticator: Authenticator {
     /// "bearer ", matched with its letters in any case.
     private static let scheme = Array("bearer ".utf8)
