@@ -53,6 +53,36 @@ import Testing
         }
     }
 
+    /// GetProduct reads from each thread's own copies: a change made on one thread reaches the
+    /// copies every other thread made before it.
+    @Test func aChangeReachesTheCopiesOfEveryThread() throws {
+        let cache = ProductCache(capacity: 10)
+        var product = self.product()
+        cache.put(product)
+        let sku = product.sku
+        func readOnManyThreads() -> Set<[UInt8]> {
+            let seen = Mutex(Set<[UInt8]>())
+            DispatchQueue.concurrentPerform(iterations: 64) { _ in
+                for _ in 0..<10 {
+                    let lookup = try? cache.lookupSerialized(sku) { current in Array("\(current.name)".utf8) }
+                    if case .found(let bytes) = lookup {
+                        _ = seen.withLock { $0.insert(bytes) }
+                    } else {
+                        _ = seen.withLock { $0.insert([]) }
+                    }
+                }
+            }
+            return seen.withLock { $0 }
+        }
+        #expect(readOnManyThreads() == [Array("Lamp".utf8)])
+        product.name = "Desk"
+        product.version = 2
+        cache.put(product)
+        #expect(readOnManyThreads() == [Array("Desk".utf8)])
+        cache.markDeleted(sku, version: 2)
+        #expect(readOnManyThreads() == [[]], "absent everywhere")
+    }
+
     @Test func aLateWriteOfAnOlderStateDoesNotBringADeletedProductBack() {
         let cache = ProductCache(capacity: 10)
         var product = self.product(version: 2)

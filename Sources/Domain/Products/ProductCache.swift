@@ -62,6 +62,8 @@ public final class ProductCache: Sendable {
     private let entryCount = Atomic<Int>(0)
     private let tombstoneCount = Atomic<Int>(0)
     private let complete = Atomic<Bool>(true)
+    /// GetProduct's per-thread copies of the serialized products; told of every change.
+    private let replicas = SerializedReplicas()
     public let capacity: Int
     /// Tombstones only matter for the moments writes race; past this many they are all dropped.
     private let maxTombstones: Int
@@ -97,10 +99,15 @@ public final class ProductCache: Sendable {
 
     /// Like `lookup`, but answers with the product serialized by `serialize`, which runs only
     /// when the product changed since the last serialized lookup.
+    /// Served from this thread's replica when it has the product (`SerializedReplicas`).
     public func lookupSerialized(
         _ sku: UUID,
         serialize: (Product) throws -> [UInt8]
     ) throws -> SerializedLookup {
+        let generation = self.replicas.generation
+        if let bytes = self.replicas.bytes(sku, generation: generation) {
+            return .found(bytes)
+        }
         // The entry is used in place, through its index: copying it out would retain and
         // release every string of the product on each read, on objects the other event loops
         // touch too.
@@ -108,7 +115,13 @@ public final class ProductCache: Sendable {
             guard let index = entries.index(forKey: sku) else { return nil }
             return try entries.values[index].lookupSerialized(serialize)
         }
-        return lookup ?? (self.isComplete ? .absent : .unknown)
+        guard let lookup else {
+            return self.isComplete ? .absent : .unknown
+        }
+        if case .found(let bytes) = lookup {
+            return .found(self.replicas.keep(bytes, for: sku, generation: generation))
+        }
+        return lookup
     }
 
     /// Stores the product's newest state; an older version than the cached one is ignored,
@@ -138,6 +151,7 @@ public final class ProductCache: Sendable {
             self.reindex(from: cached?.product, to: product)
             return (cached?.product == nil, cached != nil && cached?.product == nil)
         }
+        self.replicas.invalidate()
         if wasTombstone {
             self.tombstoneCount.subtract(1, ordering: .relaxed)
         }
@@ -158,6 +172,7 @@ public final class ProductCache: Sendable {
             self.reindex(from: cached?.product, to: nil)
             return (cached?.product != nil, cached == nil || cached?.product != nil)
         }
+        self.replicas.invalidate()
         if wasLive {
             self.entryCount.subtract(1, ordering: .relaxed)
         }
@@ -175,6 +190,7 @@ public final class ProductCache: Sendable {
         }
         if removed {
             self.entryCount.subtract(1, ordering: .relaxed)
+            self.replicas.invalidate()
         }
     }
 
@@ -245,6 +261,7 @@ public final class ProductCache: Sendable {
                 }
             }
         }
+        self.replicas.invalidate()
     }
 
     /// Makes the cache hold exactly `products` (a load of at most `capacity + 1`): what the
@@ -262,6 +279,7 @@ public final class ProductCache: Sendable {
         }
         self.entryCount.subtract(removed, ordering: .relaxed)
         self.tombstoneCount.store(0, ordering: .relaxed)
+        self.replicas.invalidate()
         for product in products.prefix(self.capacity) {
             self.putFromStore(product)
         }

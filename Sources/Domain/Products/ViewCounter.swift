@@ -1,10 +1,6 @@
 import Foundation
 import Synchronization
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Counts anonymous reads in memory until the next flush.
 ///
 /// Each thread counts into a shard of its own, so the event loops never take a lock another
@@ -24,7 +20,7 @@ public final class ViewCounter: Sendable {
     /// Counts one view of `sku`.
     @inline(__always)
     public func count(_ sku: UUID) {
-        self.shards[CountingThread.index & (Self.shardCount - 1)].counts.withLock { counts in
+        self.shards[ThreadIndex.current & (Self.shardCount - 1)].counts.withLock { counts in
             counts[sku, default: 0] += 1
         }
     }
@@ -47,26 +43,5 @@ public final class ViewCounter: Sendable {
             drained.merge(counts, uniquingKeysWith: +)
         }
         return drained
-    }
-}
-
-/// A small number for each thread, given at its first count and kept in thread-local storage.
-private enum CountingThread {
-    private static let key: pthread_key_t = {
-        var key = pthread_key_t()
-        precondition(pthread_key_create(&key, nil) == 0, "no thread-local key left")
-        return key
-    }()
-    private static let nextIndex = Atomic<Int>(0)
-
-    static var index: Int {
-        @inline(__always) get {
-            if let stored = pthread_getspecific(self.key) {
-                return Int(bitPattern: stored) - 1
-            }
-            let index = self.nextIndex.add(1, ordering: .relaxed).oldValue
-            pthread_setspecific(self.key, UnsafeRawPointer(bitPattern: index + 1))
-            return index
-        }
     }
 }
