@@ -8,8 +8,8 @@ import Synchronization
 /// and records the latency of every measured call. Lives on its channel's event loop.
 ///
 /// It reads the decrypted bytes itself and splits them into frames by their length prefixes
-/// (a frame decoder's pass through the pipeline per answer was a fifth of its cost), reads the
-/// clock once per read, and writes the requests of one read burst at once.
+/// (one pass through the pipeline per read, not one per answer), reads the clock once per
+/// read, and writes the requests of one read burst at once.
 final class LoadConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
