@@ -180,7 +180,8 @@ extension PostgresStore {
     }
 
     /// Tells every daemon of a change when the caller's transaction commits, stamped with the
-    /// database's clock: one clock for every writer, read as late before the commit as it can be.
+    /// database's clock (`clock_timestamp()`, read when this statement runs inside the writing
+    /// transaction, not at its start as `now()` would be): one clock for every writer.
     func announce(_ announcement: Announcement, on connection: PostgresConnection) async throws {
         try await connection.query(
             """
