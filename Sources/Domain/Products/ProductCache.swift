@@ -253,15 +253,20 @@ public final class ProductCache: Sendable {
     /// Raises the cached products' views to the stored totals, so reads show them. Totals
     /// only grow, so whichever daemon's flush is heard last, the largest one wins.
     public func raiseViews(to totals: [UUID: UInt64]) {
+        var raised = false
         for (sku, total) in totals {
             self.entries.withStripe(for: sku) { entries in
                 if var product = entries[sku]?.product, product.views < total {
                     product.views = total
                     entries[sku] = Entry(product: product)
+                    raised = true
                 }
             }
         }
-        self.replicas.invalidate()
+        // A flush that raised nothing (every total already shown) leaves the copies valid.
+        if raised {
+            self.replicas.invalidate()
+        }
     }
 
     /// Makes the cache hold exactly `products` (a load of at most `capacity + 1`): what the
