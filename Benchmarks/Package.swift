@@ -45,7 +45,7 @@ let package = Package(
             dependencies: [
                 "BenchFixtures",
                 .product(name: "Codec", package: "catalogd"),
-                // For ProcessCPUTime only: both generators read CPU per call the same way.
+                // ProcessCPUTime and the GetProduct request: both generators measure alike.
                 .product(name: "LoadGenerator", package: "catalogd"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -14,6 +14,9 @@ import Synchronization
 /// their length prefixes alone (no decoding, no call-id matching, no latency histogram), and
 /// the requests of one read burst leave in one write.
 ///
+/// It shares only CPU accounting and the request's bytes with rpc-client bench
+/// (`LoadGenerator`), so that the two measure the same thing.
+///
 ///     MinimalGenerator --target 127.0.0.1:7702 --ca cert.pem [--connections 16] [--in-flight 32]
 ///         [--threads 1] [--warmup 3] [--duration 10] [--sku UUID] [--server-pid PID]
 ///
@@ -114,12 +117,11 @@ let warmup = integerOption("--warmup", 3)
 let duration = integerOption("--duration", 10)
 let serverPID = BenchFixtures.option("--server-pid")
 
-var get = Catalog_V1_GetProductRequest()
-get.sku = BenchFixtures.option("--sku") ?? "0d4f6c2e-9a3b-4f1e-8c7d-5b2a1e3f4c6d"
-var request = Catalog_V1_Request()
-request.method = CatalogMethod.getProduct
-request.payload = try get.serializedBytes()
-let requestTail: [UInt8] = try request.serializedBytes()
+// The same request as rpc-client bench's, made by the same function.
+let requestTail = try LoadPlan.getProductRequestTail(
+    sku: BenchFixtures.option("--sku") ?? "0d4f6c2e-9a3b-4f1e-8c7d-5b2a1e3f4c6d",
+    accessToken: nil
+)
 
 var tlsConfiguration = TLSConfiguration.makeClientConfiguration()
 tlsConfiguration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(ca))
@@ -151,7 +153,7 @@ let (startSelf, startServer) = (
 try await Task.sleep(for: .seconds(duration))
 let calls = answered() - startCalls
 let elapsed = ContinuousClock.now - startTime
-let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+let seconds = Double(elapsed.nanoseconds) / 1e9
 let (endSelf, endServer) = (ProcessCPUTime.seconds(pid: "self"), serverPID.flatMap { ProcessCPUTime.seconds(pid: $0) })
 
 func microsecondsPerCall(_ start: Double?, _ end: Double?) -> String {
