@@ -4,24 +4,8 @@ import NIOCore
 /// (the server's success responses, the load generator's requests and answers).
 extension ByteBuffer {
     public mutating func writeVarint(_ value: UInt64) {
-        if value < 0x80 {
-            self.writeInteger(UInt8(truncatingIfNeeded: value))
-            return
-        }
-        // Encoded on the stack and appended at once: one capacity check, not one per byte.
-        var scratch: (UInt64, UInt64) = (0, 0)
-        let size = withUnsafeMutableBytes(of: &scratch) { bytes -> Int in
-            var value = value
-            var size = 0
-            while value >= 0x80 {
-                bytes[size] = UInt8(truncatingIfNeeded: value) | 0x80
-                value >>= 7
-                size += 1
-            }
-            bytes[size] = UInt8(value)
-            return size + 1
-        }
-        _ = withUnsafeBytes(of: &scratch) { self.writeBytes(UnsafeRawBufferPointer(rebasing: $0[..<size])) }
+        // Encoded in place: one capacity check, not one per byte.
+        self.writeWithUnsafeMutableBytes(minimumWritableBytes: Self.varintSize(value)) { $0.storeVarint(value, at: 0) }
     }
 
     /// `nil` when the buffer ends inside the varint or it runs past 64 bits.
@@ -39,5 +23,23 @@ extension ByteBuffer {
     /// The bytes `value` takes as a varint: one per started group of seven bits; zero takes one.
     public static func varintSize(_ value: UInt64) -> Int {
         max(1, (64 - value.leadingZeroBitCount + 6) / 7)
+    }
+}
+
+extension UnsafeMutableRawBufferPointer {
+    /// Stores `value` as a varint at `offset`, which must have `ByteBuffer.varintSize(value)`
+    /// bytes after it.
+    /// - Returns: the bytes stored.
+    @inline(__always)
+    public func storeVarint(_ value: UInt64, at offset: Int) -> Int {
+        var value = value
+        var index = offset
+        while value >= 0x80 {
+            self[index] = UInt8(truncatingIfNeeded: value) | 0x80
+            value >>= 7
+            index += 1
+        }
+        self[index] = UInt8(value)
+        return index + 1 - offset
     }
 }

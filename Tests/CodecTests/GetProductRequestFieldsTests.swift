@@ -35,6 +35,6 @@ import Testing
     private func expectSameAsSwiftProtobuf(_ bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) throws {
         let expected = try Catalog_V1_GetProductRequest(serializedBytes: bytes)
         let fields = try GetProductRequestFields(payload: ByteBuffer(bytes: bytes))
-        #expect(String(buffer: fields.sku) == expected.sku, sourceLocation: sourceLocation)
+        #expect(fields.skuText == expected.sku, sourceLocation: sourceLocation)
     }
 }

@@ -82,6 +82,27 @@ import Testing
         #expect(payloadPointer == framePointer + 2)
     }
 
+    @Test func comparesTheMethodInPlace() throws {
+        var request = Catalog_V1_Request()
+        request.method = CatalogMethod.getProduct
+        let envelope = try RequestEnvelope(frame: ByteBuffer(bytes: try request.serializedBytes() as [UInt8]))
+        #expect(Array(CatalogMethod.getProduct.utf8).withUnsafeBytes { envelope.methodIs($0) })
+        #expect(!Array(CatalogMethod.listProducts.utf8).withUnsafeBytes { envelope.methodIs($0) })
+        #expect(!Array(CatalogMethod.getProduct.utf8.dropLast()).withUnsafeBytes { envelope.methodIs($0) })
+        #expect(![UInt8]().withUnsafeBytes { envelope.methodIs($0) })
+    }
+
+    @Test func anotherTransportsCallKeepsItsMethodAndPayload() {
+        let envelope = RequestEnvelope(
+            method: ByteBuffer(string: CatalogMethod.getProduct),
+            authorization: "Bearer t",
+            payload: ByteBuffer(bytes: [1, 2, 3])
+        )
+        #expect(envelope.methodName == CatalogMethod.getProduct)
+        #expect(Array(envelope.payload.readableBytesView) == [1, 2, 3])
+        #expect(envelope.authorization == "Bearer t" && envelope.callID == 0)
+    }
+
     private func expectSameAsSwiftProtobuf(_ bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) throws {
         let expected = try Catalog_V1_Request(serializedBytes: bytes)
         let envelope = try RequestEnvelope(frame: ByteBuffer(bytes: bytes))

@@ -36,6 +36,21 @@ import Testing
         #expect(response.payload.isEmpty)
     }
 
+    @Test func framesAppendAfterWhatTheBufferHolds() throws {
+        // The handler gathers a burst's answers in one buffer; each frame goes after the last.
+        var buffer = ByteBuffer(bytes: [0xEE])
+        buffer.moveReaderIndex(forwardBy: 1)
+        buffer.writeResponseFrame(callID: 200, serializedPayload: [1, 2, 3])
+        buffer.writeResponseFrame(callID: 1, serializedPayload: Array(repeating: 9, count: 300))
+        for (callID, payload) in [(UInt64(200), [UInt8]([1, 2, 3])), (1, Array(repeating: 9, count: 300))] {
+            let length = buffer.readInteger(as: UInt32.self) ?? 0
+            let frame = buffer.readSlice(length: Int(length)) ?? ByteBuffer()
+            let response = try Catalog_V1_Response(serializedBytes: Array(frame.readableBytesView))
+            #expect(response.callID == callID && Array(response.payload) == payload)
+        }
+        #expect(buffer.readableBytes == 0)
+    }
+
     @Test func statusRoundTripsThroughTheWire() throws {
         let status = RPCStatus(
             .invalidArgument,

@@ -175,7 +175,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
             // Refused before it started (too many in flight, draining): counted and logged all the same.
             if self.calls != nil || self.logsCalls {
                 let now = context.eventLoop.now
-                let index = self.dispatcher.metricsIndex(of: request.method)
+                let index = self.dispatcher.metricsIndex(of: request)
                 self.calls?.started(index)
                 let timing = CallTiming(metricsIndex: index, startedAt: now, traceparent: request.traceparent)
                 self.record(timing, callID: callID, code: status.code, now: now)
@@ -352,7 +352,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     ) -> RequestEnvelope? {
         let action = self.state.finish(callID: callID)
         guard action.answer else { return nil }
-        let running = self.running.removeValue(forKey: callID)
+        // Most answers are given as their calls start, with no task: an empty table is not hashed.
+        let running = self.running.isEmpty ? nil : self.running.removeValue(forKey: callID)
         running?.deadline.cancel()
         if !self.isReading {
             // An answer from a task; answers given while reading are marked at the burst's end.

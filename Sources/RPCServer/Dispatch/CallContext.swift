@@ -2,14 +2,18 @@ import Domain
 import Logging
 
 /// What a handler knows about the call it serves.
-public struct CallContext: Sendable {
+///
+/// A class, made once per connection and caller (`CallDispatcher`): handing it to a handler
+/// retains one reference, where a struct would retain each of its parts (the logger's several)
+/// on every call.
+public final class CallContext: Sendable {
     /// Who makes the call, as the authenticator established it.
-    public var caller: Caller
+    public let caller: Caller
     /// The client's address as limits key it (an IPv6 client by its /64); `nil` when unknown.
-    public var clientAddress: String?
-    public var logger: Logger
+    public let clientAddress: String?
+    public let logger: Logger
     /// Bounds the store reads of the call's connection (`ServerConfiguration.maxStoreReadsPerConnection`).
-    public var connectionReads: WorkLimiter?
+    public let connectionReads: WorkLimiter?
 
     public init(caller: Caller, clientAddress: String?, logger: Logger, connectionReads: WorkLimiter? = nil) {
         self.caller = caller

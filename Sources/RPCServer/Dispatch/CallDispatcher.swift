@@ -28,7 +28,7 @@ struct CallDispatcher {
     /// The last method called and its handler. A connection mostly calls one method over and
     /// over, and comparing its name costs less than hashing it for the registry. The name is a
     /// copy, so that it does not keep a read buffer alive.
-    private var lastMethod: (name: ByteBuffer, handler: MethodHandler)?
+    private var lastMethod: (name: [UInt8], handler: MethodHandler)?
     /// The last admin call's authentication, which the next call with the same token reuses
     /// while it holds (`TokenAuthenticator`), and the context made for that admin.
     private var authentication: AuthenticationMemo?
@@ -54,9 +54,9 @@ struct CallDispatcher {
         )
     }
 
-    /// Where the call metrics count a call of `method` (`MethodRegistry.callMethods`).
-    mutating func metricsIndex(of method: ByteBuffer) -> Int {
-        self.handler(for: method)?.metricsIndex ?? self.registry.unknownMethodIndex
+    /// Where the call metrics count a call of `request`'s method (`MethodRegistry.callMethods`).
+    mutating func metricsIndex(of request: RequestEnvelope) -> Int {
+        self.handler(for: request)?.metricsIndex ?? self.registry.unknownMethodIndex
     }
 
     /// The name of the method the call metrics count at `index`, or `unknown`.
@@ -68,7 +68,7 @@ struct CallDispatcher {
     /// Starts a call.
     /// - Returns: where the call metrics count it, and how it went on being started.
     mutating func start(_ request: RequestEnvelope) -> (metricsIndex: Int, started: Started) {
-        guard let handler = self.handler(for: request.method) else {
+        guard let handler = self.handler(for: request) else {
             let status = RPCStatus(.unimplemented, "unknown method \"\(request.methodName)\"")
             return (self.registry.unknownMethodIndex, .answered(.failure(status)))
         }
@@ -131,12 +131,13 @@ struct CallDispatcher {
         return context
     }
 
-    private mutating func handler(for method: ByteBuffer) -> MethodHandler? {
-        if let last = self.lastMethod, last.name == method {
+    private mutating func handler(for request: RequestEnvelope) -> MethodHandler? {
+        if let last = self.lastMethod, last.name.withUnsafeBytes({ request.methodIs($0) }) {
             return last.handler
         }
+        let method = request.method
         guard let handler = self.registry[method] else { return nil }
-        self.lastMethod = (ByteBuffer(bytes: method.readableBytesView), handler)
+        self.lastMethod = (Array(method.readableBytesView), handler)
         return handler
     }
 

@@ -14,7 +14,7 @@ extension MethodRegistry {
                 // The hot path: the sku parsed straight from the frame's bytes, answered on the
                 // event loop from memory unless the cache is partial, with the product serialized
                 // once per change, not once per read.
-                let sku = try request.sku.withUnsafeReadableBytes { try ProductValidation.sku(utf8: $0) }
+                let sku = try request.withSku { (bytes) throws(DomainError) in try ProductValidation.sku(utf8: bytes) }
                 let lookup = try catalog.cachedSerializedProduct(sku: sku, caller: context.caller) { product in
                     try Catalog_V1_Product(product).serializedBytes()
                 }

@@ -1,0 +1,98 @@
+/// The wire types the hand-written readers accept; groups (3 and 4) are deprecated and
+/// refused.
+public enum ProtobufWireType: UInt64, Sendable {
+    case varint = 0
+    case fixed64 = 1
+    case lengthDelimited = 2
+    case fixed32 = 5
+}
+
+/// The bytes are not a well-formed protobuf message.
+public struct MalformedMessageError: Error, Sendable {
+    public init() {}
+}
+
+/// Reads protobuf's pieces off raw bytes, for the messages read by hand on hot paths: the
+/// server's `RequestEnvelope` and GetProduct request, the load generator's answers. Each read
+/// is bounds-checked once, on the index; nothing is retained or copied, so a message of five
+/// fields costs no reference counting (`ByteBuffer`'s reads each retained its storage for a
+/// slice and checked its exclusivity, together more than the rest of a cached GetProduct).
+/// Length-delimited fields come back as offsets into `bytes`, which the caller slices.
+public struct ProtobufCursor {
+    public let bytes: UnsafeRawBufferPointer
+    public private(set) var index = 0
+
+    public init(_ bytes: UnsafeRawBufferPointer) {
+        self.bytes = bytes
+    }
+
+    public var isAtEnd: Bool { self.index >= self.bytes.count }
+
+    /// A field's key. A key is a 32-bit varint: at most 5 bytes, as SwiftProtobuf reads it (a
+    /// longer, padded encoding of a small key is refused there too; the fuzzer found the
+    /// difference), with a field number above 0.
+    @inline(__always)
+    public mutating func readFieldKey() throws(MalformedMessageError) -> (field: UInt64, wireType: ProtobufWireType) {
+        // The usual key, one byte (fields 1-15), without the varint loop.
+        if self.index < self.bytes.count, case let byte = self.bytes[self.index], byte < 0x80 {
+            self.index += 1
+            guard byte >> 3 > 0, let wireType = ProtobufWireType(rawValue: UInt64(byte & 7)) else {
+                throw MalformedMessageError()
+            }
+            return (UInt64(byte >> 3), wireType)
+        }
+        let start = self.index
+        let key = try self.readVarint()
+        let field = key >> 3
+        guard self.index - start <= 5, key <= UInt32.max, field > 0, field <= 0x1FFF_FFFF,
+            let wireType = ProtobufWireType(rawValue: key & 7)
+        else {
+            throw MalformedMessageError()
+        }
+        return (field, wireType)
+    }
+
+    /// A varint of at most 64 bits (ten bytes).
+    @inline(__always)
+    public mutating func readVarint() throws(MalformedMessageError) -> UInt64 {
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        while shift < 64, self.index < self.bytes.count {
+            let byte = self.bytes[self.index]
+            self.index += 1
+            value |= UInt64(byte & 0x7F) << shift
+            if byte < 0x80 { return value }
+            shift += 7
+        }
+        throw MalformedMessageError()
+    }
+
+    /// A length-delimited value: where its bytes are in `bytes`, skipped here.
+    @inline(__always)
+    public mutating func readLengthDelimited() throws(MalformedMessageError) -> Range<Int> {
+        let length = try self.readVarint()
+        guard length <= UInt64(self.bytes.count - self.index) else { throw MalformedMessageError() }
+        let start = self.index
+        self.index += Int(length)
+        return start..<self.index
+    }
+
+    /// A length-delimited value as a cursor of its own (an embedded message).
+    public mutating func readMessage() throws(MalformedMessageError) -> ProtobufCursor {
+        ProtobufCursor(UnsafeRawBufferPointer(rebasing: self.bytes[try self.readLengthDelimited()]))
+    }
+
+    /// Skips the value of a field of `wireType` (an unknown field, or one the reader ignores).
+    public mutating func skipField(_ wireType: ProtobufWireType) throws(MalformedMessageError) {
+        switch wireType {
+        case .varint:
+            _ = try self.readVarint()
+        case .lengthDelimited:
+            _ = try self.readLengthDelimited()
+        case .fixed64, .fixed32:
+            let size = wireType == .fixed64 ? 8 : 4
+            guard self.bytes.count - self.index >= size else { throw MalformedMessageError() }
+            self.index += size
+        }
+    }
+}
