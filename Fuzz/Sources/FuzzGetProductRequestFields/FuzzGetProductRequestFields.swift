@@ -13,7 +13,7 @@ public func check(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     let reference = try? Catalog_V1_GetProductRequest(serializedBytes: Array(bytes))
     switch (mine, reference) {
     case (let mine?, let reference?):
-        precondition(Array(mine.sku.readableBytesView) == Array(reference.sku.utf8), "sku differs")
+        precondition(mine.withSku { Array($0) } == Array(reference.sku.utf8), "sku differs")
     case (_?, nil):
         // `Empty` keeps every field as unknown bytes, checking the wire format but no UTF-8: if it
         // accepts, SwiftProtobuf refused only a string's UTF-8 (of any sku, the reader keeps the last).
