@@ -174,6 +174,10 @@ import Testing
         "0d4f6c2g-9a3b-4f1e-8c7d-5b2a1e3f4c6d", "0d4f6c2e_9a3b-4f1e-8c7d-5b2a1e3f4c6d",
         "{0d4f6c2e-9a3b-4f1e-8c7d-5b2a1e3f4c6}",
         "0d4f6c2e-9a3b-4f1e-8c7d-5b2a1e3f4c6é",
+        // The bytes either side of each range of hexadecimal digits.
+        "/d4f6c2e-9a3b-4f1e-8c7d-5b2a1e3f4c6d", "0d4f6c2e-9a3b-4f1e-8c7d-5b2a1e3f4c6:",
+        "0d4f6c2e-9a3b-@f1e-8c7d-5b2a1e3f4c6d", "0d4f6c2e-9a3b-4f1e-8c7G-5b2a1e3f4c6d",
+        "0d4f6c2e-9a3b-4f1e-8c7d-`b2a1e3f4c6d", "0d4f6c2e-9a3b-4f1e-8c7d-5b2a1e3f4c6g",
     ])
     func refusesWhatFoundationRefuses(text: String) {
         #expect(UUID(parsing: text) == nil)
