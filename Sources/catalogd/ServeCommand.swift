@@ -74,7 +74,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Event-loop threads serving every listener and the database's connections. [env: CATALOG_EVENT_LOOPS] (default: one per core)",
+            "Event-loop threads serving every listener and the database's connections. [env: CATALOG_EVENT_LOOPS] (default: one per core this process may run on, as its CPU affinity and cgroup limits allow)",
             valueName: "n"
         )
     )
@@ -117,9 +117,7 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         // First: NIO's shared event loops (every listener's, PostgreSQL's) take their number
         // from this only until they are first used.
-        if let count = try self.eventLoopCount() {
-            NIOSingletons.groupLoopCountSuggestion = count
-        }
+        NIOSingletons.groupLoopCountSuggestion = try self.eventLoopCount() ?? EventLoopCount.defaultForThisProcess
         let format = try self.logFormat ?? LogFormat(environment: "CATALOG_LOG_FORMAT") ?? .text
         let level = Environment.value("CATALOG_LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? .info
         LoggingSystem.bootstrap { label in format.makeHandler(label: label, level: level) }
@@ -136,7 +134,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
-    /// `--event-loops`, or `CATALOG_EVENT_LOOPS`; `nil` for NIO's default, one per core.
+    /// `--event-loops`, or `CATALOG_EVENT_LOOPS`; `nil` for the default, one per core it may use.
     private func eventLoopCount() throws -> Int? {
         let value: String
         if let flag = self.eventLoops {

@@ -81,17 +81,36 @@ import Testing
         #expect(refused.stderr.contains("--event-loops"), "\(refused.stderr)")
         try await withTemporaryDirectory { directory in
             let daemon = try await DaemonProcess(workingDirectory: directory, arguments: ["--event-loops", "3"])
-            // NIO names the threads of its shared event loops NIO-SGLTN-<group>-#<n>.
-            let tasks = "/proc/\(daemon.process.processIdentifier)/task"
-            let names = try FileManager.default.contentsOfDirectory(atPath: tasks).map {
-                try String(contentsOfFile: "\(tasks)/\($0)/comm", encoding: .utf8)
-            }
-            #expect(names.filter { $0.hasPrefix("NIO-SGLTN-") }.count == 3, "\(names)")
+            #expect(try Self.eventLoopThreads(of: daemon) == 3)
             #expect(
                 try await CatalogClient.withClient(daemon.clientConfiguration()) { try await $0.health() } == .serving
             )
             #expect(try await daemon.terminate() == 0)
         }
+    }
+
+    @Test func byDefaultOneEventLoopPerCoreItMayRunOn() async throws {
+        try await withTemporaryDirectory { directory in
+            // Started on core 0 alone: one loop, however many cores the machine has.
+            let daemon = try await DaemonProcess(
+                workingDirectory: directory,
+                launcher: ["/usr/bin/taskset", "-c", "0"]
+            )
+            #expect(try Self.eventLoopThreads(of: daemon) == 1)
+            #expect(
+                try await CatalogClient.withClient(daemon.clientConfiguration()) { try await $0.health() } == .serving
+            )
+            #expect(try await daemon.terminate() == 0)
+        }
+    }
+
+    /// NIO names the threads of its shared event loops NIO-SGLTN-<group>-#<n>.
+    private static func eventLoopThreads(of daemon: DaemonProcess) throws -> Int {
+        let tasks = "/proc/\(daemon.process.processIdentifier)/task"
+        let names = try FileManager.default.contentsOfDirectory(atPath: tasks).map {
+            try String(contentsOfFile: "\(tasks)/\($0)/comm", encoding: .utf8)
+        }
+        return names.filter { $0.hasPrefix("NIO-SGLTN-") }.count
     }
 
     @Test func plaintextOnlyWhenAskedFor() async throws {

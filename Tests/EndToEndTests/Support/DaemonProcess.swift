@@ -24,16 +24,23 @@ final class DaemonProcess: Sendable {
 
     /// Starts the daemon with `arguments` after `serve --listen 127.0.0.1:0`, in
     /// `workingDirectory` (its data dir defaults to `./.catalog` there), with `environment`
-    /// added to the test's, and waits until it listens.
-    init(workingDirectory: String, arguments: [String] = [], environment: [String: String] = [:]) async throws {
+    /// added to the test's, and waits until it listens. `launcher` runs it, when given: a
+    /// command that execs the rest of its arguments in its own place (`taskset -c 0`).
+    init(
+        workingDirectory: String,
+        arguments: [String] = [],
+        environment: [String: String] = [:],
+        launcher: [String] = []
+    ) async throws {
         self.workingDirectory = workingDirectory
         let process = Process()
-        process.executableURL = Executables.catalogd
+        process.executableURL = launcher.first.map { URL(fileURLWithPath: $0) } ?? Executables.catalogd
         // The gRPC listener on a port of its own too: tests run daemons side by side. The TLS
         // handshake bound is not what these tests test: a generous one, so that a machine busy
         // with every suite at once (and CPU hogs beside them) does not close their handshakes.
         process.arguments =
-            ["serve", "--listen", "127.0.0.1:0", "--grpc-listen", "127.0.0.1:0", "--handshake-timeout", "120"]
+            launcher.dropFirst() + (launcher.isEmpty ? [] : [Executables.catalogd.path])
+            + ["serve", "--listen", "127.0.0.1:0", "--grpc-listen", "127.0.0.1:0", "--handshake-timeout", "120"]
             + arguments
         process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory)
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
