@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
 /// The wire types the hand-written readers accept; groups (3 and 4) are deprecated and
 /// refused.
 public enum ProtobufWireType: UInt64, Sendable {
@@ -17,16 +23,25 @@ public struct MalformedMessageError: Error, Sendable {
 /// is bounds-checked once, on the index; nothing is retained or copied, so a message of five
 /// fields costs no reference counting (`ByteBuffer`'s reads each retained its storage for a
 /// slice and checked its exclusivity, together more than the rest of a cached GetProduct).
-/// Length-delimited fields come back as offsets into `bytes`, which the caller slices.
+/// Length-delimited fields come back as offsets into `bytes`, which the caller slices; an
+/// embedded message's cursor reads the same `bytes`, so its offsets are the outer message's too.
 public struct ProtobufCursor {
     public let bytes: UnsafeRawBufferPointer
-    public private(set) var index = 0
+    public private(set) var index: Int
+    /// Where this cursor's message ends in `bytes`.
+    private let end: Int
 
     public init(_ bytes: UnsafeRawBufferPointer) {
-        self.bytes = bytes
+        self.init(bytes, reading: 0..<bytes.count)
     }
 
-    public var isAtEnd: Bool { self.index >= self.bytes.count }
+    private init(_ bytes: UnsafeRawBufferPointer, reading range: Range<Int>) {
+        self.bytes = bytes
+        self.index = range.lowerBound
+        self.end = range.upperBound
+    }
+
+    public var isAtEnd: Bool { self.index >= self.end }
 
     /// A field's key. A key is a 32-bit varint: at most 5 bytes, as SwiftProtobuf reads it (a
     /// longer, padded encoding of a small key is refused there too; the fuzzer found the
@@ -34,7 +49,7 @@ public struct ProtobufCursor {
     @inline(__always)
     public mutating func readFieldKey() throws(MalformedMessageError) -> (field: UInt64, wireType: ProtobufWireType) {
         // The usual key, one byte (fields 1-15), without the varint loop.
-        if self.index < self.bytes.count, case let byte = self.bytes[self.index], byte < 0x80 {
+        if self.index < self.end, case let byte = self.bytes[self.index], byte < 0x80 {
             self.index += 1
             guard byte >> 3 > 0, let wireType = ProtobufWireType(rawValue: UInt64(byte & 7)) else {
                 throw MalformedMessageError()
@@ -57,7 +72,7 @@ public struct ProtobufCursor {
     public mutating func readVarint() throws(MalformedMessageError) -> UInt64 {
         var value: UInt64 = 0
         var shift: UInt64 = 0
-        while shift < 64, self.index < self.bytes.count {
+        while shift < 64, self.index < self.end {
             let byte = self.bytes[self.index]
             self.index += 1
             value |= UInt64(byte & 0x7F) << shift
@@ -71,7 +86,7 @@ public struct ProtobufCursor {
     @inline(__always)
     public mutating func readLengthDelimited() throws(MalformedMessageError) -> Range<Int> {
         let length = try self.readVarint()
-        guard length <= UInt64(self.bytes.count - self.index) else { throw MalformedMessageError() }
+        guard length <= UInt64(self.end - self.index) else { throw MalformedMessageError() }
         let start = self.index
         self.index += Int(length)
         return start..<self.index
@@ -79,7 +94,16 @@ public struct ProtobufCursor {
 
     /// A length-delimited value as a cursor of its own (an embedded message).
     public mutating func readMessage() throws(MalformedMessageError) -> ProtobufCursor {
-        ProtobufCursor(UnsafeRawBufferPointer(rebasing: self.bytes[try self.readLengthDelimited()]))
+        ProtobufCursor(self.bytes, reading: try self.readLengthDelimited())
+    }
+
+    /// Whether the bytes at `range` are `expected`'s, compared in place.
+    public func bytes(at range: Range<Int>, equal expected: [UInt8]) -> Bool {
+        range.count == expected.count
+            && expected.withUnsafeBytes { expected in
+                range.isEmpty
+                    || memcmp(self.bytes.baseAddress! + range.lowerBound, expected.baseAddress!, range.count) == 0
+            }
     }
 
     /// Skips the value of a field of `wireType` (an unknown field, or one the reader ignores).
@@ -91,7 +115,7 @@ public struct ProtobufCursor {
             _ = try self.readLengthDelimited()
         case .fixed64, .fixed32:
             let size = wireType == .fixed64 ? 8 : 4
-            guard self.bytes.count - self.index >= size else { throw MalformedMessageError() }
+            guard self.end - self.index >= size else { throw MalformedMessageError() }
             self.index += size
         }
     }

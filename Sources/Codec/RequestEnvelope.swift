@@ -1,38 +1,31 @@
 import NIOCore
 
-#if canImport(Glibc)
-import Glibc
-#else
-import Darwin
-#endif
-
 /// The fields of a `catalog.v1.Request` the server acts on, read straight from the frame.
 ///
 /// Every call's envelope is decoded on the event loop. SwiftProtobuf's `Catalog_V1_Request`
 /// costs three allocations there (the method string, the payload copied into `Data`, the
-/// metadata map); here the method and the payload stay views into the frame's buffer and of
-/// the metadata only `authorization` and `traceparent` are kept, so a call without them
-/// allocates nothing.
+/// metadata map); here every field the server reads stays where it is in the frame's buffer
+/// (of the metadata only `authorization` and `traceparent`), so reading a call allocates
+/// nothing, and an admin's token is compared with the connection's last one in place.
 ///
 /// Decoding follows protobuf's rules as SwiftProtobuf applies them: fields in any order, the
 /// last of a repeated scalar wins, map entries accumulate with the last one per key winning,
 /// unknown fields (and known ones of the wrong wire type) are skipped. Two differences, both on input no client of ours produces:
 /// unknown fields of the deprecated group wire types are rejected instead of skipped, and
-/// only the UTF-8 of the strings the server reads (`authorization`) is checked.
+/// only the UTF-8 of the strings the server reads (`authorization`, `traceparent`) is checked.
 /// `RequestEnvelopeTests` pins it against `Catalog_V1_Request`.
 public struct RequestEnvelope: Sendable {
     public private(set) var callID: UInt64 = 0
-    /// The `authorization` metadata entry, if the call has one.
-    public private(set) var authorization: String?
-    /// The W3C `traceparent` metadata entry, if the call has one: only ever logged.
-    public private(set) var traceparent: String?
     /// The call's deadline in milliseconds from its arrival; 0 means the server default.
     public private(set) var timeoutMs: UInt32 = 0
-    /// The frame the method and payload are read from. One buffer and offsets into it, not a
-    /// slice per field: every copy of the envelope on its way to the handler would retain each.
+    /// The frame the fields are read from. One buffer and offsets into it, not a slice or a
+    /// string per field: every copy of the envelope on its way to the handler would retain
+    /// each, and an admin's token would be copied into a new `String` on every call.
     private let bytes: ByteBuffer
     private var methodRange: Range<Int> = 0..<0
     private var payloadRange: Range<Int> = 0..<0
+    private var authorizationRange: Range<Int>?
+    private var traceparentRange: Range<Int>?
 
     /// The method name's UTF-8 bytes, e.g. `catalog.v1.ProductService/GetProduct`.
     public var method: ByteBuffer { self.slice(self.methodRange) }
@@ -43,26 +36,39 @@ public struct RequestEnvelope: Sendable {
     /// The method name as text, for messages and logs (invalid UTF-8 shows as U+FFFD).
     public var methodName: String { String(buffer: self.method) }
 
-    /// Whether the method is `name` (the UTF-8 of a method name), compared in place.
-    public func methodIs(_ name: UnsafeRawBufferPointer) -> Bool {
-        self.bytes.withUnsafeReadableBytes { bytes in
-            let method = UnsafeRawBufferPointer(rebasing: bytes[self.methodRange])
-            return method.count == name.count
-                && (name.isEmpty || memcmp(method.baseAddress!, name.baseAddress!, name.count) == 0)
-        }
+    /// The `authorization` metadata entry, if the call has one.
+    public var authorization: String? { self.authorizationRange.map(self.text) }
+
+    /// The W3C `traceparent` metadata entry, if the call has one: only ever logged.
+    public var traceparent: String? { self.traceparentRange.map(self.text) }
+
+    /// Whether the method is `name` (its UTF-8), compared in place.
+    public func methodIs(_ name: [UInt8]) -> Bool {
+        self.bytes.withUnsafeReadableBytes { ProtobufCursor($0).bytes(at: self.methodRange, equal: name) }
+    }
+
+    /// Whether the call has an `authorization` entry, without making it text.
+    public var hasAuthorization: Bool { self.authorizationRange != nil }
+
+    /// Whether the call has an `authorization` entry and it is `value` (its UTF-8), compared in place.
+    public func authorizationIs(_ value: [UInt8]) -> Bool {
+        guard let range = self.authorizationRange else { return false }
+        return self.bytes.withUnsafeReadableBytes { ProtobufCursor($0).bytes(at: range, equal: value) }
     }
 
     /// A call that came by another transport (standard gRPC), which carries these fields itself.
     public init(method: ByteBuffer, authorization: String?, traceparent: String? = nil, payload: ByteBuffer) {
         var bytes = ByteBuffer()
-        bytes.reserveCapacity(method.readableBytes + payload.readableBytes)
-        bytes.writeImmutableBuffer(method)
-        bytes.writeImmutableBuffer(payload)
+        func append(_ field: ByteBuffer) -> Range<Int> {
+            let start = bytes.readableBytes
+            bytes.writeImmutableBuffer(field)
+            return start..<bytes.readableBytes
+        }
+        self.methodRange = append(method)
+        self.payloadRange = append(payload)
+        self.authorizationRange = authorization.map { append(ByteBuffer(string: $0)) }
+        self.traceparentRange = traceparent.map { append(ByteBuffer(string: $0)) }
         self.bytes = bytes
-        self.methodRange = 0..<method.readableBytes
-        self.payloadRange = method.readableBytes..<bytes.readableBytes
-        self.authorization = authorization
-        self.traceparent = traceparent
     }
 
     /// Decodes the `Request` that is `frame`'s readable bytes.
@@ -81,8 +87,8 @@ public struct RequestEnvelope: Sendable {
                 case (3, .lengthDelimited):
                     var entry = try reader.readMessage()
                     switch try Self.metadataEntry(&entry) {
-                    case .authorization(let value): self.authorization = value
-                    case .traceparent(let value): self.traceparent = value
+                    case .authorization(let value): self.authorizationRange = value
+                    case .traceparent(let value): self.traceparentRange = value
                     case nil: break
                     }
                 case (4, .varint):
@@ -101,16 +107,23 @@ public struct RequestEnvelope: Sendable {
         self.bytes.getSlice(at: self.bytes.readerIndex + range.lowerBound, length: range.count)!
     }
 
+    /// A field's UTF-8, checked when the envelope was read.
+    private func text(_ range: Range<Int>) -> String {
+        self.bytes.getString(at: self.bytes.readerIndex + range.lowerBound, length: range.count)!
+    }
+
     private static let authorizationKey = Array(CatalogMetadata.authorization.utf8)
     private static let traceparentKey = Array(CatalogMetadata.traceparent.utf8)
 
-    /// A metadata entry the server reads.
+    /// A metadata entry the server reads: where its value is.
     private enum MetadataEntry {
-        case authorization(String)
-        case traceparent(String)
+        case authorization(Range<Int>)
+        case traceparent(Range<Int>)
     }
 
-    /// A metadata map entry (key 1, value 2) if its key is one the server reads.
+    /// A metadata map entry (key 1, value 2) if its key is one the server reads. Its value's
+    /// UTF-8 is checked here, as SwiftProtobuf checks a string's, though it becomes text only
+    /// when asked for.
     private static func metadataEntry(_ entry: inout ProtobufCursor) throws(MalformedMessageError) -> MetadataEntry? {
         var key: Range<Int> = 0..<0
         var value: Range<Int> = 0..<0
@@ -125,12 +138,16 @@ public struct RequestEnvelope: Sendable {
                 try entry.skipField(wireType)
             }
         }
-        let keyBytes = entry.bytes[key]
-        let isAuthorization = keyBytes.elementsEqual(Self.authorizationKey)
-        guard isAuthorization || keyBytes.elementsEqual(Self.traceparentKey) else { return nil }
-        guard let text = String(validating: entry.bytes[value], as: UTF8.self) else {
+        let isAuthorization = entry.bytes(at: key, equal: Self.authorizationKey)
+        guard isAuthorization || entry.bytes(at: key, equal: Self.traceparentKey) else { return nil }
+        guard Self.isUTF8(UnsafeRawBufferPointer(rebasing: entry.bytes[value])) else {
             throw MalformedMessageError()
         }
-        return isAuthorization ? .authorization(text) : .traceparent(text)
+        return isAuthorization ? .authorization(value) : .traceparent(value)
+    }
+
+    /// Whether `bytes` are UTF-8: at once for ASCII (a bearer token is), else by decoding them.
+    private static func isUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        bytes.allSatisfy { $0 < 0x80 } || String(validating: bytes, as: UTF8.self) != nil
     }
 }

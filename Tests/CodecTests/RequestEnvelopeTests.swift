@@ -82,25 +82,52 @@ import Testing
         #expect(payloadPointer == framePointer + 2)
     }
 
-    @Test func comparesTheMethodInPlace() throws {
+    @Test func comparesTheMethodAndTheAuthorizationInPlace() throws {
         var request = Catalog_V1_Request()
         request.method = CatalogMethod.getProduct
+        request.metadata = ["authorization": "Bearer abc", "x-other": "Bearer abc"]
         let envelope = try RequestEnvelope(frame: ByteBuffer(bytes: try request.serializedBytes() as [UInt8]))
-        #expect(Array(CatalogMethod.getProduct.utf8).withUnsafeBytes { envelope.methodIs($0) })
-        #expect(!Array(CatalogMethod.listProducts.utf8).withUnsafeBytes { envelope.methodIs($0) })
-        #expect(!Array(CatalogMethod.getProduct.utf8.dropLast()).withUnsafeBytes { envelope.methodIs($0) })
-        #expect(![UInt8]().withUnsafeBytes { envelope.methodIs($0) })
+        #expect(envelope.methodIs(Array(CatalogMethod.getProduct.utf8)))
+        #expect(!envelope.methodIs(Array(CatalogMethod.listProducts.utf8)))
+        #expect(!envelope.methodIs(Array(CatalogMethod.getProduct.utf8.dropLast())))
+        #expect(!envelope.methodIs([]))
+        #expect(envelope.hasAuthorization && envelope.authorizationIs(Array("Bearer abc".utf8)))
+        #expect(
+            !envelope.authorizationIs(Array("Bearer abd".utf8)) && !envelope.authorizationIs(Array("Bearer ab".utf8))
+        )
+
+        let anonymous = try RequestEnvelope(frame: ByteBuffer())
+        #expect(!anonymous.hasAuthorization && !anonymous.authorizationIs([]) && anonymous.methodIs([]))
     }
 
-    @Test func anotherTransportsCallKeepsItsMethodAndPayload() {
+    @Test func anotherTransportsCallKeepsItsFields() {
         let envelope = RequestEnvelope(
             method: ByteBuffer(string: CatalogMethod.getProduct),
             authorization: "Bearer t",
+            traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
             payload: ByteBuffer(bytes: [1, 2, 3])
         )
-        #expect(envelope.methodName == CatalogMethod.getProduct)
+        #expect(
+            envelope.methodName == CatalogMethod.getProduct && envelope.methodIs(Array(CatalogMethod.getProduct.utf8))
+        )
         #expect(Array(envelope.payload.readableBytesView) == [1, 2, 3])
-        #expect(envelope.authorization == "Bearer t" && envelope.callID == 0)
+        #expect(envelope.authorization == "Bearer t" && envelope.authorizationIs(Array("Bearer t".utf8)))
+        #expect(envelope.traceparent == "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+        #expect(envelope.callID == 0 && envelope.timeoutMs == 0)
+        let anonymous = RequestEnvelope(method: ByteBuffer(), authorization: nil, payload: ByteBuffer())
+        #expect(anonymous.authorization == nil && anonymous.traceparent == nil && !anonymous.hasAuthorization)
+    }
+
+    @Test func aValueThatIsNotUTF8IsRefusedOnlyWhereTheServerReadsIt() throws {
+        for key in ["authorization", "traceparent"] {
+            let frame = ByteBuffer(bytes: authorizationEntry(value: [0x42, 0xFF, 0x43], key: key))
+            #expect(throws: MalformedMessageError.self, "\(key)") { try RequestEnvelope(frame: frame) }
+        }
+        let other = ByteBuffer(bytes: authorizationEntry(value: [0x42, 0xFF, 0x43], key: "x-other"))
+        #expect(try RequestEnvelope(frame: other).authorization == nil)
+        // Not ASCII, but UTF-8: read as text.
+        let accented = ByteBuffer(bytes: authorizationEntry(value: Array("Bearer é".utf8)))
+        #expect(try RequestEnvelope(frame: accented).authorization == "Bearer é")
     }
 
     private func expectSameAsSwiftProtobuf(_ bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) throws {
@@ -115,9 +142,10 @@ import Testing
     }
 }
 
-private func authorizationEntry(value: [UInt8]) -> [UInt8] {
+/// A request of one metadata entry, `authorization` unless `key` says otherwise.
+private func authorizationEntry(value: [UInt8], key: String = "authorization") -> [UInt8] {
     var entry = WireBuilder()
-    entry.stringField(1, "authorization")
+    entry.stringField(1, key)
     entry.bytesField(2, value)
     var request = WireBuilder()
     request.bytesField(3, entry.bytes)

@@ -77,8 +77,7 @@ struct CallDispatcher {
 
     private mutating func start(_ request: RequestEnvelope, _ handler: MethodHandler) -> Started {
         do {
-            switch try self.authenticator.authenticate(authorization: request.authorization, memo: &self.authentication)
-            {
+            switch try self.authenticator.authenticate(request, memo: &self.authentication) {
             case .caller(let caller):
                 // The usual path: the caller is known from memory, the handler's first part runs here.
                 let context = caller.admin == nil ? self.anonymousContext : self.context(for: caller)
@@ -132,7 +131,7 @@ struct CallDispatcher {
     }
 
     private mutating func handler(for request: RequestEnvelope) -> MethodHandler? {
-        if let last = self.lastMethod, last.name.withUnsafeBytes({ request.methodIs($0) }) {
+        if let last = self.lastMethod, request.methodIs(last.name) {
             return last.handler
         }
         let method = request.method
