@@ -30,7 +30,7 @@ extension UnsafeMutableRawBufferPointer {
     /// Stores `value` as a varint at `offset`, which must have `ByteBuffer.varintSize(value)`
     /// bytes after it.
     /// - Returns: the bytes stored.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func storeVarint(_ value: UInt64, at offset: Int) -> Int {
         var value = value
         var index = offset

@@ -6,9 +6,9 @@ import NIOCore
 /// the path of a cached GetProduct. Read as SwiftProtobuf reads it (`GetProductRequestFieldsTests`
 /// pins both): the last `sku` wins, other fields are skipped.
 public struct GetProductRequestFields: Sendable {
-    private let payload: ByteBuffer
+    @usableFromInline let payload: ByteBuffer
     /// Where the `sku` field's UTF-8 is in the payload's readable bytes; empty when unset.
-    private var skuRange: Range<Int> = 0..<0
+    @usableFromInline var skuRange: Range<Int> = 0..<0
 
     public init(payload: ByteBuffer) throws(MalformedMessageError) {
         self.payload = payload
@@ -25,7 +25,8 @@ public struct GetProductRequestFields: Sendable {
         }
     }
 
-    /// The `sku` field's UTF-8 bytes, read in place.
+    /// The `sku` field's UTF-8 bytes, read in place (inlinable: generic, on GetProduct's path).
+    @inlinable
     public func withSku<Result, Failure: Error>(
         _ body: (UnsafeRawBufferPointer) throws(Failure) -> Result
     ) throws(Failure) -> Result {

@@ -25,28 +25,33 @@ public struct MalformedMessageError: Error, Sendable {
 /// slice and checked its exclusivity, together more than the rest of a cached GetProduct).
 /// Length-delimited fields come back as offsets into `bytes`, which the caller slices; an
 /// embedded message's cursor reads the same `bytes`, so its offsets are the outer message's too.
+///
+/// Inlinable: the server and the load generator read every call with it, from other modules.
 public struct ProtobufCursor {
     public let bytes: UnsafeRawBufferPointer
-    public private(set) var index: Int
+    @usableFromInline var index: Int
     /// Where this cursor's message ends in `bytes`.
-    private let end: Int
+    @usableFromInline let end: Int
 
+    @inlinable
     public init(_ bytes: UnsafeRawBufferPointer) {
         self.init(bytes, reading: 0..<bytes.count)
     }
 
-    private init(_ bytes: UnsafeRawBufferPointer, reading range: Range<Int>) {
+    @inlinable
+    init(_ bytes: UnsafeRawBufferPointer, reading range: Range<Int>) {
         self.bytes = bytes
         self.index = range.lowerBound
         self.end = range.upperBound
     }
 
+    @inlinable
     public var isAtEnd: Bool { self.index >= self.end }
 
     /// A field's key. A key is a 32-bit varint: at most 5 bytes, as SwiftProtobuf reads it (a
     /// longer, padded encoding of a small key is refused there too; the fuzzer found the
     /// difference), with a field number above 0.
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func readFieldKey() throws(MalformedMessageError) -> (field: UInt64, wireType: ProtobufWireType) {
         // The usual key, one byte (fields 1-15), without the varint loop.
         if self.index < self.end, case let byte = self.bytes[self.index], byte < 0x80 {
@@ -68,7 +73,7 @@ public struct ProtobufCursor {
     }
 
     /// A varint of at most 64 bits (ten bytes).
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func readVarint() throws(MalformedMessageError) -> UInt64 {
         var value: UInt64 = 0
         var shift: UInt64 = 0
@@ -83,7 +88,7 @@ public struct ProtobufCursor {
     }
 
     /// A length-delimited value: where its bytes are in `bytes`, skipped here.
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func readLengthDelimited() throws(MalformedMessageError) -> Range<Int> {
         let length = try self.readVarint()
         guard length <= UInt64(self.end - self.index) else { throw MalformedMessageError() }
@@ -93,11 +98,13 @@ public struct ProtobufCursor {
     }
 
     /// A length-delimited value as a cursor of its own (an embedded message).
+    @inlinable
     public mutating func readMessage() throws(MalformedMessageError) -> ProtobufCursor {
         ProtobufCursor(self.bytes, reading: try self.readLengthDelimited())
     }
 
     /// Whether the bytes at `range` are `expected`'s, compared in place.
+    @inlinable
     public func bytes(at range: Range<Int>, equal expected: [UInt8]) -> Bool {
         range.count == expected.count
             && expected.withUnsafeBytes { expected in
@@ -107,6 +114,7 @@ public struct ProtobufCursor {
     }
 
     /// Skips the value of a field of `wireType` (an unknown field, or one the reader ignores).
+    @inlinable
     public mutating func skipField(_ wireType: ProtobufWireType) throws(MalformedMessageError) {
         switch wireType {
         case .varint:

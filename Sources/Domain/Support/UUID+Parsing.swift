@@ -16,33 +16,31 @@ extension UUID {
             return nil
         }
         var value: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        // Every digit is decoded and the bad ones noticed at the end: no branch per character
-        // on the hot path of GetProduct, which parses one sku per call.
-        let invalid = withUnsafeMutableBytes(of: &value) { out -> UInt8 in
-            var invalid: UInt8 = 0
+        let parsed = withUnsafeMutableBytes(of: &value) { out -> Bool in
             var index = 0
             for byteIndex in 0..<16 {
-                let high = Self.hexValue(bytes[index])
-                let low = Self.hexValue(bytes[index + 1])
-                invalid |= high | low
+                if index == 8 || index == 13 || index == 18 || index == 23 {
+                    index += 1
+                }
+                guard let high = Self.hexValue(bytes[index]), let low = Self.hexValue(bytes[index + 1]) else {
+                    return false
+                }
                 out[byteIndex] = high << 4 | low
-                // Past the byte's two digits, and past the hyphen after bytes 3, 5, 7 and 9.
-                index += 2 + (Self.hyphenAfter >> byteIndex) & 1
+                index += 2
             }
-            return invalid
+            return true
         }
-        guard invalid & 0xF0 == 0 else { return nil }
+        guard parsed else { return nil }
         self.init(uuid: value)
     }
 
-    /// Bit n is set when a hyphen follows the UUID's byte n (the `8-4-4-4-12` groups).
-    private static let hyphenAfter = 1 << 3 | 1 << 5 | 1 << 7 | 1 << 9
-
-    /// A hexadecimal digit's value in either case, or 0xFF for any other byte.
     @inline(__always)
-    private static func hexValue(_ byte: UInt8) -> UInt8 {
-        let digit = byte &- 0x30  // '0'...'9' become 0...9
-        let letter = (byte | 0x20) &- 0x61  // 'A'...'F' and 'a'...'f' become 0...5
-        return digit < 10 ? digit : letter < 6 ? letter &+ 10 : 0xFF
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case 0x30...0x39: byte - 0x30
+        case 0x41...0x46: byte - 0x41 + 10
+        case 0x61...0x66: byte - 0x61 + 10
+        default: nil
+        }
     }
 }
