@@ -44,7 +44,7 @@ public struct RequestEnvelope: Sendable {
 
     /// Whether the method is `name` (its UTF-8), compared in place.
     public func methodIs(_ name: [UInt8]) -> Bool {
-        self.bytes.withUnsafeReadableBytes { ProtobufCursor($0).bytes(at: self.methodRange, equal: name) }
+        self.field(at: self.methodRange, is: name)
     }
 
     /// Whether the call has an `authorization` entry, without making it text.
@@ -53,7 +53,7 @@ public struct RequestEnvelope: Sendable {
     /// Whether the call has an `authorization` entry and it is `value` (its UTF-8), compared in place.
     public func authorizationIs(_ value: [UInt8]) -> Bool {
         guard let range = self.authorizationRange else { return false }
-        return self.bytes.withUnsafeReadableBytes { ProtobufCursor($0).bytes(at: range, equal: value) }
+        return self.field(at: range, is: value)
     }
 
     /// A call that came by another transport (standard gRPC), which carries these fields itself.
@@ -101,6 +101,11 @@ public struct RequestEnvelope: Sendable {
                 }
             }
         }
+    }
+
+    /// Whether the frame's bytes at `range` are `expected`, compared in place.
+    private func field(at range: Range<Int>, is expected: [UInt8]) -> Bool {
+        self.bytes.withUnsafeReadableBytes { ProtobufCursor($0).bytes(at: range, equal: expected) }
     }
 
     private func slice(_ range: Range<Int>) -> ByteBuffer {

@@ -73,6 +73,7 @@ public struct TokenAuthenticator: Authenticator {
             return .caller(last.check.caller)
         }
         memo = nil
+        // Made text only now that the memo missed; present, as checked above.
         let authorization = request.authorization ?? ""
         let (authentication, check) = try self.check(authorization)
         if let check {
