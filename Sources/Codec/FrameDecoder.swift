@@ -32,6 +32,24 @@ public struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
         return buffer.readSlice(length: Int(length))
     }
 
+    /// The body of the frame starting at `offset` of `bytes`, read in place; `nil` until all of
+    /// it is there. For a reader that walks a whole read burst through one pointer (the load
+    /// generator) instead of slicing a `ByteBuffer` per frame; the same limit applies.
+    @inlinable
+    public func body(
+        in bytes: UnsafeRawBufferPointer,
+        at offset: Int
+    ) throws(FrameTooLargeError) -> Range<Int>? {
+        guard bytes.count - offset >= Self.lengthFieldSize else { return nil }
+        let length = Int(UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+        guard length <= self.maxFrameSize else {
+            throw FrameTooLargeError(length: length, maxFrameSize: self.maxFrameSize)
+        }
+        let start = offset + Self.lengthFieldSize
+        guard bytes.count - start >= length else { return nil }
+        return start..<(start + length)
+    }
+
     public mutating func decodeLast(buffer: inout ByteBuffer, seenEOF: Bool) throws -> ByteBuffer? {
         // A partial frame left at end of stream is dropped: the peer is gone and cannot be answered.
         try self.decode(buffer: &buffer)

@@ -26,7 +26,7 @@ final class LoadConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
 
     private let plan: LoadPlan
     /// Splits the bytes read into frames: inline, not a handler of its own.
-    private var frames: FrameDecoder
+    private let frames: FrameDecoder
     /// Set by `start`; nothing is sent or answered before.
     private var window: LoadWindow?
     private let index: Int
@@ -76,9 +76,7 @@ final class LoadConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
         guard let context = self.context else { return }
         switch self.plan.shape {
         case .closedLoop(let inFlight):
-            for _ in 0..<inFlight {
-                self.send(scheduledAt: LoadPlan.now(), context: context)
-            }
+            self.send(inFlight, scheduledAt: LoadPlan.now(), context: context)
             self.flushIfWritten(context: context)
         case .openLoop:
             // Sent by `tick`, which the event loop's `OpenLoopTicker` calls.
@@ -105,35 +103,50 @@ final class LoadConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
             return
         }
         let now = LoadPlan.now()
-        var answers = 0
+        let read: (consumed: Int, answers: Int)
         do {
-            while let frame = try self.frames.decode(buffer: &bytes) {
-                if self.answer(frame, at: now, in: window, context: context) {
-                    answers += 1
-                }
+            read = try bytes.withUnsafeReadableBytes { (burst) throws(FrameTooLargeError) in
+                try self.answerFrames(in: burst, at: now, in: window)
             }
         } catch {
             // A frame over the limit: the server is not one to measure.
             self.errorCaught(context: context, error: error)
             return
         }
+        bytes.moveReaderIndex(forwardBy: read.consumed)
         if bytes.readableBytes > 0 {
             self.partialFrame = bytes
         }
-        self.answered.count.add(answers, ordering: .relaxed)
+        // The closed loop sends a call per answer, those of a burst together. The open loop
+        // sends at its next tick: sending here would split each tick's calls into more, smaller
+        // writes (a TLS record and a syscall each, on both sides).
+        if case .closedLoop = self.plan.shape, now < window.end {
+            self.send(read.answers, scheduledAt: now, context: context)
+        }
+        self.answered.count.add(read.answers, ordering: .relaxed)
     }
 
-    /// Records one answer and, in the closed loop, sends the next call; false when it answers
-    /// no call in flight.
-    private func answer(
-        _ frame: ByteBuffer,
+    /// Records the answers of one read burst, walked through one pointer (no buffer per frame):
+    /// how many bytes the whole frames took, and how many answered a call in flight.
+    private func answerFrames(
+        in burst: UnsafeRawBufferPointer,
         at now: UInt64,
-        in window: LoadWindow,
-        context: ChannelHandlerContext
-    )
-        -> Bool
-    {
-        guard let header = ResponseHeader(frame: frame), let scheduled = self.inFlight.remove(header.callID) else {
+        in window: LoadWindow
+    ) throws(FrameTooLargeError) -> (consumed: Int, answers: Int) {
+        var consumed = 0
+        var answers = 0
+        while let body = try self.frames.body(in: burst, at: consumed) {
+            consumed = body.upperBound
+            if self.answer(ResponseHeader(body: UnsafeRawBufferPointer(rebasing: burst[body])), at: now, in: window) {
+                answers += 1
+            }
+        }
+        return (consumed, answers)
+    }
+
+    /// Records one answer; false when it answers no call in flight (or is not a message).
+    private func answer(_ header: ResponseHeader?, at now: UInt64, in window: LoadWindow) -> Bool {
+        guard let header, let scheduled = self.inFlight.remove(header.callID) else {
             return false
         }
         if scheduled >= window.measureFrom && scheduled < window.end {
@@ -142,16 +155,6 @@ final class LoadConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
             if header.code != 0 {
                 self.results.errors[header.code, default: 0] += 1
             }
-        }
-        switch self.plan.shape {
-        case .closedLoop:
-            if now < window.end {
-                self.send(scheduledAt: now, context: context)
-            }
-        case .openLoop:
-            // Sent by the next tick: sending here would split each tick's calls into more,
-            // smaller writes (a TLS record and a syscall each, on both sides).
-            break
         }
         return true
     }
@@ -180,15 +183,19 @@ final class LoadConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
 
     // MARK: Sending
 
-    private func send(scheduledAt time: UInt64, context: ChannelHandlerContext) {
-        let callID = self.nextCallID
-        self.nextCallID &+= 1
-        self.inFlight.insert(callID, at: time)
-        let tail = self.plan.requestTails[self.nextRequest]
-        self.nextRequest = (self.nextRequest + 1) % self.plan.requestTails.count
+    /// Adds `count` calls scheduled at `time` to the requests gathered for the next flush.
+    private func send(_ count: Int, scheduledAt time: UInt64, context: ChannelHandlerContext) {
+        guard count > 0 else { return }
+        let tails = self.plan.requestTails
         // Taken out while written: a second reference would make every write copy the buffer.
         var buffer = self.outbound.take() ?? context.channel.allocator.buffer(capacity: 16 * 1024)
-        buffer.writeRequestFrame(callID: callID, tail: tail)
+        for _ in 0..<count {
+            let callID = self.nextCallID
+            self.nextCallID &+= 1
+            self.inFlight.insert(callID, at: time)
+            buffer.writeRequestFrame(callID: callID, tail: tails[self.nextRequest])
+            self.nextRequest = self.nextRequest + 1 == tails.count ? 0 : self.nextRequest + 1
+        }
         self.outbound = buffer
     }
 
@@ -200,7 +207,7 @@ final class LoadConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
         let now = LoadPlan.now()
         while self.inFlight.count < maxInFlight, let scheduled = self.nextScheduledTime(in: window), scheduled <= now {
             self.scheduledSent += 1
-            self.send(scheduledAt: scheduled, context: context)
+            self.send(1, scheduledAt: scheduled, context: context)
         }
     }
 

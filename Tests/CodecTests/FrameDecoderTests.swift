@@ -51,4 +51,27 @@ import Testing
         #expect(try decoder.decode(buffer: &buffer) == nil)
         #expect(buffer.readableBytes == 2)
     }
+
+    @Test func walksABurstInPlaceFrameByFrame() throws {
+        let decoder = FrameDecoder(maxFrameSize: 4)
+        var burst = self.frame("abcd")
+        var empty = self.frame("")
+        burst.writeBuffer(&empty)
+        burst.writeBytes([0, 0, 0, 3, 0x78])  // a frame of 3 bytes, 1 of them here
+        let bytes = Array(burst.readableBytesView)
+        try bytes.withUnsafeBytes { (bytes) throws in
+            #expect(try decoder.body(in: bytes, at: 0) == 4..<8, "exactly the maximum")
+            #expect(try decoder.body(in: bytes, at: 8) == 12..<12, "an empty body")
+            #expect(try decoder.body(in: bytes, at: 12) == nil, "a body cut off")
+            #expect(
+                try decoder.body(in: UnsafeRawBufferPointer(rebasing: bytes[..<15]), at: 12) == nil,
+                "a prefix cut off"
+            )
+        }
+        try [UInt8]([0, 0, 0, 5]).withUnsafeBytes { (oversize) throws in
+            #expect(throws: FrameTooLargeError(length: 5, maxFrameSize: 4)) {
+                try decoder.body(in: oversize, at: 0)
+            }
+        }
+    }
 }

@@ -78,6 +78,41 @@ import Testing
         _ = try? channel.finish()
     }
 
+    @Test func callsCycleThroughTheProductsAcrossBursts() throws {
+        let plan = LoadPlan(
+            shape: .closedLoop(inFlight: 4),
+            connections: 1,
+            requestTails: try ["a", "b", "c"].map { try LoadPlan.getProductRequestTail(sku: $0, accessToken: nil) },
+            warmup: .zero,
+            duration: .seconds(600)
+        )
+        let channel = EmbeddedChannel()
+        let handler = LoadConnectionHandler(
+            plan: plan,
+            maxFrameSize: 1 << 20,
+            index: 0,
+            answered: AnsweredCounter(),
+            finished: channel.eventLoop.makePromise(of: LoadConnectionHandler.Results.self)
+        )
+        try channel.pipeline.syncOperations.addHandler(handler)
+        handler.start(LoadWindow(startingNowFor: plan))
+        func skus(_ buffer: ByteBuffer?) throws -> [String] {
+            var buffer = try #require(buffer)
+            var decoder = FrameDecoder(maxFrameSize: 1 << 20)
+            var skus: [String] = []
+            while let frame = try decoder.decode(buffer: &buffer) {
+                let request = try Catalog_V1_Request(serializedBytes: Array(frame.readableBytesView))
+                skus.append(try Catalog_V1_GetProductRequest(serializedBytes: request.payload).sku)
+            }
+            return skus
+        }
+        #expect(try skus(try channel.readOutbound(as: ByteBuffer.self)) == ["a", "b", "c", "a"])
+        channel.pipeline.fireChannelRead(ByteBuffer(bytes: try Self.responses([1, 2, 3])))
+        channel.pipeline.fireChannelReadComplete()
+        #expect(try skus(try channel.readOutbound(as: ByteBuffer.self)) == ["b", "c", "a"])
+        _ = try? channel.finish()
+    }
+
     @Test func aFrameOverTheLimitEndsTheConnection() throws {
         let plan = try Self.plan(inFlight: 1)
         let channel = EmbeddedChannel()
