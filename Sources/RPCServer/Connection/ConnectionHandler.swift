@@ -29,7 +29,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
         var metricsIndex: Int
         /// Read only when metrics or call logging are on.
         var startedAt: NIODeadline
-        /// The caller's W3C `traceparent`, if any: its trace id goes into the call's log lines.
+        /// The caller's W3C `traceparent`, if any, when calls are logged: its trace id goes into
+        /// the call's log lines.
         var traceparent: String?
     }
 
@@ -177,7 +178,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 let now = context.eventLoop.now
                 let index = self.dispatcher.metricsIndex(of: request)
                 self.calls?.started(index)
-                let timing = CallTiming(metricsIndex: index, startedAt: now, traceparent: request.traceparent)
+                let timing = CallTiming(metricsIndex: index, startedAt: now, traceparent: self.traceparent(of: request))
                 self.record(timing, callID: callID, code: status.code, now: now)
             }
             self.write(Catalog_V1_Response(callID: callID, status: status), context: context)
@@ -217,7 +218,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     private func start(_ request: RequestEnvelope, context: ChannelHandlerContext) {
         let (timing, outcome) = self.dispatch(request, context: context)
-        switch outcome {
+        switch consume outcome {
         case .answered(let result):
             self.finish(callID: request.callID, result, timing: timing, context: context)
         case .running(let work):
@@ -235,7 +236,14 @@ final class ConnectionHandler: ChannelDuplexHandler {
         let startedAt = measured ? context.eventLoop.now : NIODeadline.uptimeNanoseconds(0)
         let (index, started) = self.dispatcher.start(request)
         self.calls?.started(index)
-        return (CallTiming(metricsIndex: index, startedAt: startedAt, traceparent: request.traceparent), started)
+        return (
+            CallTiming(metricsIndex: index, startedAt: startedAt, traceparent: self.traceparent(of: request)), started
+        )
+    }
+
+    /// Made into a `String` only for a call that will be logged.
+    private func traceparent(of request: RequestEnvelope) -> String? {
+        self.logsCalls ? request.traceparent : nil
     }
 
     /// Counts a call's end when metrics are on, and logs it at `debug`.
@@ -313,11 +321,11 @@ final class ConnectionHandler: ChannelDuplexHandler {
     ///   whose timing is kept with it.
     private func finish(
         callID: UInt64,
-        _ result: Result<ResponseBody, any Error>,
+        _ result: consuming Result<ResponseBody, any Error>,
         timing: CallTiming?,
         context: ChannelHandlerContext
     ) {
-        var next = self.complete(callID: callID, result, timing: timing, context: context)
+        var next = self.complete(callID: callID, consume result, timing: timing, context: context)
         var started = 0
         while let call = next {
             started += 1
@@ -329,7 +337,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 return
             }
             let (timing, outcome) = self.dispatch(call, context: context)
-            switch outcome {
+            switch consume outcome {
             case .answered(let result):
                 next = self.complete(callID: call.callID, result, timing: timing, context: context)
             case .running(let work):
@@ -346,7 +354,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// - Returns: the call that waited for this slot, to start now.
     private func complete(
         callID: UInt64,
-        _ result: Result<ResponseBody, any Error>,
+        _ result: consuming Result<ResponseBody, any Error>,
         timing: CallTiming?,
         context: ChannelHandlerContext
     ) -> RequestEnvelope? {
@@ -360,7 +368,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
             self.state.answered(now: context.eventLoop.now)
         }
         let call = timing ?? running?.timing
-        let code = self.answer(callID: callID, result, timing: call, context: context)
+        let code = self.answer(callID: callID, consume result, timing: call, context: context)
         if let call {
             self.record(call, callID: callID, code: code, now: context.eventLoop.now)
         }
@@ -391,12 +399,12 @@ final class ConnectionHandler: ChannelDuplexHandler {
     @discardableResult
     private func answer(
         callID: UInt64,
-        _ result: Result<ResponseBody, any Error>,
+        _ result: consuming Result<ResponseBody, any Error>,
         timing: CallTiming?,
         context: ChannelHandlerContext
     ) -> StatusCode {
         let failure: any Error
-        switch result {
+        switch consume result {
         case .success(let body):
             do {
                 // Serialization happens before anything is written, so a failure leaves the buffer intact.
