@@ -153,6 +153,22 @@ public struct RequestEnvelope: Sendable {
 
     /// Whether `bytes` are UTF-8: at once for ASCII (a bearer token is), else by decoding them.
     private static func isUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        bytes.allSatisfy { $0 < 0x80 } || String(validating: bytes, as: UTF8.self) != nil
+        Self.isASCII(bytes) || String(validating: bytes, as: UTF8.self) != nil
+    }
+
+    /// Eight bytes at a time, with no early exit, so that the loop vectorizes: a byte at a time
+    /// took 9% of an admin call's server time (its token is some 300 bytes).
+    private static func isASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var highBits: UInt64 = 0
+        var index = 0
+        while index + 8 <= bytes.count {
+            highBits |= bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            index += 8
+        }
+        while index < bytes.count {
+            highBits |= UInt64(bytes[index])
+            index += 1
+        }
+        return highBits & 0x8080_8080_8080_8080 == 0
     }
 }

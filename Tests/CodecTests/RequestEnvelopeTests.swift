@@ -128,6 +128,26 @@ import Testing
         // Not ASCII, but UTF-8: read as text.
         let accented = ByteBuffer(bytes: authorizationEntry(value: Array("Bearer é".utf8)))
         #expect(try RequestEnvelope(frame: accented).authorization == "Bearer é")
+        // Longer values are checked eight bytes at a time, then the rest: a byte with its high
+        // bit set is found in either part and at either end of a word.
+        let token = Array("Bearer eyJhbGciOiJFZERTQSJ9.abcdefghij".utf8)
+        for position in [0, 7, 8, 15, token.count - 1] {
+            var malformed = token
+            malformed[position] = 0xFF
+            #expect(throws: MalformedMessageError.self, "0xFF at \(position)") {
+                try RequestEnvelope(frame: ByteBuffer(bytes: authorizationEntry(value: malformed)))
+            }
+            var twoBytes = token
+            twoBytes.replaceSubrange(position..<(position + 1), with: Array("é".utf8))
+            let text = String(decoding: twoBytes, as: UTF8.self)
+            #expect(
+                try RequestEnvelope(frame: ByteBuffer(bytes: authorizationEntry(value: twoBytes))).authorization == text
+            )
+        }
+        #expect(
+            try RequestEnvelope(frame: ByteBuffer(bytes: authorizationEntry(value: token))).authorization
+                == "Bearer eyJhbGciOiJFZERTQSJ9.abcdefghij"
+        )
     }
 
     private func expectSameAsSwiftProtobuf(_ bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) throws {

@@ -319,6 +319,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// on it are served meanwhile.
     /// - Parameter timing: the call's, for one answered as it started; `nil` for a running call,
     ///   whose timing is kept with it.
+    ///
+    /// The answer is `consuming` down to `answer`, and each step hands it on with `consume`:
+    /// passed by borrow, every `switch` over it copied its payload through a value witness
+    /// (retain, release), 3% of GetProduct's calls per second pinned.
     private func finish(
         callID: UInt64,
         _ result: consuming Result<ResponseBody, any Error>,
