@@ -19,22 +19,17 @@ public struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
     }
 
     public mutating func decode(buffer: inout ByteBuffer) throws -> ByteBuffer? {
-        guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self) else {
-            return nil
+        let frame = try buffer.withUnsafeReadableBytes { (bytes) throws(FrameTooLargeError) in
+            try self.body(in: bytes, at: 0)
         }
-        guard length <= self.maxFrameSize else {
-            throw FrameTooLargeError(length: Int(length), maxFrameSize: self.maxFrameSize)
-        }
-        guard buffer.readableBytes >= Self.lengthFieldSize + Int(length) else {
-            return nil
-        }
-        buffer.moveReaderIndex(forwardBy: Self.lengthFieldSize)
-        return buffer.readSlice(length: Int(length))
+        guard let frame else { return nil }
+        buffer.moveReaderIndex(forwardBy: frame.lowerBound)
+        return buffer.readSlice(length: frame.count)
     }
 
     /// The body of the frame starting at `offset` of `bytes`, read in place; `nil` until all of
-    /// it is there. For a reader that walks a whole read burst through one pointer (the load
-    /// generator) instead of slicing a `ByteBuffer` per frame; the same limit applies.
+    /// it is there. `decode` takes its frames this way; so does a reader that walks a whole read
+    /// burst through one pointer (the load generator) instead of slicing a `ByteBuffer` per frame.
     @inlinable
     public func body(
         in bytes: UnsafeRawBufferPointer,

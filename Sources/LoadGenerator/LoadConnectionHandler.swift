@@ -35,13 +35,9 @@ final class LoadConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
     private let finished: EventLoopPromise<Results>
 
     private var context: ChannelHandlerContext?
-    private var results = Results()
-    /// Scheduled send time of each call in flight, by call id.
-    private var inFlight: InFlightCalls
+    private var calls: ConnectionCalls
     /// The start of a frame that a read cut off.
     private var partialFrame: ByteBuffer?
-    private var nextCallID: UInt64 = 1
-    private var nextRequest: Int
     /// Open loop: how many calls of this connection's schedule were sent.
     private var scheduledSent = 0
     /// The requests written since the last flush, gathered into one buffer: one TLS record
@@ -61,9 +57,7 @@ final class LoadConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
         self.index = index
         self.answered = answered
         self.finished = finished
-        // Connections start at different products, so the calls spread over all of them.
-        self.nextRequest = index % plan.requestTails.count
-        self.inFlight = InFlightCalls(capacity: plan.maxInFlightPerConnection)
+        self.calls = ConnectionCalls(plan: plan, index: index)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -106,7 +100,7 @@ final class LoadConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
         let read: (consumed: Int, answers: Int)
         do {
             read = try bytes.withUnsafeReadableBytes { (burst) throws(FrameTooLargeError) in
-                try self.answerFrames(in: burst, at: now, in: window)
+                try self.calls.answerFrames(in: burst, splitBy: self.frames, at: now, in: window)
             }
         } catch {
             // A frame over the limit: the server is not one to measure.
@@ -124,39 +118,6 @@ final class LoadConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
             self.send(read.answers, scheduledAt: now, context: context)
         }
         self.answered.count.add(read.answers, ordering: .relaxed)
-    }
-
-    /// Records the answers of one read burst, walked through one pointer (no buffer per frame):
-    /// how many bytes the whole frames took, and how many answered a call in flight.
-    private func answerFrames(
-        in burst: UnsafeRawBufferPointer,
-        at now: UInt64,
-        in window: LoadWindow
-    ) throws(FrameTooLargeError) -> (consumed: Int, answers: Int) {
-        var consumed = 0
-        var answers = 0
-        while let body = try self.frames.body(in: burst, at: consumed) {
-            consumed = body.upperBound
-            if self.answer(ResponseHeader(body: UnsafeRawBufferPointer(rebasing: burst[body])), at: now, in: window) {
-                answers += 1
-            }
-        }
-        return (consumed, answers)
-    }
-
-    /// Records one answer; false when it answers no call in flight (or is not a message).
-    private func answer(_ header: ResponseHeader?, at now: UInt64, in window: LoadWindow) -> Bool {
-        guard let header, let scheduled = self.inFlight.remove(header.callID) else {
-            return false
-        }
-        if scheduled >= window.measureFrom && scheduled < window.end {
-            self.results.measuredCalls += 1
-            _ = self.results.latencies.record(now &- scheduled)
-            if header.code != 0 {
-                self.results.errors[header.code, default: 0] += 1
-            }
-        }
-        return true
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -186,16 +147,9 @@ final class LoadConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
     /// Adds `count` calls scheduled at `time` to the requests gathered for the next flush.
     private func send(_ count: Int, scheduledAt time: UInt64, context: ChannelHandlerContext) {
         guard count > 0 else { return }
-        let tails = self.plan.requestTails
         // Taken out while written: a second reference would make every write copy the buffer.
         var buffer = self.outbound.take() ?? context.channel.allocator.buffer(capacity: 16 * 1024)
-        for _ in 0..<count {
-            let callID = self.nextCallID
-            self.nextCallID &+= 1
-            self.inFlight.insert(callID, at: time)
-            buffer.writeRequestFrame(callID: callID, tail: tails[self.nextRequest])
-            self.nextRequest = self.nextRequest + 1 == tails.count ? 0 : self.nextRequest + 1
-        }
+        self.calls.write(count, scheduledAt: time, into: &buffer)
         self.outbound = buffer
     }
 
@@ -205,7 +159,9 @@ final class LoadConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
             return
         }
         let now = LoadPlan.now()
-        while self.inFlight.count < maxInFlight, let scheduled = self.nextScheduledTime(in: window), scheduled <= now {
+        while self.calls.inFlightCount < maxInFlight, let scheduled = self.nextScheduledTime(in: window),
+            scheduled <= now
+        {
             self.scheduledSent += 1
             self.send(1, scheduledAt: scheduled, context: context)
         }
@@ -233,7 +189,7 @@ final class LoadConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
     /// Done once the window is over and every call was answered; in the open loop, also sent:
     /// calls that came due just before the end leave with the next tick.
     private func finishIfDone(context: ChannelHandlerContext) {
-        if let window = self.window, LoadPlan.now() >= window.end, self.inFlight.isEmpty,
+        if let window = self.window, LoadPlan.now() >= window.end, self.calls.inFlightCount == 0,
             self.nextScheduledTime(in: window) == nil
         {
             self.finish(context: context)
@@ -244,8 +200,7 @@ final class LoadConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
     private func finish(context: ChannelHandlerContext) {
         guard !self.isDone else { return }
         self.isDone = true
-        self.results.unanswered = self.inFlight.count
-        self.finished.succeed(self.results)
+        self.finished.succeed(self.calls.finalResults())
     }
 }
 
