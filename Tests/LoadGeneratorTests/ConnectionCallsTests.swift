@@ -1,6 +1,5 @@
 import Codec
 import NIOCore
-import SwiftProtobuf
 import Testing
 
 @testable import LoadGenerator
@@ -8,21 +7,6 @@ import Testing
 /// A connection's bookkeeping, driven as a value: only calls scheduled inside the measured
 /// window count, errors by code, and calls never answered are reported as such.
 @Suite struct ConnectionCallsTests {
-    private static func frames(_ answers: [(callID: UInt64, code: Int32)]) throws -> [UInt8] {
-        var bytes: [UInt8] = []
-        for answer in answers {
-            var response = Catalog_V1_Response()
-            response.callID = answer.callID
-            if answer.code != 0 {
-                response.status.code = Catalog_V1_Code(rawValue: Int(answer.code)) ?? .unknown
-            }
-            let body: [UInt8] = try response.serializedBytes()
-            withUnsafeBytes(of: UInt32(body.count).bigEndian) { bytes += $0 }
-            bytes += body
-        }
-        return bytes
-    }
-
     @Test func onlyCallsScheduledInTheWindowAreMeasured() throws {
         let plan = LoadPlan(
             shape: .closedLoop(inFlight: 4),
@@ -39,7 +23,7 @@ import Testing
         calls.write(3, scheduledAt: 1_500, into: &sent)  // ids 3 to 5, measured
         #expect(calls.inFlightCount == 5)
 
-        let bytes = try Self.frames([(1, 0), (3, 0), (4, 5), (9, 0)])
+        let bytes = try responseFrames([(1, 0), (3, 0), (4, 5), (9, 0)])
         let read = try bytes.withUnsafeBytes { burst in
             try calls.answerFrames(in: burst, splitBy: FrameDecoder(maxFrameSize: 1024), at: 1_800, in: window)
         }

@@ -31,17 +31,9 @@ import Testing
         return ids
     }
 
+    /// OK answers to `callIDs`, 100 bytes of payload each, so that a frame spans several cuts.
     private static func responses(_ callIDs: [UInt64]) throws -> [UInt8] {
-        var bytes: [UInt8] = []
-        for callID in callIDs {
-            var response = Catalog_V1_Response()
-            response.callID = callID
-            response.payload = Data(repeating: 7, count: 100)
-            let body: [UInt8] = try response.serializedBytes()
-            withUnsafeBytes(of: UInt32(body.count).bigEndian) { bytes += $0 }
-            bytes += body
-        }
-        return bytes
+        try responseFrames(callIDs.map { ($0, 0) }, payloadSize: 100)
     }
 
     @Test func answersSplitAnywhereAreEachFoundAndEachSendsTheNextCall() throws {
