@@ -6,7 +6,7 @@ import NIOCore
 /// read burst, so a burst of answers costs one exclusivity check on the handler, not several
 /// per call.
 struct ConnectionCalls {
-    private(set) var results = LoadConnectionHandler.Results()
+    private var results = LoadConnectionHandler.Results()
     /// Scheduled send time of each call in flight, by call id.
     private var inFlight: InFlightCalls
     private var nextCallID: UInt64 = 1

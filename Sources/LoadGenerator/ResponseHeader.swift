@@ -13,16 +13,10 @@ struct ResponseHeader: Equatable {
         self.code = code
     }
 
-    /// `nil` when the frame is not a well-formed protobuf message.
+    /// `nil` when `body`, a frame's body, is not a well-formed protobuf message.
     ///
     /// Read off the bytes in place: a load run reads a million answers a second, and
     /// `ByteBuffer`'s checked reads of each field cost as much as the rest of the answer.
-    init?(frame: ByteBuffer) {
-        guard let header = frame.withUnsafeReadableBytes({ Self(body: $0) }) else { return nil }
-        self = header
-    }
-
-    /// `nil` when `body`, a frame's body, is not a well-formed protobuf message.
     init?(body: UnsafeRawBufferPointer) {
         guard let header = try? Self.parse(body) else { return nil }
         self = header

@@ -1,6 +1,9 @@
 import Codec
 import Foundation
+import NIOCore
 import SwiftProtobuf
+
+@testable import LoadGenerator
 
 /// Response frames as a server writes them, for the generator's tests: each with its call id,
 /// a status when `code` is not 0 (OK), and `payloadSize` bytes of payload.
@@ -18,4 +21,13 @@ func responseFrames(_ answers: [(callID: UInt64, code: Int)], payloadSize: Int =
         bytes += body
     }
     return bytes
+}
+
+extension ResponseHeader {
+    /// The header of the frame body that is `frame`'s readable bytes (the generator reads
+    /// bodies in place, in a read burst: `init(body:)`).
+    init?(frame: ByteBuffer) {
+        guard let header = frame.withUnsafeReadableBytes({ Self(body: $0) }) else { return nil }
+        self = header
+    }
 }
