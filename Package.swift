@@ -56,7 +56,7 @@ let package = Package(
         .executableTarget(name: "api-reference", dependencies: ["APIReference", "Codec"]),
         .target(name: "Domain"),
         // What every listener shares: telling where it is bound once it is.
-        .target(name: "Listening"),
+        .target(name: "Listening", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
         // What an operator sees: metrics (swift-metrics into swift-prometheus, and the call
         // metrics' own shards) and the HTTP listener for them and the probes.
         .target(
@@ -172,6 +172,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
@@ -181,6 +182,7 @@ let package = Package(
                 "Credentials",
                 "Daemon",
                 "Domain",
+                "Listening",
                 "Notifications",
                 "Storage",
                 "RPCServer",
@@ -297,7 +299,9 @@ let package = Package(
                 "Storage",
                 "RPCServer",
                 "RPCClient",
+                "Telemetry",
                 "TestSupport",
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

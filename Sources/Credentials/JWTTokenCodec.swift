@@ -50,6 +50,20 @@ public final class JWTTokenCodec: TokenCodec {
         return (token, self.digest(refreshToken: token))
     }
 
+    /// 32 bytes in unpadded base64url: 43 characters of `A-Z a-z 0-9 - _`.
+    public func isIssuedShape(refreshToken: String) -> Bool {
+        refreshToken.utf8.count == 43
+            && refreshToken.utf8.allSatisfy { byte in
+                switch byte {
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                    UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"):
+                    true
+                default:
+                    false
+                }
+            }
+    }
+
     public func digest(refreshToken: String) -> String {
         SHA256.hash(data: Data(refreshToken.utf8)).map { String(format: "%02x", $0) }.joined()
     }

@@ -11,8 +11,9 @@ struct ChangeFeedService: Service {
     let feed: any StoreChangeFeed
     /// Applies one change to this daemon's memory (`StoreChangeApplier` in the daemon).
     let apply: @Sendable (StoreChange) async throws -> Void
-    /// How long a failed change waits before everything is reloaded instead.
-    var retryDelay: Duration = .seconds(1)
+    /// How long a failed change waits before everything is reloaded instead: the first wait,
+    /// doubled at each failure in a row up to the maximum.
+    var retryBackoff = RetryBackoff(initial: .seconds(1), maximum: .seconds(30))
     /// How the retry waits: `Task.sleep`, or a test's record of the waits.
     var sleep: @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
     /// The wall clock a change's lag is measured on, against its announcement's time.
@@ -31,13 +32,15 @@ struct ChangeFeedService: Service {
     }
 
     /// Applies `change`; when that fails (the database did not answer the re-read), reloads
-    /// everything instead, every `retryDelay` until it succeeds. A change heard but not applied
+    /// everything instead, backing off (`retryBackoff`) until it succeeds, and logs a line a
+    /// minute while it fails. A change heard but not applied
     /// would otherwise leave its product or admin stale until it changed again: the feed's own
     /// resync comes only when its connection drops, and that connection may be fine. Later
     /// changes wait meanwhile, in order.
     func applyUntilDone(_ heard: HeardChange) async {
         var change = heard.change
-        var warned = false
+        var backoff = self.retryBackoff
+        var failures = RepeatedFailureLog()
         while !Task.isCancelled {
             do {
                 try await self.apply(change)
@@ -50,18 +53,22 @@ struct ChangeFeedService: Service {
                     factory: self.metrics
                 )
                 .increment()
+                if let failed = failures.succeeded() {
+                    self.logger.info("reloaded everything from the database", metadata: ["failures": "\(failed)"])
+                }
                 return
             } catch {
+                if Task.isCancelled { return }
                 Counter(label: "catalog_change_feed_apply_failures_total", factory: self.metrics).increment()
-                if !warned {
-                    warned = true
+                let delay = backoff.failed()
+                if case .log(let count) = failures.failed(at: .now) {
                     self.logger.warning(
                         "could not apply a change from the database; reloading everything until it answers",
-                        metadata: ["error": "\(error)"]
+                        metadata: ["error": "\(error)", "failures": "\(count)", "retry_in": "\(delay)"]
                     )
                 }
                 change = .resync
-                try? await self.sleep(self.retryDelay)
+                guard (try? await self.sleep(delay)) != nil else { return }
             }
         }
     }

@@ -46,6 +46,9 @@ public struct Daemon: Sendable {
     private let server: CatalogServer
     private let grpc: GRPCListener?
     private let metricsListener: MetricsHTTPServer?
+    /// The longest a graceful shutdown takes: every connection's drain and its closing write,
+    /// and a margin for the services stopped after the server (the final flush, the store).
+    let shutdownBound: Duration
 
     /// Where the listeners listen, once all are bound; `nil` if one stopped without binding.
     public func listeningAddresses() async -> ListeningAddresses? {
@@ -70,6 +73,7 @@ public struct Daemon: Sendable {
     }
 
     public init(configuration: DaemonConfiguration, parts: DaemonParts, logger: Logger) throws {
+        self.shutdownBound = configuration.server.drainTimeout + configuration.server.writeTimeout + .seconds(15)
         let servingState = ServingState()
         let reports = ViewReports(store: parts.store, hourlyRetention: configuration.viewHoursRetention)
         var registry = MethodRegistry()

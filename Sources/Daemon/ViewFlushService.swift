@@ -1,6 +1,7 @@
 import Domain
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// Flushes counted views every interval and as each UTC hour begins, and once more at
 /// shutdown; folds the hourly buckets past the retention at start and every hour. It is
@@ -16,16 +17,24 @@ struct ViewFlushService: Service {
 
     func run() async throws {
         await self.foldExpiredHours()
+        // An outage fails every flush: one line a minute says so, with how many failed.
+        let failures = Mutex(RepeatedFailureLog())
         await cancelWhenGracefulShutdown {
             await self.catalog.flushViewsPeriodically(
                 every: self.interval,
                 hourBegan: { await self.foldExpiredHours() },
                 flushed: { error, duration in
                     self.metrics?.flushed(error: error, duration: duration)
-                    if let error {
+                    guard let error else {
+                        if let failed = failures.withLock({ $0.succeeded() }) {
+                            self.logger.info("views flushed again", metadata: ["failed_flushes": "\(failed)"])
+                        }
+                        return
+                    }
+                    if case .log(let count) = failures.withLock({ $0.failed(at: .now) }) {
                         self.logger.warning(
                             "view flush failed; the counts are kept for the next one",
-                            metadata: ["error": "\(error)"]
+                            metadata: ["error": "\(error)", "failed_flushes": "\(count)"]
                         )
                     }
                 }

@@ -5,11 +5,11 @@ import Synchronization
 /// The framing, gRPC and metrics listeners each keep one, for the daemon's ready line.
 public final class ListeningAddress<Address: Sendable>: Sendable {
     private enum State {
-        case waiting([CheckedContinuation<Address?, Never>])
+        case waiting([UInt64: CheckedContinuation<Address?, Never>], nextID: UInt64)
         case settled(Address?)
     }
 
-    private let state = Mutex(State.waiting([]))
+    private let state = Mutex(State.waiting([:], nextID: 0))
 
     public init() {}
 
@@ -23,31 +23,56 @@ public final class ListeningAddress<Address: Sendable>: Sendable {
         self.settle(nil)
     }
 
-    /// The address once bound; `nil` if the listener ended without binding.
+    /// The address once bound; `nil` if the listener ended without binding, or if the asking
+    /// task is cancelled first (the daemon stopped before every listener bound).
     public func value() async -> Address? {
-        await withCheckedContinuation { continuation in
-            let settled: Address?? = self.state.withLock { state in
-                switch state {
-                case .waiting(var waiters):
-                    waiters.append(continuation)
-                    state = .waiting(waiters)
-                    return .none
-                case .settled(let address):
-                    return .some(address)
+        let id = self.state.withLock { state -> UInt64? in
+            guard case .waiting(let waiters, let nextID) = state else { return nil }
+            state = .waiting(waiters, nextID: nextID + 1)
+            return nextID
+        }
+        guard let id else { return self.settledValue }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let settled: Address?? = self.state.withLock { state in
+                    switch state {
+                    case .waiting(var waiters, let nextID):
+                        if Task.isCancelled { return .some(nil) }
+                        waiters[id] = continuation
+                        state = .waiting(waiters, nextID: nextID)
+                        return .none
+                    case .settled(let address):
+                        return .some(address)
+                    }
+                }
+                if case .some(let address) = settled {
+                    continuation.resume(returning: address)
                 }
             }
-            if case .some(let address) = settled {
-                continuation.resume(returning: address)
+        } onCancel: {
+            let waiter = self.state.withLock { state -> CheckedContinuation<Address?, Never>? in
+                guard case .waiting(var waiters, let nextID) = state else { return nil }
+                let waiter = waiters.removeValue(forKey: id)
+                state = .waiting(waiters, nextID: nextID)
+                return waiter
             }
+            waiter?.resume(returning: nil)
+        }
+    }
+
+    private var settledValue: Address? {
+        self.state.withLock { state in
+            if case .settled(let address) = state { return address }
+            return nil
         }
     }
 
     /// The first settlement wins: a listener that bound and then ended keeps its address.
     private func settle(_ address: Address?) {
         let waiters = self.state.withLock { state -> [CheckedContinuation<Address?, Never>] in
-            guard case .waiting(let waiters) = state else { return [] }
+            guard case .waiting(let waiters, _) = state else { return [] }
             state = .settled(address)
-            return waiters
+            return Array(waiters.values)
         }
         for waiter in waiters {
             waiter.resume(returning: address)

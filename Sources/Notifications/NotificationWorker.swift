@@ -20,6 +20,13 @@ public final class NotificationWorker: Service {
         public var hostname = "catalogd"
         public var retry = RetryPolicy()
         public var pollInterval: Duration = .seconds(1)
+        /// How long a round waits after the outbox could not be read (the store is down): doubling
+        /// from the first to the second, so an outage costs a few reads a minute.
+        public var outageBackoff = RetryBackoff(initial: .seconds(1), maximum: .seconds(30))
+        /// A failure to read the outbox is logged at most once per this, with a count.
+        public var outageLogInterval: Duration = .seconds(60)
+        /// How the worker waits (the poll, the backoff): `Task.sleep`, or a test's virtual time.
+        public var sleep: @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
         /// How long a claimed notification is held before another worker may take it.
         public var lease: TimeInterval = 60
         public var batchSize = 16
@@ -68,7 +75,8 @@ public final class NotificationWorker: Service {
 
     public func run() async throws {
         // On graceful shutdown the round in progress finishes its current send (bounded by
-        // the transport's timeouts); what it had not started is given back to the outbox.
+        // the transport's timeouts); what it had not started is given back to the outbox. On
+        // cancellation every wait ends at once and no new round starts.
         let shuttingDown = ShutdownFlag()
         do {
             try await self.store.releaseClaimsOfDeadWorkers()
@@ -80,15 +88,26 @@ public final class NotificationWorker: Service {
                 // The poll: a wake-up every interval, for retries and other daemons' rows.
                 group.addTask {
                     while !shuttingDown.isSet {
-                        try? await Task.sleep(for: self.configuration.pollInterval)
+                        guard (try? await self.configuration.sleep(self.configuration.pollInterval)) != nil else {
+                            return
+                        }
                         self.signal.continuation.yield()
                     }
                 }
+                var outage = Outage(configuration: self.configuration)
                 var wakeUps = self.signal.stream.makeAsyncIterator()
-                while !shuttingDown.isSet {
-                    await self.deliverDue(shuttingDown: shuttingDown)
-                    _ = await wakeUps.next()
+                while !shuttingDown.isSet, !Task.isCancelled {
+                    if case .failed(let error) = await self.deliverDue(shuttingDown: shuttingDown) {
+                        // Wake-ups meanwhile are kept (one), not acted on: the store is down.
+                        // After the wait, the next round at once.
+                        guard await outage.wait(after: error, logger: self.logger) else { break }
+                        continue
+                    }
+                    outage.ended(logger: self.logger)
+                    // nil once the task is cancelled.
+                    guard await wakeUps.next() != nil else { break }
                 }
+                group.cancelAll()
             }
         } onGracefulShutdown: {
             shuttingDown.set()
@@ -96,9 +115,17 @@ public final class NotificationWorker: Service {
         }
     }
 
+    /// How a round ended.
+    enum RoundResult {
+        /// Everything due was delivered or given a retry, or the round stopped for shutdown.
+        case done
+        /// The outbox could not be read.
+        case failed(any Error)
+    }
+
     /// One round: everything due now, batch after batch.
-    func deliverDue(shuttingDown: ShutdownFlag) async {
-        while !shuttingDown.isSet {
+    func deliverDue(shuttingDown: ShutdownFlag) async -> RoundResult {
+        while !shuttingDown.isSet, !Task.isCancelled {
             let batch: [ChangeNotification]
             do {
                 batch = try await self.store.claimDueNotifications(
@@ -107,18 +134,18 @@ public final class NotificationWorker: Service {
                     lease: self.configuration.lease
                 )
             } catch {
-                self.logger.warning("could not read the notification outbox", metadata: ["error": "\(error)"])
-                return
+                return .failed(error)
             }
-            guard !batch.isEmpty else { return }
+            guard !batch.isEmpty else { return .done }
             for (index, notification) in batch.enumerated() {
-                if shuttingDown.isSet {
+                if shuttingDown.isSet || Task.isCancelled {
                     try? await self.store.releaseClaims(batch[index...].map(\.id))
-                    return
+                    return .done
                 }
                 await self.deliver(notification)
             }
         }
+        return .done
     }
 
     private func deliver(_ notification: ChangeNotification) async {
@@ -169,6 +196,42 @@ public final class NotificationWorker: Service {
                     metadata: ["attempts": "\(attempts)", "error": "\(reason)"]
                 )
             }
+        }
+    }
+}
+
+/// The worker's view of an outbox it cannot read: how long to wait before the next round, and
+/// which failures to log.
+private struct Outage {
+    var backoff: RetryBackoff
+    var log: RepeatedFailureLog
+    let sleep: @Sendable (Duration) async throws -> Void
+
+    init(configuration: NotificationWorker.Configuration) {
+        self.backoff = configuration.outageBackoff
+        self.log = RepeatedFailureLog(interval: configuration.outageLogInterval)
+        self.sleep = configuration.sleep
+    }
+
+    /// Logs `error` (or not) and waits out the backoff; `false` when cancelled or shut down meanwhile.
+    mutating func wait(after error: any Error, logger: Logger) async -> Bool {
+        // Cancellation is how the worker stops, not a failure of the outbox.
+        if error is CancellationError || Task.isCancelled { return false }
+        let delay = self.backoff.failed()
+        if case .log(let failures) = self.log.failed(at: .now) {
+            logger.warning(
+                "could not read the notification outbox; retrying with backoff",
+                metadata: ["error": "\(error)", "failures": "\(failures)", "retry_in": "\(delay)"]
+            )
+        }
+        // A graceful shutdown ends the wait too: nothing is being sent.
+        return (try? await cancelWhenGracefulShutdown { [sleep = self.sleep] in try await sleep(delay) }) != nil
+    }
+
+    mutating func ended(logger: Logger) {
+        self.backoff.succeeded()
+        if let failures = self.log.succeeded() {
+            logger.info("the notification outbox is readable again", metadata: ["failures": "\(failures)"])
         }
     }
 }

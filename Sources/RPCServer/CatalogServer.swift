@@ -114,7 +114,12 @@ public final class CatalogServer: Service {
                 .bind(host: self.configuration.host, port: self.configuration.port)
                 .get()
         } catch {
-            throw ListenError(host: self.configuration.host, port: self.configuration.port, cause: error)
+            throw ListenError(
+                listener: .framing,
+                host: self.configuration.host,
+                port: self.configuration.port,
+                cause: error
+            )
         }
     }
 
@@ -188,22 +193,5 @@ public final class CatalogServer: Service {
             self.servingState.setStoreReachable(reachable)
             try? await Task.sleep(for: self.configuration.healthProbeInterval)
         }
-    }
-}
-
-/// The server could not listen on its address.
-public struct ListenError: Error, CustomStringConvertible {
-    public var host: String
-    public var port: Int
-    public var cause: any Error
-
-    public var description: String {
-        let reason: String
-        if let error = self.cause as? IOError {
-            reason = String(cString: strerror(error.errnoCode)).lowercased()
-        } else {
-            reason = "\(self.cause)"
-        }
-        return "cannot listen on \(self.host):\(self.port): \(reason)"
     }
 }

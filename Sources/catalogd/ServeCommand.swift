@@ -10,7 +10,6 @@ import NIOCore
 import NIOSSL
 import Notifications
 import RPCServer
-import ServiceLifecycle
 import Storage
 
 struct ServeCommand: AsyncParsableCommand {
@@ -122,15 +121,23 @@ struct ServeCommand: AsyncParsableCommand {
         let level = Environment.value("CATALOG_LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? .info
         LoggingSystem.bootstrap { label in format.makeHandler(label: label, level: level) }
         let logger = Logger(label: "catalogd")
-        let dataDir = try self.store.resolvedDataDir()
-        // Off, nothing is counted: the calls then read no clock for it.
-        let metrics = try self.metricsOptions.configuration().map { _ in DaemonMetrics() }
-        try await self.store.withStore(
-            dataDir: dataDir,
-            logger: logger,
-            metrics: metrics?.factory ?? NOOPMetricsHandler.instance
-        ) { store in
-            try await self.serve(store, metrics: metrics, dataDir: dataDir, logger: logger)
+        do {
+            let dataDir = try self.store.resolvedDataDir()
+            // Off, nothing is counted: the calls then read no clock for it.
+            let metrics = try self.metricsOptions.configuration().map { _ in DaemonMetrics() }
+            try await self.store.withStore(
+                dataDir: dataDir,
+                logger: logger,
+                metrics: metrics?.factory ?? NOOPMetricsHandler.instance
+            ) { store in
+                try await self.serve(store, metrics: metrics, dataDir: dataDir, logger: logger)
+            }
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            // One line, naming the flag and its value where one is to blame, then a failing exit.
+            logger.error("\(StartFailure(error))")
+            throw ExitCode.failure
         }
     }
 
@@ -196,18 +203,8 @@ struct ServeCommand: AsyncParsableCommand {
             ),
             logger: logger
         )
-        let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: daemon.services.map { .init(service: $0) },
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger
-            )
-        )
         do {
-            try await withThrowingDiscardingTaskGroup { tasks in
-                tasks.addTask { try await group.run() }
-                tasks.addTask { await Self.announceReady(daemon, logger: logger) }
-            }
+            try await daemon.run(logger: logger)
         } catch {
             await wiring.shutdown()
             try? await smtp?.shutdown()
@@ -216,16 +213,6 @@ struct ServeCommand: AsyncParsableCommand {
         await wiring.shutdown()
         try? await smtp?.shutdown()
         logger.info("stopped")
-    }
-
-    /// Logs "ready" with every listener's address once all are bound: what a supervisor (or a
-    /// test) waits for, and the ports picked for port 0.
-    private static func announceReady(_ daemon: Daemon, logger: Logger) async {
-        guard let addresses = await daemon.listeningAddresses() else { return }
-        var metadata: Logger.Metadata = ["listen": "\(addresses.framing)"]
-        metadata["grpc_port"] = addresses.grpcPort.map { "\($0)" }
-        metadata["metrics_listen"] = addresses.metrics.map { "\($0)" }
-        logger.info("ready", metadata: metadata)
     }
 
     /// With no admin at all, makes the superuser `admin` and hands its password to the

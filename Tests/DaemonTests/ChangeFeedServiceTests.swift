@@ -15,7 +15,7 @@ import Testing
     @Test func aChangeThatFailsBecomesAResyncRetriedUntilItWorksAndLaterChangesWait() async throws {
         let sku = UUID()
         let applied = Mutex<[StoreChange]>([])
-        let failuresLeft = Mutex(2)
+        let failuresLeft = Mutex(3)
         let waits = Mutex<[Duration]>([])
         let service = ChangeFeedService(
             feed: FakeFeed(changes: [HeardChange(.product(sku)), HeardChange(.admins)]),
@@ -27,15 +27,18 @@ import Testing
                     throw StoreUnavailable()
                 }
             },
-            retryDelay: .seconds(3),
+            retryBackoff: RetryBackoff(initial: .seconds(3), maximum: .seconds(10)),
             sleep: { duration in waits.withLock { $0.append(duration) } },
             logger: Logger(label: "test")
         )
         try await withTimeout(.seconds(60), "the feed's changes to be applied") {
             try await service.run()
         }
-        #expect(applied.withLock { $0 } == [.product(sku), .resync, .resync, .admins])
-        #expect(waits.withLock { $0 } == [.seconds(3), .seconds(3)], "one wait after each failure")
+        #expect(applied.withLock { $0 } == [.product(sku), .resync, .resync, .resync, .admins])
+        #expect(
+            waits.withLock { $0 } == [.seconds(3), .seconds(6), .seconds(10)],
+            "one wait after each failure, doubled up to the maximum"
+        )
     }
 
     @Test func theLagOfEachAnnouncedChangeIsTimedFromItsAnnouncementToItsApplication() async throws {

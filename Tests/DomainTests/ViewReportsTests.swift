@@ -136,4 +136,103 @@ private final class FixedReportStore: ViewReportStore {
         let today = ViewGranularity.day.bucketStart(containing: 1_796_207_400)
         #expect(store.asked.withLock { $0 } == ["fold \(today - 91 * 86_400)"])
     }
+
+    @Test func aTotalOverMoreThanAYearIsRefusedBeforeTheStoreIsAsked() async throws {
+        let store = FixedReportStore()
+        let allTime = Date(timeIntervalSince1970: -62_135_596_800)
+        for report in ["top", "brands"] {
+            let error = await #expect(throws: DomainError.self) {
+                if report == "top" {
+                    _ = try await self.reports(store).topProducts(start: allTime, end: Self.now, limit: 0, brand: "")
+                } else {
+                    _ = try await self.reports(store).brandViews(start: allTime, end: Self.now)
+                }
+            }
+            #expect(error?.code == .invalidArgument)
+            #expect(error?.fieldViolations.map(\.field) == ["end_time"])
+            #expect(error?.fieldViolations.first?.description.contains("366 days") == true)
+        }
+        #expect(store.asked.withLock { $0 }.isEmpty)
+        // 366 days exactly is a total.
+        let year = Self.now.addingTimeInterval(-366 * 86_400)
+        _ = try await self.reports(store).topProducts(start: year, end: Self.now, limit: 0, brand: "")
+        #expect(store.asked.withLock { $0 }.count == 1)
+    }
+
+    @Test func twoReportsRunAtOnceFourWaitAndTheRestAreRefused() async throws {
+        let store = BlockedReportStore()
+        let reports = ViewReports(store: store, now: { Self.now })
+        let start = Self.now.addingTimeInterval(-86_400)
+        try await withThrowingTaskGroup(of: DomainError.Code?.self) { group in
+            for _ in 0..<20 {
+                group.addTask {
+                    do {
+                        _ = try await reports.topProducts(start: start, end: Self.now, limit: 0, brand: "")
+                        return nil
+                    } catch let error as DomainError {
+                        return error.code
+                    }
+                }
+            }
+            var refused = 0
+            while refused < 20 - ViewReports.maxRunning - ViewReports.maxWaiting {
+                if try await group.next() == .resourceExhausted { refused += 1 }
+            }
+            store.release.open()
+            var answered = 0
+            for try await code in group {
+                #expect(code == nil)
+                answered += 1
+            }
+            #expect(answered == ViewReports.maxRunning + ViewReports.maxWaiting)
+        }
+        #expect(store.maxRunning.withLock { $0 } <= ViewReports.maxRunning, "never more at once")
+    }
+}
+
+/// A `ViewReportStore` whose TopProducts waits until the test releases it, counting how many run.
+private final class BlockedReportStore: ViewReportStore {
+    let running = Mutex(0)
+    let maxRunning = Mutex(0)
+    let release = ReleaseGate()
+
+    func topProducts(in window: ReportWindow, brand: String?, limit: Int) async throws -> [ProductViewCount] {
+        self.running.withLock { running in
+            running += 1
+            self.maxRunning.withLock { $0 = max($0, running) }
+        }
+        await self.release.wait()
+        self.running.withLock { $0 -= 1 }
+        return []
+    }
+
+    func brandViews(in window: ReportWindow) async throws -> [BrandViewCount] { [] }
+    func viewBuckets(sku: UUID, from start: Int64, to end: Int64) async throws -> ViewBuckets? { nil }
+    func foldHourlyViews(before cutoff: Int64) async throws -> Int { 0 }
+}
+
+/// Opens once; every waiter, before or after, goes on.
+private final class ReleaseGate: Sendable {
+    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let open = self.state.withLock { state in
+                if !state.open { state.waiters.append(continuation) }
+                return state.open
+            }
+            if open { continuation.resume() }
+        }
+    }
+
+    func open() {
+        let waiters = self.state.withLock { state in
+            state.open = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters {
+            waiter.resume()
+        }
+    }
 }

@@ -155,7 +155,7 @@ import Testing
             #expect(
                 try await restarted.verifiedCaller(bearerToken: pair.accessToken).admin?.username == TestAdmin.username
             )
-            _ = try await restarted.refresh(refreshToken: pair.refreshToken)
+            _ = try await restarted.refresh(refreshToken: pair.refreshToken, clientAddress: nil)
         }
     }
 }

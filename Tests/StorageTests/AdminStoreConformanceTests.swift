@@ -131,6 +131,10 @@ import Testing
                 expireTime: expiry
             )
             #expect(unknown == .invalid)
+            // Issued tokens exist whatever became of them (rotated, revoked); others never did.
+            #expect(try await store.refreshTokenExists(digest: first.digest))
+            #expect(try await store.refreshTokenExists(digest: "second"))
+            #expect(try await !store.refreshTokenExists(digest: "unknown"))
         }
     }
 

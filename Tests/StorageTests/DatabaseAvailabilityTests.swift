@@ -1,3 +1,4 @@
+import Domain
 import Testing
 
 @testable import Storage
@@ -58,6 +59,43 @@ import Testing
         availability.finished(.answered, asProbe: false, now: self.start)
         _ = availability.admit(probe: false, now: self.start)
         availability.finished(.unknown, asProbe: false, now: self.start)
+        #expect(!availability.isDown)
+    }
+
+    @Test func aSlowCallIsNotAnOutageButAnUnansweredProbeAndALostConnectionAre() {
+        let timedOut = DomainError(.unavailable, "the database did not answer in time; try again")
+        // An all-time report past its deadline says nothing of the database.
+        #expect(PostgresStore.availabilityOutcome(of: DeadlinePassed(), translated: timedOut, probe: false) == .unknown)
+        // Health's SELECT 1 (or an ordinary call sent as the breaker's probe) past its deadline does.
+        #expect(
+            PostgresStore.availabilityOutcome(of: DeadlinePassed(), translated: timedOut, probe: true) == .unreachable
+        )
+        let lost = DomainError(.unavailable, "the database is unavailable; try again")
+        #expect(PostgresStore.availabilityOutcome(of: lost, translated: lost, probe: false) == .unreachable)
+        #expect(
+            PostgresStore.availabilityOutcome(of: CancellationError(), translated: CancellationError(), probe: true)
+                == .unknown
+        )
+        let conflict = DomainError(.aborted, "the change conflicted with concurrent changes; try again")
+        #expect(PostgresStore.availabilityOutcome(of: conflict, translated: conflict, probe: false) == .answered)
+    }
+
+    @Test func twentySlowReportsLeaveTheBreakerClosed() {
+        var availability = DatabaseAvailability(fallbackProbeInterval: .seconds(30))
+        let timedOut = DomainError(.unavailable, "the database did not answer in time; try again")
+        for index in 0..<20 {
+            let now = self.start + .milliseconds(index)
+            guard case .proceed(let asProbe) = availability.admit(probe: false, now: now) else {
+                Issue.record("call \(index) refused")
+                return
+            }
+            let outcome = PostgresStore.availabilityOutcome(
+                of: DeadlinePassed(),
+                translated: timedOut,
+                probe: asProbe
+            )
+            availability.finished(outcome, asProbe: asProbe, now: now + .seconds(5))
+        }
         #expect(!availability.isDown)
     }
 }

@@ -4,11 +4,14 @@ import Foundation
 /// refused, as to a server that is down, and no other process can take the port until
 /// `release()`. For tests that start a server later on a port a client already knows; freeing
 /// the port meanwhile let another test's listener (on port 0) take it.
+///
+/// With `listening`, the socket listens too: a port another server has taken, which a server
+/// binding it (even with SO_REUSEADDR) is refused (`address already in use`).
 public final class PortReservation: Sendable {
     public let port: Int
     private let descriptor: Int32
 
-    public init() throws {
+    public init(listening: Bool = false) throws {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw ProcessFailure("socket() failed: \(errno)") }
         var reuse: Int32 = 1
@@ -22,7 +25,7 @@ public final class PortReservation: Sendable {
                 bind(descriptor, socketAddress, length) == 0 && getsockname(descriptor, socketAddress, &length) == 0
             }
         }
-        guard bound else {
+        guard bound, !listening || listen(descriptor, 1) == 0 else {
             close(descriptor)
             throw ProcessFailure("could not bind a port on 127.0.0.1: \(errno)")
         }

@@ -26,6 +26,10 @@ public protocol AdminStore: Sendable {
     /// Stores a new refresh token (its digest only).
     func insertRefreshToken(_ token: RefreshTokenRecord) async throws
 
+    /// Whether a token with `digest` was ever issued (live or not): a read, so that a refresh or
+    /// logout with a token nobody issued costs no write.
+    func refreshTokenExists(digest: String) async throws -> Bool
+
     /// In one transaction: revokes the token with `digest` and stores a token with
     /// `replacementDigest` in its family, for its admin, expiring at `expireTime` — unless the
     /// token is unknown, expired, already revoked, or older than the admin's current token

@@ -46,4 +46,8 @@ public protocol TokenCodec: Sendable {
 
     /// The stored digest of a presented refresh token.
     func digest(refreshToken: String) -> String
+
+    /// Whether `refreshToken` has the shape `makeRefreshToken` gives: a token of any other shape
+    /// was never issued, and is refused without a look in the store.
+    func isIssuedShape(refreshToken: String) -> Bool
 }

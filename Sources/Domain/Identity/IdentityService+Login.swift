@@ -77,16 +77,24 @@ extension IdentityService {
 
     /// Revokes the presented refresh token and returns a new pair of the same login.
     /// A token presented after it was rotated revokes its whole login family.
-    public func refresh(refreshToken: String) async throws -> TokenPair {
+    ///
+    /// Anonymous callers may send any token, so a token that cannot be live costs no write: one
+    /// not of the issued shape costs nothing, one never issued a read (`refreshTokenExists`), and
+    /// either counts as a failure against the caller's address (`refreshThrottle`). The writes
+    /// that remain go through `tokenWrites`, a daemon-wide bound.
+    public func refresh(refreshToken: String, clientAddress: String?) async throws -> TokenPair {
         let now = self.configuration.now()
+        let digest = try await self.knownRefreshToken(refreshToken, clientAddress: clientAddress, now: now)
         let replacement = self.tokens.makeRefreshToken()
         let expireTime = now.addingTimeInterval(self.configuration.refreshTokenLifetime)
-        let outcome = try await self.store.rotateRefreshToken(
-            digest: self.tokens.digest(refreshToken: refreshToken),
-            replacementDigest: replacement.digest,
-            now: now,
-            expireTime: expireTime
-        )
+        let outcome = try await self.tokenWrites.run {
+            try await self.store.rotateRefreshToken(
+                digest: digest,
+                replacementDigest: replacement.digest,
+                now: now,
+                expireTime: expireTime
+            )
+        }
         switch outcome {
         case .invalid:
             self.configuration.observe(.refresh(.invalid))
@@ -117,13 +125,13 @@ extension IdentityService {
     /// Ends a login: its refresh tokens and, through the family, its access tokens.
     /// A token that was already revoked or expired still ends its login, and is reported
     /// like any invalid token.
-    public func logout(refreshToken: String) async throws {
+    public func logout(refreshToken: String, clientAddress: String?) async throws {
         let now = self.configuration.now()
+        let digest = try await self.knownRefreshToken(refreshToken, clientAddress: clientAddress, now: now)
         guard
-            let revoked = try await self.store.revokeRefreshTokenFamily(
-                digest: self.tokens.digest(refreshToken: refreshToken),
-                now: now
-            )
+            let revoked = try await self.tokenWrites.run({
+                try await self.store.revokeRefreshTokenFamily(digest: digest, now: now)
+            })
         else {
             throw Self.invalidRefreshToken
         }
@@ -132,5 +140,37 @@ extension IdentityService {
         guard revoked.wasActive else {
             throw Self.invalidRefreshToken
         }
+    }
+
+    /// The digest of `refreshToken` once it is known to have been issued, found without a write.
+    /// A token of another shape is refused at once; one never issued (a read) counts a failure
+    /// against `clientAddress`, whose failures past `refreshThrottle` are refused before any read.
+    private func knownRefreshToken(_ refreshToken: String, clientAddress: String?, now: Date) async throws -> String {
+        guard self.tokens.isIssuedShape(refreshToken: refreshToken) else {
+            self.configuration.observe(.refresh(.invalid))
+            throw Self.invalidRefreshToken
+        }
+        let reservation: LoginThrottleState.Reservation
+        do {
+            reservation = try self.refreshThrottle.reserve(username: nil, address: clientAddress, now: now)
+        } catch {
+            self.configuration.observe(.refresh(.throttled))
+            throw error
+        }
+        let digest = self.tokens.digest(refreshToken: refreshToken)
+        let exists: Bool
+        do {
+            exists = try await self.store.refreshTokenExists(digest: digest)
+        } catch {
+            self.refreshThrottle.release(reservation)
+            throw error
+        }
+        guard exists else {
+            self.configuration.observe(.refresh(.invalid))
+            throw Self.invalidRefreshToken
+        }
+        // Issued: whatever the write finds (live, expired, reused), no stranger's guess.
+        self.refreshThrottle.release(reservation)
+        return digest
     }
 }

@@ -11,6 +11,12 @@ public final class IdentityService: Sendable {
         public var refreshTokenLifetime: TimeInterval = 7 * 24 * 3600
         /// Failed logins allowed per username, per client address and per both.
         public var loginThrottle = LoginThrottleRules()
+        /// Failed refreshes and logouts (a token that is not live) allowed per client address.
+        public var refreshThrottle = LoginThrottleRules.Limit(failures: 20, window: 60)
+        /// Refreshes and logouts writing to the store at once, daemon-wide, and waiting behind them
+        /// before RESOURCE_EXHAUSTED: anonymous callers cannot queue the store's writer.
+        public var maxTokenWrites = 4
+        public var maxTokenWritesWaiting = 32
         /// The clock; tests move it.
         public var now: @Sendable () -> Date = { Timestamp.now() }
         /// Told of events an operator must see, such as a reused refresh token.
@@ -30,6 +36,9 @@ public final class IdentityService: Sendable {
     let configuration: Configuration
     let state = TokenState()
     let throttle: LoginThrottle
+    /// Per address only: a refresh names no username.
+    let refreshThrottle: LoginThrottle
+    let tokenWrites: WorkLimiter
 
     public init(
         store: any AdminStore,
@@ -42,6 +51,14 @@ public final class IdentityService: Sendable {
         self.tokens = tokens
         self.configuration = configuration
         self.throttle = LoginThrottle(rules: configuration.loginThrottle)
+        var refreshRules = configuration.loginThrottle
+        refreshRules.address = configuration.refreshThrottle
+        self.refreshThrottle = LoginThrottle(rules: refreshRules, attempts: "refreshes and logouts")
+        self.tokenWrites = WorkLimiter(
+            maxRunning: configuration.maxTokenWrites,
+            maxWaiting: configuration.maxTokenWritesWaiting,
+            refusal: "too many token refreshes and logouts at once; try again shortly"
+        )
     }
 
     /// Loads the token state from the store; call once before serving.

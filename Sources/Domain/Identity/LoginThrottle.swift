@@ -6,12 +6,14 @@ import Synchronization
 final class LoginThrottle: Sendable {
     private let state: Mutex<LoginThrottleState>
 
-    init(rules: LoginThrottleRules) {
-        self.state = Mutex(LoginThrottleState(rules: rules))
+    /// - Parameter attempts: what is counted, as the refusal names it ("logins").
+    init(rules: LoginThrottleRules, attempts: String = "logins") {
+        self.state = Mutex(LoginThrottleState(rules: rules, attempts: attempts))
     }
 
+    /// - Parameter username: `nil` for attempts that name none (refreshes): the address alone counts.
     /// - Throws: `resourceExhausted`, with the wait in the message, when a key is throttled.
-    func reserve(username: String, address: String?, now: Date) throws(DomainError) -> LoginThrottleState.Reservation {
+    func reserve(username: String?, address: String?, now: Date) throws(DomainError) -> LoginThrottleState.Reservation {
         try self.state.withLock { (state: inout LoginThrottleState) throws(DomainError) in
             try state.reserve(username: username, address: address, now: now)
         }

@@ -21,12 +21,15 @@ struct LoginThrottleState {
     }
 
     let rules: LoginThrottleRules
+    /// What is counted, as refusals name it: "logins", "refreshes".
+    let attempts: String
     /// Each key's failures in its window, oldest first; never more than the key's limit.
     private var failures: [Key: [Date]] = [:]
     private var lastSweep = Date.distantPast
 
-    init(rules: LoginThrottleRules) {
+    init(rules: LoginThrottleRules, attempts: String = "logins") {
         self.rules = rules
+        self.attempts = attempts
     }
 
     /// Keys remembered now.
@@ -35,10 +38,16 @@ struct LoginThrottleState {
     /// Reserves a failure for an attempt by `username` (already normalized) from `address`.
     /// - Throws: `resourceExhausted` with the wait in the message when a key is at its limit,
     ///   or when no more keys can be remembered.
-    mutating func reserve(username: String, address: String?, now: Date) throws(DomainError) -> Reservation {
-        var keys = [Key.username(username)]
+    mutating func reserve(username: String?, address: String?, now: Date) throws(DomainError) -> Reservation {
+        var keys: [Key] = []
+        if let username {
+            keys.append(.username(username))
+        }
         if let address {
-            keys += [.usernameFromAddress(username: username, address: address), .address(address)]
+            if let username {
+                keys.append(.usernameFromAddress(username: username, address: address))
+            }
+            keys.append(.address(address))
         }
         self.sweepIfDue(now: now)
 
@@ -53,14 +62,17 @@ struct LoginThrottleState {
         if wait > 0 {
             throw DomainError(
                 .resourceExhausted,
-                "too many failed logins; try again in \(Int(wait.rounded(.up))) seconds"
+                "too many failed \(self.attempts); try again in \(Int(wait.rounded(.up))) seconds"
             )
         }
         let newKeys = keys.filter { self.failures[$0] == nil }.count
         if self.failures.count + newKeys > self.rules.maxTrackedKeys {
             self.sweep(now: now)
             guard self.failures.count + newKeys <= self.rules.maxTrackedKeys else {
-                throw DomainError(.resourceExhausted, "too many failed logins from many clients; try again in a minute")
+                throw DomainError(
+                    .resourceExhausted,
+                    "too many failed \(self.attempts) from many clients; try again in a minute"
+                )
             }
         }
         for key in keys {

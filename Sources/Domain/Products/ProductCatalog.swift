@@ -245,8 +245,10 @@ public final class ProductCatalog: Sendable {
 
     /// Flushes views every `interval`, and as each UTC hour begins (so that views land in the
     /// hour they were counted in), until the task is cancelled; then calls `hourBegan` after
-    /// the first flush of each hour. A failed flush is retried at the next one; the caller
-    /// flushes once more after cancellation.
+    /// the first flush of each hour. A failed flush keeps its counts for the next one, which
+    /// waits longer after each failure in a row (`interval` doubled, up to 30 s or `interval`
+    /// if longer), so an outage costs a few attempts a minute. The caller flushes once more
+    /// after cancellation.
     /// - Parameter flushed: told of each flush: its error (`nil` when it succeeded) and how long it took.
     public func flushViewsPeriodically(
         every interval: Duration,
@@ -254,19 +256,24 @@ public final class ProductCatalog: Sendable {
         flushed: @Sendable (_ error: (any Error)?, _ duration: Duration) -> Void
     ) async {
         var hour = ViewGranularity.hour.bucketStart(containing: ReportWindow.seconds(self.configuration.now()))
+        var backoff = RetryBackoff(initial: interval, maximum: max(interval, .seconds(30)))
+        var wait = interval
         while !Task.isCancelled {
             let now = self.configuration.now().timeIntervalSince1970
             let untilNextHour = Double(hour + ViewGranularity.hour.seconds) - now
             do {
-                try await self.configuration.sleep(min(interval, .seconds(max(untilNextHour, 0))))
+                try await self.configuration.sleep(min(wait, .seconds(max(untilNextHour, 0))))
             } catch {
                 return
             }
             let started = ContinuousClock.now
             do {
                 try await self.flushViews()
+                backoff.succeeded()
+                wait = interval
                 flushed(nil, ContinuousClock.now - started)
             } catch {
+                wait = backoff.failed()
                 flushed(error, ContinuousClock.now - started)
             }
             let current = ViewGranularity.hour.bucketStart(containing: ReportWindow.seconds(self.configuration.now()))

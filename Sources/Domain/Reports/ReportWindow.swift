@@ -93,9 +93,16 @@ public struct ReportWindow: Sendable, Hashable {
         return window
     }
 
+    /// The longest window of a total (TopProducts, BrandViews), in days: a year and a day, so
+    /// that any calendar year fits. A total reads every bucket of its window and of the window
+    /// before it, so this bounds a report's work by what two years of history hold, whatever
+    /// the window asked (years 1 to 9999 would scan everything ever stored).
+    public static let maxTotalsDays: Int64 = 366
+
     /// The window of a total (TopProducts, BrandViews): whole hours while it and the window
     /// before it are within the hourly retention, else whole days.
-    /// - Throws: `invalidArgument` when the window is missing, empty or reversed.
+    /// - Throws: `invalidArgument` when the window is missing, empty or reversed, or longer than
+    ///   `maxTotalsDays`.
     public static func totals(
         start: Date?,
         end: Date?,
@@ -103,6 +110,14 @@ public struct ReportWindow: Sendable, Hashable {
         hourlyRetention: Int64 = Self.defaultHourlyRetention
     ) throws(DomainError) -> ReportWindow {
         let (from, to) = try self.bounds(start: start, end: end)
+        guard to - from <= Self.maxTotalsDays * ViewGranularity.day.seconds else {
+            throw DomainError.invalid([
+                FieldViolation(
+                    field: "end_time",
+                    description: "a total covers at most \(Self.maxTotalsDays) days; ask for a shorter window"
+                )
+            ])
+        }
         let hours = ReportWindow(
             start: ViewGranularity.hour.bucketStart(containing: from),
             end: ViewGranularity.hour.bucketStart(atOrAfter: to),

@@ -10,9 +10,16 @@ public struct ViewReports: Sendable {
     /// At most this many products in one TopProducts answer.
     public static let maxLimit = 1000
 
+    /// Reports running at once, daemon-wide, and waiting behind them; past both, a report is
+    /// refused with `resourceExhausted`. A report may read a year of buckets: a few at once
+    /// leave the store's connections (and SQLite's readers) to everything else.
+    public static let maxRunning = 2
+    public static let maxWaiting = 4
+
     private let store: any ViewReportStore
     private let hourlyRetention: Int64
     private let now: @Sendable () -> Date
+    private let running: WorkLimiter
 
     /// - Parameter hourlyRetention: how long hourly buckets are kept, in seconds.
     public init(
@@ -23,6 +30,11 @@ public struct ViewReports: Sendable {
         self.store = store
         self.hourlyRetention = hourlyRetention
         self.now = now
+        self.running = WorkLimiter(
+            maxRunning: Self.maxRunning,
+            maxWaiting: Self.maxWaiting,
+            refusal: "too many reports running at once; try again shortly"
+        )
     }
 
     /// Products by views in the window, most first, ties by sku.
@@ -39,7 +51,9 @@ public struct ViewReports: Sendable {
             now: self.now(),
             hourlyRetention: self.hourlyRetention
         )
-        let products = try await self.store.topProducts(in: window, brand: brand.isEmpty ? nil : brand, limit: limit)
+        let products = try await self.running.run {
+            try await self.store.topProducts(in: window, brand: brand.isEmpty ? nil : brand, limit: limit)
+        }
         return (window, products)
     }
 
@@ -51,7 +65,7 @@ public struct ViewReports: Sendable {
             now: self.now(),
             hourlyRetention: self.hourlyRetention
         )
-        let brands = try await self.store.brandViews(in: window).sorted { a, b in
+        let brands = try await self.running.run { try await self.store.brandViews(in: window) }.sorted { a, b in
             a.views != b.views ? a.views > b.views : a.brand.utf8.lexicographicallyPrecedes(b.brand.utf8)
         }
         return (window, brands)
@@ -76,7 +90,10 @@ public struct ViewReports: Sendable {
             now: self.now(),
             hourlyRetention: self.hourlyRetention
         )
-        guard let history = try await self.store.viewBuckets(sku: parsed, from: window.start, to: window.end) else {
+        let found = try await self.running.run {
+            try await self.store.viewBuckets(sku: parsed, from: window.start, to: window.end)
+        }
+        guard let history = found else {
             throw DomainError(.notFound, "product \(parsed.canonicalText) has never existed")
         }
         return ViewSeries(window: window, history: history)

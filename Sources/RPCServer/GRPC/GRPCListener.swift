@@ -125,7 +125,15 @@ public final class GRPCListener: Service {
         )
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.serve() }
-            let address = try await transport.listeningAddress
+            let address: GRPCNIOTransportCore.SocketAddress
+            do {
+                address = try await transport.listeningAddress
+            } catch {
+                // The transport says only that it is not listening; why is the serving task's error.
+                var cause = error
+                do { try await group.next() } catch { cause = error }
+                throw ListenError(listener: .grpc, host: self.host, port: self.port, cause: Self.systemError(in: cause))
+            }
             let port = address.ipv4?.port ?? address.ipv6?.port
             self.logger.info(
                 "listening for gRPC",
@@ -145,6 +153,24 @@ public final class GRPCListener: Service {
             _ = try await group.next()
             group.cancelAll()
         }
+    }
+
+    /// The system call's error under grpc-swift's wrappers (a bind's `IOError`), for a message
+    /// that says `address already in use`; the error itself when there is none.
+    static func systemError(in error: any Error) -> any Error {
+        var current: any Error = error
+        // A few levels at most: RPCError around RuntimeError around IOError.
+        for _ in 0..<8 {
+            if current is IOError { return current }
+            if let wrapper = current as? RuntimeError, let cause = wrapper.cause {
+                current = cause
+            } else if let wrapper = current as? RPCError, let cause = wrapper.cause {
+                current = cause
+            } else {
+                break
+            }
+        }
+        return error
     }
 
     private var isTLS: Bool {

@@ -18,14 +18,19 @@ extension MethodRegistry {
         )
         self.register(
             CatalogMethod.refresh,
-            .asynchronous(Catalog_V1_RefreshRequest.self, access: .anyone) { request, _ in
-                Catalog_V1_TokenPair(try await identity.refresh(refreshToken: request.refreshToken))
+            .asynchronous(Catalog_V1_RefreshRequest.self, access: .anyone) { request, context in
+                Catalog_V1_TokenPair(
+                    try await identity.refresh(
+                        refreshToken: request.refreshToken,
+                        clientAddress: context.clientAddress
+                    )
+                )
             }
         )
         self.register(
             CatalogMethod.logout,
-            .asynchronous(Catalog_V1_LogoutRequest.self, access: .anyone) { request, _ in
-                try await identity.logout(refreshToken: request.refreshToken)
+            .asynchronous(Catalog_V1_LogoutRequest.self, access: .anyone) { request, context in
+                try await identity.logout(refreshToken: request.refreshToken, clientAddress: context.clientAddress)
                 return Catalog_V1_LogoutResponse()
             }
         )

@@ -29,19 +29,22 @@ public struct PostgresChangeFeed: Sendable {
 
     /// Listens until the task is cancelled, handing each change to `handle` in the order
     /// heard. After every (re)connection it hands `.resync` first: what changed while it was
-    /// not listening went unheard. Losing the connection is retried every `retryInterval`.
+    /// not listening went unheard. Losing the connection is retried with `retryBackoff` (reset
+    /// once listening again), and logged at most once a minute, with a count.
     public func run(
-        retryInterval: Duration = .seconds(1),
+        retryBackoff: RetryBackoff = RetryBackoff(initial: .seconds(1), maximum: .seconds(30)),
         handle: @escaping @Sendable (HeardChange) async -> Void
     )
         async
     {
         var connectionID = 0
-        // Warned once per outage, not at every retry.
-        let listening = Atomic(false)
-        var warned = false
+        var backoff = retryBackoff
+        var failures = RepeatedFailureLog()
         while !Task.isCancelled {
             connectionID += 1
+            // Set once this connection listens: a later loss is a new outage.
+            let listening = Atomic(false)
+            var lost: any Error = FeedEnded()
             do {
                 try await self.listenOnce(connectionID: connectionID) { change in
                     if case .resync = change.change {
@@ -50,22 +53,24 @@ public struct PostgresChangeFeed: Sendable {
                     await handle(change)
                 }
             } catch {
-                // At shutdown the notification streams end too; that is no lost feed.
-                if Task.isCancelled {
-                    return
-                }
-                if listening.exchange(false, ordering: .relaxed) {
-                    warned = false
-                }
-                if !warned {
-                    self.store.logger.warning(
-                        "lost the change feed; other daemons' changes reach this one after it reconnects",
-                        metadata: ["error": "\(error)"]
-                    )
-                    warned = true
-                }
+                lost = error
             }
-            try? await Task.sleep(for: retryInterval)
+            // At shutdown the notification streams end too; that is no lost feed.
+            if Task.isCancelled {
+                return
+            }
+            if listening.load(ordering: .relaxed) {
+                backoff.succeeded()
+                _ = failures.succeeded()
+            }
+            let delay = backoff.failed()
+            if case .log(let count) = failures.failed(at: .now) {
+                self.store.logger.warning(
+                    "lost the change feed; other daemons' changes reach this one after it reconnects",
+                    metadata: ["error": "\(lost)", "failures": "\(count)", "retry_in": "\(delay)"]
+                )
+            }
+            guard (try? await Task.sleep(for: delay)) != nil else { return }
         }
     }
 

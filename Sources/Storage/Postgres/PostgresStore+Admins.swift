@@ -103,6 +103,16 @@ extension PostgresStore: AdminStore {
         try await self.execute(Self.insert(token))
     }
 
+    public func refreshTokenExists(digest: String) async throws -> Bool {
+        try await self.run { client in
+            let rows = try await client.query(
+                "SELECT EXISTS (SELECT 1 FROM refresh_tokens WHERE digest = \(digest))",
+                logger: self.logger
+            )
+            return try await rows.decode(Bool.self).first { _ in true } ?? false
+        }
+    }
+
     public func rotateRefreshToken(
         digest: String,
         replacementDigest: String,

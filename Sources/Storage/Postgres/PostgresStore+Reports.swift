@@ -14,7 +14,8 @@ extension PostgresStore: ViewReportStore {
             try await connection.query(
                 """
                 SELECT set_config('work_mem', \(Self.reportWorkMemory), true),
-                    set_config('enable_hashagg', 'off', true)
+                    set_config('enable_hashagg', 'off', true),
+                    set_config('statement_timeout', \(self.reportStatementTimeout), true)
                 """,
                 logger: self.logger
             )
@@ -67,8 +68,12 @@ extension PostgresStore: ViewReportStore {
     }
 
     public func brandViews(in window: ReportWindow) async throws -> [BrandViewCount] {
-        try await self.run { client in
-            let rows = try await client.query(
+        try await self.transaction { connection in
+            try await connection.query(
+                "SELECT set_config('statement_timeout', \(self.reportStatementTimeout), true)",
+                logger: self.logger
+            )
+            let rows = try await connection.query(
                 """
                 SELECT h.brand, view_sum(t.views), view_sum(t.previous)
                 FROM (
@@ -169,6 +174,15 @@ extension PostgresStore: ViewReportStore {
     /// `work_mem` of a TopProducts statement: its hash of every product's sums (about 80 bytes
     /// each) stays in memory up to a million products. Reports are admin calls, few at once.
     static let reportWorkMemory = "96MB"
+
+    /// `statement_timeout` of a report's statements, in milliseconds: the call's own bound
+    /// (`--database-timeout`), so that a report whose caller has stopped waiting also stops
+    /// running on the server, and its connection returns to the pool. Other statements are
+    /// single-row or indexed, and a migration may run for long: they keep the server's setting.
+    var reportStatementTimeout: String {
+        let (seconds, attoseconds) = self.options.timeout.components
+        return String(seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+    }
 
     /// The advisory lock of the fold, apart from the migrations' lock.
     static let foldLockKey: Int64 = PostgresMigrations.advisoryLockKey + 1

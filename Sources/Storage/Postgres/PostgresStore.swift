@@ -34,6 +34,9 @@ public final class PostgresStore: Sendable {
     private let callMetrics: DatabaseCallMetrics
     /// The fallback probe is for a store without Health's prober; in the daemon it never fires.
     private let availability = Mutex(DatabaseAvailability(fallbackProbeInterval: .seconds(30)))
+    /// Every call fails while the database is down (Health's probe each second among them): a
+    /// line a minute says so, with how many failed.
+    private let unavailableLog = Mutex(RepeatedFailureLog())
 
     private init(url: PostgresURL, options: Options, logger: Logger) throws {
         var configuration = PostgresClient.Configuration(
@@ -117,25 +120,50 @@ public final class PostgresStore: Sendable {
             throw Self.unavailable
         }
         do {
-            let value = try await Deadline.run(within: timeout ?? self.options.timeout, onTimeout: Self.timedOut) {
+            let value = try await Deadline.run(within: timeout ?? self.options.timeout, onTimeout: DeadlinePassed()) {
                 try await operation(self.client)
             }
             self.availability.withLock { $0.finished(.answered, asProbe: asProbe, now: .now) }
+            if let failures = self.unavailableLog.withLock({ $0.succeeded() }) {
+                self.logger.info("database available again", metadata: ["failures": "\(failures)"])
+            }
             self.callMetrics.record(name, .ok, ContinuousClock.now - started)
             return value
         } catch {
-            let translated = self.translate(error)
-            let outcome: DatabaseAvailability.Outcome
+            let translated = error is DeadlinePassed ? Self.timedOut : self.translate(error)
+            let outcome = Self.availabilityOutcome(of: error, translated: translated, probe: probe || asProbe)
             let callOutcome: DatabaseCallMetrics.Outcome
             switch translated {
-            case let error as DomainError where error.code == .unavailable:
-                (outcome, callOutcome) = (.unreachable, .unavailable)
-            case is CancellationError: (outcome, callOutcome) = (.unknown, .cancelled)
-            default: (outcome, callOutcome) = (.answered, .error)
+            case let error as DomainError where error.code == .unavailable: callOutcome = .unavailable
+            case is CancellationError: callOutcome = .cancelled
+            default: callOutcome = .error
             }
             self.availability.withLock { $0.finished(outcome, asProbe: asProbe, now: .now) }
             self.callMetrics.record(name, callOutcome, ContinuousClock.now - started)
             throw translated
+        }
+    }
+
+    /// What a failed call says of the database, for the circuit breaker. Only a lost connection,
+    /// or a probe (`SELECT 1`) with no answer in time, says it is unreachable: an ordinary call
+    /// past its deadline may be one slow query (an all-time report) on a healthy database, and
+    /// twenty of them must not make the daemon refuse every call. A statement the server ended
+    /// (`statement_timeout`) is an answer.
+    static func availabilityOutcome(
+        of error: any Error,
+        translated: any Error,
+        probe: Bool
+    ) -> DatabaseAvailability.Outcome {
+        switch error {
+        case is CancellationError: .unknown
+        case is DeadlinePassed: probe ? .unreachable : .unknown
+        case let error as PSQLError where PostgresErrors.isStatementTimeout(error): .answered
+        default:
+            if let translated = translated as? DomainError, translated.code == .unavailable {
+                .unreachable
+            } else {
+                .answered
+            }
         }
     }
 
@@ -206,6 +234,8 @@ public final class PostgresStore: Sendable {
         switch error {
         case is DomainError, is CancellationError, is StorageError:
             return error
+        case let error as PSQLError where PostgresErrors.isStatementTimeout(error):
+            return DomainError(.unavailable, "the database took too long to answer; try a narrower request")
         case let error as PSQLError where PostgresErrors.isRetryable(error) || PostgresErrors.isUniqueViolation(error):
             // Left for `transaction` to retry, or for the caller to name what is taken.
             return error
@@ -213,7 +243,9 @@ public final class PostgresStore: Sendable {
             self.logger.error("database error", metadata: ["error": "\(String(reflecting: error))"])
             return StorageError.database(PostgresErrors.summary(error))
         default:
-            self.logger.warning("database unavailable", metadata: ["error": "\(error)"])
+            if case .log(let count) = self.unavailableLog.withLock({ $0.failed(at: .now) }) {
+                self.logger.warning("database unavailable", metadata: ["error": "\(error)", "failures": "\(count)"])
+            }
             return Self.unavailable
         }
     }
@@ -227,6 +259,9 @@ public final class PostgresStore: Sendable {
         return answer != nil
     }
 }
+
+/// A call's `Deadline` passed before the database answered.
+struct DeadlinePassed: Error {}
 
 /// The daemon cannot reach its database at start; says why, never with the password.
 public struct PostgresConnectError: Error, CustomStringConvertible {
@@ -246,6 +281,11 @@ enum PostgresErrors {
 
     static func isUniqueViolation(_ error: any Error) -> Bool {
         (error as? PSQLError).flatMap(self.sqlState) == "23505"
+    }
+
+    /// The server ended the statement at its `statement_timeout` (57014, query_canceled).
+    static func isStatementTimeout(_ error: PSQLError) -> Bool {
+        self.sqlState(error) == "57014"
     }
 
     /// A deadlock or serialization failure: running the transaction again may succeed.

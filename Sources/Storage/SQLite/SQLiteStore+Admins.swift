@@ -98,6 +98,16 @@ extension SQLiteStore: AdminStore {
         }
     }
 
+    public func refreshTokenExists(digest: String) async throws -> Bool {
+        try await self.read { db in
+            try Bool.fetchOne(
+                db,
+                sql: "SELECT EXISTS (SELECT 1 FROM refresh_tokens WHERE digest = ?)",
+                arguments: [digest]
+            ) ?? false
+        }
+    }
+
     public func rotateRefreshToken(
         digest: String,
         replacementDigest: String,

@@ -71,7 +71,12 @@ public final class MetricsHTTPServer: Service {
                     }
                 }
         } catch {
-            throw MetricsListenError(host: self.configuration.host, port: self.configuration.port, cause: error)
+            throw ListenError(
+                listener: .metrics,
+                host: self.configuration.host,
+                port: self.configuration.port,
+                cause: error
+            )
         }
         if let address = server.channel.localAddress {
             self.logger.info("listening for metrics and probes", metadata: ["address": "\(address)"])
@@ -170,16 +175,5 @@ public final class MetricsHTTPServer: Service {
         var head = HTTPResponseHead(version: request.version, status: status, headers: headers)
         head.headers.add(name: "Connection", value: request.isKeepAlive ? "keep-alive" : "close")
         return (head, body)
-    }
-}
-
-/// The metrics listener could not listen on its address.
-public struct MetricsListenError: Error, CustomStringConvertible {
-    public var host: String
-    public var port: Int
-    public var cause: any Error
-
-    public var description: String {
-        "cannot listen for metrics on \(self.host):\(self.port): \(self.cause)"
     }
 }

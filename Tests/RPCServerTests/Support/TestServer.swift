@@ -3,11 +3,13 @@ import Credentials
 import Domain
 import Foundation
 import Logging
+import Metrics
 import NIOCore
 import RPCClient
 import RPCServer
 import ServiceLifecycle
 import Storage
+import Telemetry
 import TestSupport
 
 /// A real server for one test: real TLS with a certificate made for this run, a real SQLite
@@ -65,6 +67,7 @@ func withTestServer(
     identityConfiguration: IdentityService.Configuration = IdentityService.Configuration(),
     catalogConfiguration: ProductCatalog.Configuration = ProductCatalog.Configuration(),
     logs: CapturedLogs? = nil,
+    storeMetrics: MetricsExposition? = nil,
     maxFrameSize: Int? = nil,
     maxInFlight: Int? = nil,
     idleTimeout: Duration? = nil,
@@ -80,7 +83,10 @@ func withTestServer(
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: directory) }
 
-    let sqlite = try SQLiteStore(path: directory + "/catalog.sqlite")
+    let sqlite = try SQLiteStore(
+        path: directory + "/catalog.sqlite",
+        metrics: storeMetrics?.factory ?? NOOPMetricsHandler.instance
+    )
     defer { try? sqlite.close() }
     let store = CountingProductStore(wrapping: sqlite)
     let catalog = ProductCatalog(store: store, configuration: catalogConfiguration)

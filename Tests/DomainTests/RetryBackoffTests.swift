@@ -1,0 +1,54 @@
+import Domain
+import Testing
+
+@Suite struct RetryBackoffTests {
+    @Test func eachFailureInARowWaitsTwiceAsLongUpToTheMaximum() {
+        var backoff = RetryBackoff(initial: .milliseconds(500), maximum: .seconds(5))
+        let waits = (0..<7).map { _ in backoff.failed() }
+        #expect(
+            waits == [.milliseconds(500), .seconds(1), .seconds(2), .seconds(4), .seconds(5), .seconds(5), .seconds(5)]
+        )
+        #expect(backoff.failures == 7)
+    }
+
+    @Test func aSuccessStartsItOver() {
+        var backoff = RetryBackoff(initial: .seconds(1), maximum: .seconds(30))
+        _ = backoff.failed()
+        _ = backoff.failed()
+        backoff.succeeded()
+        #expect(backoff.failed() == .seconds(1))
+    }
+
+    @Test func aLongOutageStaysAtTheMaximumWithoutOverflow() {
+        var backoff = RetryBackoff(initial: .seconds(1), maximum: .seconds(30))
+        for _ in 0..<10_000 { _ = backoff.failed() }
+        #expect(backoff.failed() == .seconds(30))
+    }
+}
+
+@Suite struct RepeatedFailureLogTests {
+    private let start = ContinuousClock.now
+
+    @Test func theFirstFailureIsLoggedThenOneLinePerIntervalCountingTheRest() {
+        var log = RepeatedFailureLog(interval: .seconds(60))
+        #expect(log.failed(at: self.start) == .log(failures: 1))
+        // 10,000 failures a second for 59 s: not one more line.
+        for tick in 1..<590 {
+            #expect(log.failed(at: self.start + .milliseconds(100 * tick)) == .silent)
+        }
+        #expect(log.failed(at: self.start + .seconds(60)) == .log(failures: 590))
+        #expect(log.failed(at: self.start + .seconds(61)) == .silent)
+        #expect(log.failed(at: self.start + .seconds(120)) == .log(failures: 2))
+    }
+
+    @Test func aSuccessSaysHowManyFailedInARowAndTheNextFailureIsLoggedAtOnce() {
+        var log = RepeatedFailureLog(interval: .seconds(60))
+        #expect(log.succeeded() == nil, "nothing had failed")
+        _ = log.failed(at: self.start)
+        _ = log.failed(at: self.start + .seconds(1))
+        _ = log.failed(at: self.start + .seconds(2))
+        #expect(log.succeeded() == 3)
+        #expect(log.succeeded() == nil)
+        #expect(log.failed(at: self.start + .seconds(3)) == .log(failures: 1))
+    }
+}
