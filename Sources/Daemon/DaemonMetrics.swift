@@ -86,10 +86,12 @@ public struct DaemonMetrics: Sendable {
                 )
             }
         )
+        // One query a second at most, whatever the scrape rate: /metrics is unauthenticated.
+        let backlogs = ThrottledReading { try await outbox.outboxBacklog() }
         self.exposition.add(
             ScrapeClosure { text in
                 // Left out when the store does not answer: the flush and health metrics say so.
-                guard let backlog = try? await outbox.outboxBacklog() else { return }
+                guard let backlog = await backlogs.value() else { return }
                 text.gauge("catalog_outbox_pending", help: "Notifications not yet sent.", Double(backlog.pending))
                 let age = backlog.oldestCreateTime.map { max(0, -$0.timeIntervalSinceNow) } ?? 0
                 text.gauge(

@@ -147,7 +147,21 @@ public final class CatalogServer: Service {
             }
     }
 
+    /// A connection from a trusted proxy starts with a PROXY protocol header naming its client:
+    /// the connection is served (admitted, throttled, logged) as that client once it is read.
     private func configureConnection(_ channel: any Channel) throws {
+        guard self.configuration.trustedProxies.contains(channel.remoteAddress) else {
+            return try self.configureServing(channel, client: channel.remoteAddress)
+        }
+        try channel.pipeline.syncOperations.addHandler(
+            ProxyHeaderHandler(timeout: TimeAmount(self.configuration.handshakeTimeout)) { client in
+                try self.configureServing(channel, client: client)
+            }
+        )
+    }
+
+    /// The connection's handlers, for `client`: the peer, or the client its proxy named.
+    private func configureServing(_ channel: any Channel, client: SocketAddress?) throws {
         let pipeline = channel.pipeline.syncOperations
         if let tls = self.tls {
             try pipeline.addHandler(ALPNEnforcer())
@@ -158,9 +172,9 @@ public final class CatalogServer: Service {
                 }
             )
         }
-        let clientAddress = channel.remoteAddress?.clientKey
+        let clientAddress = client?.clientKey
         var logger = self.logger
-        logger[metadataKey: "peer"] = "\(channel.remoteAddress.map { "\($0)" } ?? "unknown")"
+        logger[metadataKey: "peer"] = "\(client.map { "\($0)" } ?? "unknown")"
         switch self.connections.admit(channel, address: clientAddress, transport: "framing") {
         case .serve:
             break

@@ -44,6 +44,12 @@ public struct ServerConfiguration: Sendable {
     public var maxStoreReadsWaitingPerConnection = 8
     /// How often the store is probed for the Health service.
     public var healthProbeInterval: Duration = .seconds(1)
+    /// Proxies whose connections start with a PROXY protocol v2 header naming the client: the
+    /// client it names is the one every cap, throttle and log line uses. Connections from these
+    /// addresses must send one (within `handshakeTimeout`); from others, a header is not read
+    /// and the connection fails as any that does not speak TLS (or the framing) would. Empty:
+    /// off.
+    public var trustedProxies: [AddressRange] = []
 
     public init() {}
 

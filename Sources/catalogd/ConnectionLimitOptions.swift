@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import RPCServer
 
 /// The limits every connection is held to (docs/PROTOCOL.md section 10), as flags.
@@ -30,6 +31,15 @@ struct ConnectionLimitOptions: ParsableArguments {
     @Option(help: "Seconds calls in flight get to finish at shutdown before they are answered UNAVAILABLE.")
     var drainTimeout: Double = 10
 
+    @Option(
+        help: ArgumentHelp(
+            "Proxies (CIDR blocks, comma-separated) whose connections start with a PROXY protocol v2 header naming the client, on --listen and --grpc-listen: caps, throttles and logs then use that client. (default: off)",
+            valueName: "cidr,..."
+        ),
+        transform: ProxyRanges.init(argument:)
+    )
+    var proxyProtocolFrom: ProxyRanges?
+
     func validate() throws {
         let durations = [
             self.idleTimeout, self.handshakeTimeout, self.frameTimeout, self.writeTimeout, self.drainTimeout,
@@ -60,5 +70,24 @@ struct ConnectionLimitOptions: ParsableArguments {
         configuration.frameTimeout = .seconds(self.frameTimeout)
         configuration.writeTimeout = .seconds(self.writeTimeout)
         configuration.drainTimeout = .seconds(self.drainTimeout)
+        configuration.trustedProxies = self.proxyProtocolFrom?.ranges ?? []
+    }
+}
+
+/// `--proxy-protocol-from`: address blocks, comma-separated.
+struct ProxyRanges {
+    var ranges: [AddressRange]
+
+    init(argument: String) throws {
+        self.ranges = try argument.split(separator: ",").map { text in
+            let trimmed = text.trimmingCharacters(in: .whitespaces)
+            guard let range = AddressRange(trimmed) else {
+                throw ValidationError("--proxy-protocol-from takes CIDR blocks such as 10.0.0.0/8, not \(trimmed)")
+            }
+            return range
+        }
+        guard !self.ranges.isEmpty else {
+            throw ValidationError("--proxy-protocol-from takes at least one CIDR block")
+        }
     }
 }

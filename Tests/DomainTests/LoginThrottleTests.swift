@@ -100,4 +100,61 @@ import Testing
         _ = try throttle.reserve(username: "another", address: "10.0.1.1", now: self.at(300))
         #expect(throttle.trackedKeys == 3)
     }
+
+    @Test func strangersFailuresDoNotHoldTheAdminAtAnAddressTheyLoggedInFromButDoANewOne() throws {
+        var throttle = LoginThrottleState(rules: LoginThrottleRules())
+        // The admin logged in from 192.0.2.7 yesterday.
+        let usual = try throttle.reserve(username: "admin", address: "192.0.2.7", now: self.at(-86_400))
+        throttle.succeeded(usual)
+        // Ten wrong passwords from each of ten addresses, as fast as they are allowed.
+        var refused = 0
+        for address in (1...10).map({ "10.0.0.\($0)" }) {
+            for _ in 0..<10 {
+                if (try? throttle.reserve(username: "admin", address: address, now: self.start)) == nil {
+                    refused += 1
+                }
+            }
+        }
+        #expect(refused == 90, "the username's own limit holds the strangers")
+        // The admin's usual address still gets its password checked...
+        let admin = try throttle.reserve(username: "admin", address: "192.0.2.7", now: self.at(1))
+        throttle.succeeded(admin)
+        // ...a new address does not, until the username's window passes.
+        let stranger = #expect(throws: DomainError.self) {
+            _ = try throttle.reserve(username: "admin", address: "198.51.100.1", now: self.at(1))
+        }
+        #expect(stranger?.code == .resourceExhausted)
+        // The usual address's own limits still apply to it: a guesser there is stopped too.
+        for _ in 0..<10 {
+            _ = try throttle.reserve(username: "admin", address: "192.0.2.7", now: self.at(2))
+        }
+        #expect(throws: DomainError.self) {
+            _ = try throttle.reserve(username: "admin", address: "192.0.2.7", now: self.at(2))
+        }
+    }
+
+    @Test func anAddressIsRememberedForABoundedTimeAndInBoundedNumbers() throws {
+        var rules = LoginThrottleRules()
+        rules.maxKnownAddresses = 16
+        rules.knownAddressMemory = 3600
+        var throttle = LoginThrottleState(rules: rules)
+        for index in 0..<100 {
+            let address = "10.1.0.\(index)"
+            let reservation = try throttle.reserve(username: "admin", address: address, now: self.at(Double(index)))
+            throttle.succeeded(reservation)
+            #expect(throttle.knownAddresses <= 16)
+        }
+        // Fill the username's limit from strangers, then come back from the newest known address
+        // after its memory: it is a stranger again.
+        for index in 0..<10 {
+            _ = try throttle.reserve(username: "admin", address: "10.2.0.\(index)", now: self.at(200))
+        }
+        _ = try throttle.reserve(username: "admin", address: "10.1.0.99", now: self.at(200))
+        for index in 0..<10 {
+            _ = try throttle.reserve(username: "admin", address: "10.3.0.\(index)", now: self.at(99 + 3600 + 1))
+        }
+        #expect(throws: DomainError.self) {
+            _ = try throttle.reserve(username: "admin", address: "10.1.0.99", now: self.at(99 + 3600 + 1))
+        }
+    }
 }

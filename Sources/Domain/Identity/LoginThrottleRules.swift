@@ -4,7 +4,8 @@ import Foundation
 /// "Login throttling"). Following OWASP's authentication cheat sheet, a guesser is stopped
 /// by the tight limits on its own address and on (username, address) pairs, while the limit
 /// on the username alone only slows a guesser with many addresses: its window is short, so
-/// strangers cannot keep an account (the well-known superuser `admin`, say) locked for long.
+/// strangers cannot keep an account (the well-known superuser `admin`, say) locked for long,
+/// and an address the admin logged in from before is not held by it at all.
 public struct LoginThrottleRules: Sendable, Hashable {
     /// At most `failures` within any `window`.
     public struct Limit: Sendable, Hashable {
@@ -27,6 +28,11 @@ public struct LoginThrottleRules: Sendable, Hashable {
     /// Keys remembered at once. Past it, expired keys are swept; if none has expired, new
     /// keys are refused (RESOURCE_EXHAUSTED) rather than grow memory without bound.
     public var maxTrackedKeys = 100_000
+    /// How long an address an admin logged in from is remembered: from it, that admin's
+    /// login is not held by the limit on the username alone, which strangers can fill.
+    public var knownAddressMemory: TimeInterval = 30 * 86_400
+    /// (username, address) pairs remembered at once; past it, the oldest are forgotten first.
+    public var maxKnownAddresses = 100_000
 
     public init() {}
 

@@ -25,6 +25,9 @@ struct LoginThrottleState {
     let attempts: String
     /// Each key's failures in its window, oldest first; never more than the key's limit.
     private var failures: [Key: [Date]] = [:]
+    /// When each (username, address) pair last logged in: such an attempt is not held by the
+    /// username's own limit (strangers cannot lock an admin out of their usual address).
+    private var knownPairs: [Key: Date] = [:]
     private var lastSweep = Date.distantPast
 
     init(rules: LoginThrottleRules, attempts: String = "logins") {
@@ -52,7 +55,9 @@ struct LoginThrottleState {
         self.sweepIfDue(now: now)
 
         var wait: TimeInterval = 0
+        let known = keys.contains { self.isKnown($0, now: now) }
         for key in keys {
+            if known, case .username = key { continue }
             let limit = self.limit(of: key)
             let recent = self.recentFailures(key, now: now)
             if recent.count >= limit.failures, let oldest = recent.first {
@@ -99,8 +104,34 @@ struct LoginThrottleState {
         for key in reservation.keys {
             if case .usernameFromAddress = key {
                 self.failures[key] = nil
+                self.remember(key, at: reservation.time)
             }
         }
+    }
+
+    /// Pairs remembered now.
+    var knownAddresses: Int { self.knownPairs.count }
+
+    private func isKnown(_ key: Key, now: Date) -> Bool {
+        guard case .usernameFromAddress = key, let last = self.knownPairs[key] else { return false }
+        return now.timeIntervalSince(last) < self.rules.knownAddressMemory
+    }
+
+    /// Remembers a pair that logged in; when full, forgets the pairs past their memory, then the
+    /// oldest eighth, so memory stays bounded and the sort is paid once per many logins.
+    private mutating func remember(_ key: Key, at time: Date) {
+        if self.knownPairs[key] == nil, self.knownPairs.count >= self.rules.maxKnownAddresses {
+            let memory = self.rules.knownAddressMemory
+            self.knownPairs = self.knownPairs.filter { time.timeIntervalSince($0.value) < memory }
+            if self.knownPairs.count >= self.rules.maxKnownAddresses {
+                let oldest = self.knownPairs.sorted { $0.value < $1.value }
+                    .prefix(max(1, self.rules.maxKnownAddresses / 8))
+                for (pair, _) in oldest {
+                    self.knownPairs[pair] = nil
+                }
+            }
+        }
+        self.knownPairs[key] = time
     }
 
     private func limit(of key: Key) -> LoginThrottleRules.Limit {

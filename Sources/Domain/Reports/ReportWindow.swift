@@ -110,7 +110,9 @@ public struct ReportWindow: Sendable, Hashable {
         hourlyRetention: Int64 = Self.defaultHourlyRetention
     ) throws(DomainError) -> ReportWindow {
         let (from, to) = try self.bounds(start: start, end: end)
-        guard to - from <= Self.maxTotalsDays * ViewGranularity.day.seconds else {
+        // The span asked, before its ends are rounded out to whole seconds.
+        let span = (end ?? .distantPast).timeIntervalSince(start ?? .distantPast)
+        guard span <= Double(Self.maxTotalsDays * ViewGranularity.day.seconds) else {
             throw DomainError.invalid([
                 FieldViolation(
                     field: "end_time",

@@ -14,13 +14,28 @@ final class ConnectionRefusalHandler: ChannelInboundHandler {
         self.status = status
     }
 
+    private var refused = false
+
+    /// Added to a connection already active (behind a PROXY protocol header), it refuses at once.
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive {
+            self.refuse(context: context)
+        }
+    }
+
     func channelActive(context: ChannelHandlerContext) {
+        self.refuse(context: context)
+        context.fireChannelActive()
+    }
+
+    private func refuse(context: ChannelHandlerContext) {
+        guard !self.refused else { return }
+        self.refused = true
         var buffer = context.channel.allocator.buffer(capacity: 128)
         try? buffer.writeFrame(Catalog_V1_Response(callID: 0, status: self.status))
         context.writeAndFlush(self.wrapOutboundOut(buffer)).assumeIsolated().whenComplete { _ in
             context.close(promise: nil)
         }
-        context.fireChannelActive()
     }
 
     /// Whatever the client sends is not read.

@@ -19,6 +19,8 @@ struct CatalogGRPCService: RegistrableRPCService {
     let registry: MethodRegistry
     let authenticator: any Authenticator
     let configuration: ServerConfiguration
+    /// The clients that trusted proxies named, for calls whose socket is a proxy's.
+    let proxiedClients: ProxiedClients
     let logger: Logger
     /// Numbers the calls for their log lines: HTTP/2's stream ids do not reach a handler.
     private let callIDs = CallNumbers()
@@ -52,14 +54,15 @@ struct CatalogGRPCService: RegistrableRPCService {
         var logger = self.logger
         logger[metadataKey: "call_id"] = "\(self.callIDs.next())"
         logger[metadataKey: "method"] = "\(method)"
-        logger[metadataKey: "peer"] = "\(context.remotePeer)"
+        let client = GRPCPeer(context.remotePeer).map { self.proxiedClients.client(of: $0.address) }
+        logger[metadataKey: "peer"] = "\(client.map { "\($0)" } ?? context.remotePeer)"
         if let trace = traceparent.flatMap(TraceParent.init) {
             logger[metadataKey: "trace_id"] = "\(trace.traceID)"
         }
         var dispatcher = CallDispatcher(
             registry: self.registry,
             authenticator: self.authenticator,
-            clientAddress: GRPCPeer(context.remotePeer)?.clientKey,
+            clientAddress: client?.clientKey,
             connectionReads: WorkLimiter(
                 maxRunning: self.configuration.maxStoreReadsPerConnection,
                 maxWaiting: self.configuration.maxStoreReadsWaitingPerConnection,

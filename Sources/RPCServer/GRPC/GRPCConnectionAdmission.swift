@@ -11,9 +11,14 @@ import NIOSSL
 /// away. HTTP/2 has no status for a connection, so the refusal is a GOAWAY with
 /// ENHANCE_YOUR_CALM and the reason as its debug data (clients report UNAVAILABLE and retry
 /// with backoff), in answer to the client's first frame, then the connection is closed.
+///
+/// A connection from a trusted proxy (`trustedProxies`) is admitted once its PROXY protocol
+/// header is read, as the client the header names (`ProxiedClients` tells the calls).
 struct GRPCConnectionAdmission: Sendable {
     let connections: OpenConnections
     let handshakeTimeout: Duration
+    let trustedProxies: [AddressRange]
+    let proxiedClients: ProxiedClients
     let metrics: ConnectionMetrics?
     let logger: Logger
 
@@ -36,25 +41,42 @@ struct GRPCConnectionAdmission: Sendable {
                     position: .after(tls)
                 )
             }
-            switch self.connections.admit(channel, address: channel.remoteAddress?.clientKey, transport: "grpc") {
-            case .serve:
-                break
-            case .refuse(let refusal):
-                self.logger.debug(
-                    "gRPC connection refused",
-                    metadata: [
-                        "peer": "\(channel.remoteAddress.map { "\($0)" } ?? "unknown")",
-                        "reason": "\(refusal.message)",
-                    ]
-                )
-                try pipeline.addHandler(
-                    GRPCConnectionRefusalHandler(reason: refusal.message),
-                    position: .after(try pipeline.handler(type: NIOHTTP2Handler.self))
-                )
-            case .drop:
-                self.logger.debug("gRPC connection dropped: too many refusals under way")
-                channel.close(promise: nil)
+            guard self.trustedProxies.contains(channel.remoteAddress) else {
+                return try self.admit(channel, client: channel.remoteAddress)
             }
+            try pipeline.addHandler(
+                ProxyHeaderHandler(timeout: TimeAmount(self.handshakeTimeout)) { client in
+                    if let client {
+                        self.proxiedClients.record(client, for: channel)
+                    }
+                    try self.admit(channel, client: client)
+                },
+                position: .first
+            )
+        }
+    }
+
+    /// Counts the connection as `client`'s against the caps, or turns it away.
+    private func admit(_ channel: any Channel, client: SocketAddress?) throws {
+        switch self.connections.admit(channel, address: client?.clientKey, transport: "grpc") {
+        case .serve:
+            break
+        case .refuse(let refusal):
+            self.logger.debug(
+                "gRPC connection refused",
+                metadata: [
+                    "peer": "\(client.map { "\($0)" } ?? "unknown")",
+                    "reason": "\(refusal.message)",
+                ]
+            )
+            let pipeline = channel.pipeline.syncOperations
+            try pipeline.addHandler(
+                GRPCConnectionRefusalHandler(reason: refusal.message),
+                position: .after(try pipeline.handler(type: NIOHTTP2Handler.self))
+            )
+        case .drop:
+            self.logger.debug("gRPC connection dropped: too many refusals under way")
+            channel.close(promise: nil)
         }
     }
 }

@@ -55,10 +55,12 @@ public final class GRPCListener: Service {
         self.port = port
         self.security = security
         self.configuration = configuration
+        let proxiedClients = ProxiedClients()
         self.service = CatalogGRPCService(
             registry: registry,
             authenticator: authenticator,
             configuration: configuration,
+            proxiedClients: proxiedClients,
             logger: logger
         )
         // What the listener serves, as Health knows it and reflection lists it.
@@ -70,6 +72,8 @@ public final class GRPCListener: Service {
         self.admission = GRPCConnectionAdmission(
             connections: connections,
             handshakeTimeout: configuration.handshakeTimeout,
+            trustedProxies: configuration.trustedProxies,
+            proxiedClients: proxiedClients,
             metrics: metrics?.grpcConnections,
             logger: logger
         )

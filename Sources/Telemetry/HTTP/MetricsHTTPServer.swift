@@ -8,8 +8,10 @@ import Synchronization
 
 /// The operator's HTTP listener, as a `Service`: `/metrics` for Prometheus, `/healthz` and
 /// `/readyz` for probes that speak only HTTP. Plain HTTP, for a scraper on loopback or an
-/// internal network: nothing it serves is secret. It holds little: a few connections, each
-/// closed after `idleTimeout` without a request, and no request body is kept.
+/// internal network: nothing it serves is secret. It holds little, and no client can hold it:
+/// a few connections, a few per address (`MetricsAdmission`), each given a bounded time for each
+/// request and a bounded age (`MetricsConnectionClock`), slots kept for probes past the
+/// scrapers', and no request body kept.
 ///
 /// List it before the RPC server in the service group: services stop in reverse order, so it
 /// still answers `/readyz` 503 while the RPC server drains.
@@ -17,11 +19,19 @@ public final class MetricsHTTPServer: Service {
     public struct Configuration: Sendable {
         public var host = "127.0.0.1"
         public var port = 9464
-        /// Connections open at once; a connection past it is closed at once. Scrapers and
-        /// probes hold one each.
+        /// Connections served fully at once; scrapers and probes hold one each.
         public var maxConnections = 32
-        /// A connection without a request for this long is closed.
-        public var idleTimeout: Duration = .seconds(60)
+        /// Connections past `maxConnections` that answer only `/healthz` and `/readyz` (`/metrics`
+        /// with 503): probes get through while scrapers hold every other slot.
+        public var probeConnections = 8
+        /// Connections at once from one address; past it a new one is closed at once.
+        public var maxConnectionsPerAddress = 4
+        /// Each request must arrive whole within this of the connection being ready for it
+        /// (accepted, or its previous answer written); a keep-alive connection idle as long is
+        /// closed too.
+        public var requestTimeout: Duration = .seconds(10)
+        /// A connection this old is closed once its answer in progress is written.
+        public var maxConnectionAge: Duration = .seconds(300)
 
         public init() {}
     }
@@ -31,7 +41,7 @@ public final class MetricsHTTPServer: Service {
     private let probes: ProbeState
     private let eventLoopGroup: any EventLoopGroup
     private let logger: Logger
-    private let open = Mutex(0)
+    private let admission: Mutex<MetricsAdmission>
     private let address = ListeningAddress<SocketAddress>()
 
     public init(
@@ -46,6 +56,13 @@ public final class MetricsHTTPServer: Service {
         self.probes = probes
         self.eventLoopGroup = eventLoopGroup
         self.logger = logger
+        self.admission = Mutex(
+            MetricsAdmission(
+                maxConnections: configuration.maxConnections,
+                probeConnections: configuration.probeConnections,
+                maxPerAddress: configuration.maxConnectionsPerAddress
+            )
+        )
     }
 
     /// The address the listener is bound to, once bound; `nil` if it stopped without binding.
@@ -55,7 +72,8 @@ public final class MetricsHTTPServer: Service {
 
     public func run() async throws {
         defer { self.address.ended() }
-        let idleTimeout = TimeAmount(self.configuration.idleTimeout)
+        let requestTimeout = TimeAmount(self.configuration.requestTimeout)
+        let maxAge = TimeAmount(self.configuration.maxConnectionAge)
         let server: NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never>
         do {
             server = try await ServerBootstrap(group: self.eventLoopGroup)
@@ -65,8 +83,9 @@ public final class MetricsHTTPServer: Service {
                     channel.eventLoop.makeCompletedFuture {
                         let pipeline = channel.pipeline.syncOperations
                         try pipeline.configureHTTPServerPipeline(withErrorHandling: true)
-                        try pipeline.addHandler(IdleStateHandler(allTimeout: idleTimeout))
-                        try pipeline.addHandler(IdleConnectionCloser())
+                        try pipeline.addHandler(
+                            MetricsConnectionDeadlineHandler(requestTimeout: requestTimeout, maxAge: maxAge)
+                        )
                         return try NIOAsyncChannel(wrappingChannelSynchronously: channel)
                     }
                 }
@@ -87,13 +106,17 @@ public final class MetricsHTTPServer: Service {
             await withDiscardingTaskGroup { group in
                 try? await server.executeThenClose { connections in
                     for try await connection in connections {
-                        guard self.admit() else {
+                        let address = connection.channel.remoteAddress?.ipAddress
+                        guard case .serve(let probesOnly) = self.admission.withLock({ $0.admit(address: address) })
+                        else {
                             try? await connection.channel.close()
                             continue
                         }
                         group.addTask {
-                            defer { self.open.withLock { $0 -= 1 } }
-                            await self.serve(connection)
+                            defer {
+                                self.admission.withLock { $0.release(address: address, probesOnly: probesOnly) }
+                            }
+                            await self.serve(connection, probesOnly: probesOnly)
                         }
                     }
                 }
@@ -101,16 +124,12 @@ public final class MetricsHTTPServer: Service {
         }
     }
 
-    private func admit() -> Bool {
-        self.open.withLock { open in
-            guard open < self.configuration.maxConnections else { return false }
-            open += 1
-            return true
-        }
-    }
-
     /// Answers one connection's requests in turn; a body is read and dropped.
-    private func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async {
+    /// - Parameter probesOnly: the connection took a slot kept for probes: `/metrics` gets 503.
+    private func serve(
+        _ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>,
+        probesOnly: Bool
+    ) async {
         do {
             try await connection.executeThenClose { inbound, outbound in
                 var request: HTTPRequestHead?
@@ -122,7 +141,7 @@ public final class MetricsHTTPServer: Service {
                         continue
                     case .end:
                         guard let head = request.take() else { continue }
-                        let response = await self.response(to: head)
+                        let response = await self.response(to: head, probesOnly: probesOnly)
                         try await outbound.write(.head(response.head))
                         if head.method != .HEAD {
                             try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: response.body))))
@@ -137,10 +156,18 @@ public final class MetricsHTTPServer: Service {
         }
     }
 
-    private func response(to request: HTTPRequestHead) async -> (head: HTTPResponseHead, body: [UInt8]) {
+    private func response(
+        to request: HTTPRequestHead,
+        probesOnly: Bool
+    ) async -> (head: HTTPResponseHead, body: [UInt8]) {
         let route = MetricsRoute(method: request.method.rawValue, uri: request.uri)
         let (status, contentType, body): (HTTPResponseStatus, String, [UInt8])
         switch route {
+        case .metrics where probesOnly:
+            (status, contentType, body) = (
+                .serviceUnavailable, "text/plain; charset=utf-8",
+                Array("too many metrics clients at once; this connection answers only probes\n".utf8)
+            )
         case .metrics:
             let format = ExpositionFormat(accept: request.headers["Accept"].joined(separator: ","))
             (status, contentType, body) = (.ok, format.contentType, await self.exposition.render(format))

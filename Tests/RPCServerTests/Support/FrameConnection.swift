@@ -24,12 +24,14 @@ final class FrameConnection: Sendable {
     }
 
     /// Connects to the test server over TLS (trusting its CA, offering `alpn`) or plaintext,
-    /// from `sourceAddress` when given (any 127.x.y.z reaches a server on 127.0.0.1).
+    /// from `sourceAddress` when given (any 127.x.y.z reaches a server on 127.0.0.1), sending
+    /// `proxyHeader` first (before TLS), as a load balancer with PROXY protocol does.
     static func connect(
         port: Int,
         caPath: String?,
         alpn: [String] = [CatalogALPN.protocolID],
-        sourceAddress: String? = nil
+        sourceAddress: String? = nil,
+        proxyHeader: [UInt8]? = nil
     ) async throws -> FrameConnection {
         let events = Condition<[Event]>([])
         let tls: NIOSSLContext? = try caPath.map { caPath in
@@ -46,6 +48,9 @@ final class FrameConnection: Sendable {
             try await bootstrap
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let proxyHeader {
+                        try channel.pipeline.syncOperations.addHandler(HeaderWriter(header: proxyHeader))
+                    }
                     if let tls {
                         try channel.pipeline.syncOperations.addHandler(
                             try NIOSSLClientHandler(context: tls, serverHostname: nil)
@@ -117,6 +122,23 @@ final class FrameConnection: Sendable {
 
     private static func isClosed(_ event: Event) -> Bool {
         if case .closed = event { true } else { false }
+    }
+
+    /// Writes its bytes as the connection opens, ahead of everything after it (the TLS handshake).
+    private final class HeaderWriter: ChannelInboundHandler {
+        typealias InboundIn = ByteBuffer
+        typealias OutboundOut = ByteBuffer
+
+        let header: [UInt8]
+
+        init(header: [UInt8]) {
+            self.header = header
+        }
+
+        func channelActive(context: ChannelHandlerContext) {
+            context.writeAndFlush(self.wrapOutboundOut(ByteBuffer(bytes: self.header)), promise: nil)
+            context.fireChannelActive()
+        }
     }
 
     private final class Recorder: ChannelInboundHandler {
