@@ -254,8 +254,10 @@ let package = Package(
         .testTarget(
             name: "DaemonTests",
             dependencies: [
+                "Credentials",
                 "Daemon",
                 "Domain",
+                "Storage",
                 "Telemetry",
                 "TestSupport",
                 .product(name: "Logging", package: "swift-log"),

@@ -41,14 +41,28 @@ import Testing
         #expect(log.failed(at: self.start + .seconds(120)) == .log(failures: 2))
     }
 
-    @Test func aSuccessSaysHowManyFailedInARowAndTheNextFailureIsLoggedAtOnce() {
+    @Test func aSuccessAfterAWrittenStreakSaysHowManyFailedInARow() {
         var log = RepeatedFailureLog(interval: .seconds(60))
         #expect(log.succeeded() == nil, "nothing had failed")
-        _ = log.failed(at: self.start)
+        #expect(log.failed(at: self.start) == .log(failures: 1))
         _ = log.failed(at: self.start + .seconds(1))
         _ = log.failed(at: self.start + .seconds(2))
         #expect(log.succeeded() == 3)
         #expect(log.succeeded() == nil)
-        #expect(log.failed(at: self.start + .seconds(3)) == .log(failures: 1))
+        // The next streak's first line waits for the interval since the last line.
+        #expect(log.failed(at: self.start + .seconds(3)) == .silent)
+        #expect(log.succeeded() == nil, "a streak never written is not announced as over")
+        #expect(log.failed(at: self.start + .seconds(61)) == .log(failures: 1))
+    }
+
+    @Test func workThatFlapsIsLoggedAFewTimesAMinuteNotPerFailure() {
+        var log = RepeatedFailureLog(interval: .seconds(60))
+        var lines = 0
+        // A failure and a success every millisecond for a minute (half a pool's connections broken).
+        for tick in 0..<60_000 {
+            if case .log = log.failed(at: self.start + .milliseconds(tick)) { lines += 1 }
+            if log.succeeded() != nil { lines += 1 }
+        }
+        #expect(lines == 2, "one failure line and its recovery line")
     }
 }

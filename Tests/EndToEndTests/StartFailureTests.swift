@@ -47,24 +47,13 @@ import Testing
         _ arguments: [String],
         in directory: String
     ) async throws -> (status: Int32, output: String, sinceFirstLine: Duration) {
-        let process = Process()
-        process.executableURL = Executables.catalogd
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        let output = OutputCollector()
-        output.attach(to: pipe)
-        let exit = Condition<Int32?>(nil)
-        process.terminationHandler = { process in exit.update { $0 = process.terminationStatus } }
-        try process.run()
-        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-        _ = try await output.wait(for: .seconds(120)) { !$0.isEmpty }
+        let daemon = try LaunchedDaemon(arguments, in: directory)
+        defer { daemon.kill() }
+        _ = try await daemon.output.wait(for: .seconds(120)) { !$0.isEmpty }
         let firstLine = ContinuousClock.now
-        try await withTimeout(.seconds(120), "catalogd to exit") { await exit.wait { $0 != nil } }
+        let status = try await daemon.exit(limit: .seconds(120))
         let exited = ContinuousClock.now
-        return (exit.value ?? -1, try await output.waitForEnd(), exited - firstLine)
+        return (status, try await daemon.output.waitForEnd(), exited - firstLine)
     }
 
     @Test func aMissingCertificateEndsTheDaemonNamingTheFlag() async throws {
@@ -96,32 +85,55 @@ import Testing
     @Test(arguments: [true, false])
     func sigtermWhileStartingEndsTheProcess(afterFirstLine: Bool) async throws {
         try await withTemporaryDirectory { directory in
-            let process = Process()
-            process.executableURL = Executables.catalogd
-            process.arguments = ["serve", "--listen", "127.0.0.1:0", "--grpc-listen", "127.0.0.1:0"]
-            process.currentDirectoryURL = URL(fileURLWithPath: directory)
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = pipe
-            let output = OutputCollector()
-            output.attach(to: pipe)
-            let exited = Condition(false)
-            process.terminationHandler = { _ in exited.update { $0 = true } }
-            try process.run()
-            defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+            let daemon = try LaunchedDaemon(
+                ["serve", "--listen", "127.0.0.1:0", "--grpc-listen", "127.0.0.1:0"],
+                in: directory
+            )
+            defer { daemon.kill() }
             if afterFirstLine {
-                _ = try await output.wait { !$0.isEmpty }
+                _ = try await daemon.output.wait { !$0.isEmpty }
             }
-            process.terminate()
+            daemon.process.terminate()
             // The drain timeout (10 s) with a margin for a busy machine.
-            try await withTimeout(.seconds(30), "catalogd to end after SIGTERM") {
-                await exited.wait { $0 }
-            }
-            #expect(!process.isRunning)
+            _ = try await daemon.exit(limit: .seconds(30))
+            #expect(!daemon.process.isRunning)
         }
     }
 
     private static func json(_ line: String) -> [String: Any]? {
         try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+    }
+}
+
+/// A catalogd process with its output collected, for tests that watch how it starts and ends.
+private struct LaunchedDaemon {
+    let process = Process()
+    let output = OutputCollector()
+    private let status = Condition<Int32?>(nil)
+
+    init(_ arguments: [String], in directory: String) throws {
+        self.process.executableURL = Executables.catalogd
+        self.process.arguments = arguments
+        self.process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        let pipe = Pipe()
+        self.process.standardOutput = pipe
+        self.process.standardError = pipe
+        self.output.attach(to: pipe)
+        let status = self.status
+        self.process.terminationHandler = { process in status.update { $0 = process.terminationStatus } }
+        try self.process.run()
+    }
+
+    /// Waits (bounded) for the process to exit; returns its status.
+    func exit(limit: Duration) async throws -> Int32 {
+        try await withTimeout(limit, "catalogd to exit") { await self.status.wait { $0 != nil } }
+        return self.status.value ?? -1
+    }
+
+    /// SIGKILL, if it still runs: a test that failed leaves no daemon behind.
+    func kill() {
+        if self.process.isRunning {
+            Foundation.kill(self.process.processIdentifier, SIGKILL)
+        }
     }
 }
