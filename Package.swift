@@ -299,6 +299,7 @@ let package = Package(
                 "Credentials",
                 "Domain",
                 "Storage",
+                "Listening",
                 "RPCServer",
                 "RPCClient",
                 "Telemetry",

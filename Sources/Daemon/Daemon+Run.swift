@@ -14,12 +14,12 @@ extension Daemon {
     ///
     /// Logs "ready", with every listener's address, once all are bound: what a supervisor (or a
     /// test) waits for, and the ports picked for port 0. No ready line if one fails to bind.
-    public func run(logger: Logger, signals: [UnixSignal] = [.sigterm, .sigint]) async throws {
+    public func run(logger: Logger) async throws {
         var configuration = ServiceGroupConfiguration(
             services: self.services.map {
                 .init(service: $0, failureTerminationBehavior: .gracefullyShutdownGroup)
             },
-            gracefulShutdownSignals: signals,
+            gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )
         configuration.maximumGracefulShutdownDuration = self.shutdownBound

@@ -1,7 +1,6 @@
+import Listening
 import NIOCore
 import Testing
-
-@testable import RPCServer
 
 /// Limits key a client by its address, an IPv6 client by the /64 it can pick addresses from.
 @Suite struct ClientKeyTests {

@@ -84,6 +84,15 @@ func proxyHeaderV2(client: String, clientPort: UInt16 = 40_000) -> [UInt8] {
         return try await connection.next(limit: .seconds(60))?.status.code
     }
 
+    /// A connection to `server` as a proxy in front of it makes one for `client`.
+    private static func connect(_ server: TestServer, as client: String) async throws -> FrameConnection {
+        try await FrameConnection.connect(
+            port: server.port,
+            caPath: server.caPath,
+            proxyHeader: proxyHeaderV2(client: client)
+        )
+    }
+
     @Test func theHeadersClientIsThrottledAndCappedNotTheProxy() async throws {
         try await withTestServer(
             handshakeTimeout: .seconds(120),
@@ -92,11 +101,7 @@ func proxyHeaderV2(client: String, clientPort: UInt16 = 40_000) -> [UInt8] {
                 $0.maxConnectionsPerAddress = 1
             },
             body: { server in
-                let first = try await FrameConnection.connect(
-                    port: server.port,
-                    caPath: server.caPath,
-                    proxyHeader: proxyHeaderV2(client: "203.0.113.1")
-                )
+                let first = try await Self.connect(server, as: "203.0.113.1")
                 // Ten failed logins (ten usernames) from 203.0.113.1: its address's limit.
                 for index in 0..<10 {
                     let code = try await Self.login(first, id: UInt64(index + 1), username: "user\(index)")
@@ -106,18 +111,10 @@ func proxyHeaderV2(client: String, clientPort: UInt16 = 40_000) -> [UInt8] {
 
                 // Another client through the same proxy: its own address, its own budget; and the cap
                 // of one connection per address holds per client, not for the proxy.
-                let second = try await FrameConnection.connect(
-                    port: server.port,
-                    caPath: server.caPath,
-                    proxyHeader: proxyHeaderV2(client: "203.0.113.2")
-                )
+                let second = try await Self.connect(server, as: "203.0.113.2")
                 #expect(try await Self.login(second, id: 1, username: "user11") == .unauthenticated)
 
-                let again = try await FrameConnection.connect(
-                    port: server.port,
-                    caPath: server.caPath,
-                    proxyHeader: proxyHeaderV2(client: "203.0.113.1")
-                )
+                let again = try await Self.connect(server, as: "203.0.113.1")
                 let refusal = try await again.next(limit: .seconds(60))
                 #expect(refusal?.callID == 0)
                 #expect(refusal?.status.code == .resourceExhausted)
@@ -133,20 +130,13 @@ func proxyHeaderV2(client: String, clientPort: UInt16 = 40_000) -> [UInt8] {
             handshakeTimeout: .seconds(120),
             configure: { $0.trustedProxies = [AddressRange("127.0.0.1/32")!] },
             body: { server in
-                @Sendable func from(_ client: String) async throws -> FrameConnection {
-                    try await FrameConnection.connect(
-                        port: server.port,
-                        caPath: server.caPath,
-                        proxyHeader: proxyHeaderV2(client: client)
-                    )
-                }
-                let usual = try await from("198.51.100.7")
+                let usual = try await Self.connect(server, as: "198.51.100.7")
                 let admin = TestAdmin.username
                 #expect(try await Self.login(usual, id: 1, username: admin, password: TestAdmin.password) == .ok)
                 // Ten wrong passwords for the admin from each of ten addresses.
                 var refused = 0
                 for address in 1...10 {
-                    let stranger = try await from("10.0.0.\(address)")
+                    let stranger = try await Self.connect(server, as: "10.0.0.\(address)")
                     for id in 1...10 {
                         if try await Self.login(stranger, id: UInt64(id), username: admin) == .resourceExhausted {
                             refused += 1
@@ -156,7 +146,7 @@ func proxyHeaderV2(client: String, clientPort: UInt16 = 40_000) -> [UInt8] {
                 }
                 #expect(refused == 90, "the username's own limit holds the strangers")
                 #expect(try await Self.login(usual, id: 2, username: admin, password: TestAdmin.password) == .ok)
-                let new = try await from("198.51.100.99")
+                let new = try await Self.connect(server, as: "198.51.100.99")
                 let fromNew = try await Self.login(new, id: 1, username: admin, password: TestAdmin.password)
                 #expect(fromNew == .resourceExhausted, "a new address waits out the username's minute")
                 await usual.close()
@@ -170,11 +160,7 @@ func proxyHeaderV2(client: String, clientPort: UInt16 = 40_000) -> [UInt8] {
             handshakeTimeout: .seconds(120),
             configure: { $0.trustedProxies = [AddressRange("10.0.0.0/8")!] },
             body: { server in
-                let connection = try await FrameConnection.connect(
-                    port: server.port,
-                    caPath: server.caPath,
-                    proxyHeader: proxyHeaderV2(client: "203.0.113.9")
-                )
+                let connection = try await Self.connect(server, as: "203.0.113.9")
                 try? await connection.send(try .call(1, CatalogMethod.healthCheck, Catalog_V1_HealthCheckRequest()))
                 #expect(try await connection.waitUntilClosed(limit: .seconds(60)).isEmpty, "no answer")
             }

@@ -20,7 +20,7 @@ public enum IdentityEvent: Sendable, Hashable {
         case invalid
         /// A rotated token presented again: its whole login family was revoked.
         case reused
-        /// Refused by the refresh throttle (the address's failures), before any read.
+        /// Refused by the refresh throttle (the address's failed refreshes and logouts), before any read.
         case throttled
     }
 }

@@ -84,7 +84,9 @@ extension IdentityService {
     /// that remain go through `tokenWrites`, a daemon-wide bound.
     public func refresh(refreshToken: String, clientAddress: String?) async throws -> TokenPair {
         let now = self.configuration.now()
-        let digest = try await self.knownRefreshToken(refreshToken, clientAddress: clientAddress, now: now)
+        let digest = try await self.knownRefreshToken(refreshToken, clientAddress: clientAddress, now: now) {
+            self.configuration.observe(.refresh($0))
+        }
         let replacement = self.tokens.makeRefreshToken()
         let expireTime = now.addingTimeInterval(self.configuration.refreshTokenLifetime)
         let outcome = try await self.tokenWrites.run {
@@ -127,7 +129,7 @@ extension IdentityService {
     /// like any invalid token.
     public func logout(refreshToken: String, clientAddress: String?) async throws {
         let now = self.configuration.now()
-        let digest = try await self.knownRefreshToken(refreshToken, clientAddress: clientAddress, now: now)
+        let digest = try await self.knownRefreshToken(refreshToken, clientAddress: clientAddress, now: now) { _ in }
         guard
             let revoked = try await self.tokenWrites.run({
                 try await self.store.revokeRefreshTokenFamily(digest: digest, now: now)
@@ -145,16 +147,22 @@ extension IdentityService {
     /// The digest of `refreshToken` once it is known to have been issued, found without a write.
     /// A token of another shape is refused at once; one never issued (a read) counts a failure
     /// against `clientAddress`, whose failures past `refreshThrottle` are refused before any read.
-    private func knownRefreshToken(_ refreshToken: String, clientAddress: String?, now: Date) async throws -> String {
+    /// - Parameter refused: told why a token was refused (Refresh counts it in its metrics).
+    private func knownRefreshToken(
+        _ refreshToken: String,
+        clientAddress: String?,
+        now: Date,
+        refused: (IdentityEvent.RefreshOutcome) -> Void
+    ) async throws -> String {
         guard self.tokens.isIssuedShape(refreshToken: refreshToken) else {
-            self.configuration.observe(.refresh(.invalid))
+            refused(.invalid)
             throw Self.invalidRefreshToken
         }
         let reservation: LoginThrottleState.Reservation
         do {
             reservation = try self.refreshThrottle.reserve(username: nil, address: clientAddress, now: now)
         } catch {
-            self.configuration.observe(.refresh(.throttled))
+            refused(.throttled)
             throw error
         }
         let digest = self.tokens.digest(refreshToken: refreshToken)
@@ -166,7 +174,7 @@ extension IdentityService {
             throw error
         }
         guard exists else {
-            self.configuration.observe(.refresh(.invalid))
+            refused(.invalid)
             throw Self.invalidRefreshToken
         }
         // Issued: whatever the write finds (live, expired, reused), no stranger's guess.

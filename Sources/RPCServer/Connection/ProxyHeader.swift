@@ -41,21 +41,18 @@ struct ProxyHeader: Equatable {
         let total = 16 + blockLength
         // LOCAL: the proxy speaks for itself; its address stands.
         guard command == 1 else { return .header(ProxyHeader(source: nil, length: total)) }
+        // The source and destination addresses (4 bytes each for IPv4, 16 for IPv6), then their ports.
+        let addressBytes: Int
         switch family {
-        case 1:
-            guard block.count >= 12 else { return .invalid("a PROXY IPv4 block of \(block.count) bytes") }
-            let port = Int(block[8]) << 8 | Int(block[9])
-            let text = block[0..<4].map(String.init).joined(separator: ".")
-            return .header(ProxyHeader(source: try? SocketAddress(ipAddress: text, port: port), length: total))
-        case 2:
-            guard block.count >= 36 else { return .invalid("a PROXY IPv6 block of \(block.count) bytes") }
-            let port = Int(block[32]) << 8 | Int(block[33])
-            let text = stride(from: 0, to: 16, by: 2).map {
-                String(UInt16(block[$0]) << 8 | UInt16(block[$0 + 1]), radix: 16)
-            }.joined(separator: ":")
-            return .header(ProxyHeader(source: try? SocketAddress(ipAddress: text, port: port), length: total))
-        default:
-            return .header(ProxyHeader(source: nil, length: total))
+        case 1: addressBytes = 4
+        case 2: addressBytes = 16
+        default: return .header(ProxyHeader(source: nil, length: total))
         }
+        guard block.count >= addressBytes * 2 + 4 else {
+            return .invalid("a PROXY address block of \(block.count) bytes")
+        }
+        let port = Int(block[addressBytes * 2]) << 8 | Int(block[addressBytes * 2 + 1])
+        let source = try? SocketAddress(packedIPAddress: ByteBuffer(bytes: block[0..<addressBytes]), port: port)
+        return .header(ProxyHeader(source: source, length: total))
     }
 }

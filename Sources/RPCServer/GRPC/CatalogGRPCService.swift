@@ -1,6 +1,7 @@
 import Codec
 import Domain
 import GRPCCore
+import Listening
 import Logging
 import NIOCore
 import Synchronization
@@ -19,8 +20,9 @@ struct CatalogGRPCService: RegistrableRPCService {
     let registry: MethodRegistry
     let authenticator: any Authenticator
     let configuration: ServerConfiguration
-    /// The clients that trusted proxies named, for calls whose socket is a proxy's.
-    let proxiedClients: ProxiedClients
+    /// The clients that trusted proxies named, for calls whose socket is a proxy's; `nil` when no
+    /// proxy is trusted, so that a call then looks nothing up.
+    let proxiedClients: ProxiedClients?
     let logger: Logger
     /// Numbers the calls for their log lines: HTTP/2's stream ids do not reach a handler.
     private let callIDs = CallNumbers()
@@ -54,7 +56,8 @@ struct CatalogGRPCService: RegistrableRPCService {
         var logger = self.logger
         logger[metadataKey: "call_id"] = "\(self.callIDs.next())"
         logger[metadataKey: "method"] = "\(method)"
-        let client = GRPCPeer(context.remotePeer).map { self.proxiedClients.client(of: $0.address) }
+        let peer = GRPCPeer(context.remotePeer)?.address
+        let client = self.proxiedClients.flatMap { proxied in peer.map(proxied.client(of:)) } ?? peer
         logger[metadataKey: "peer"] = "\(client.map { "\($0)" } ?? context.remotePeer)"
         if let trace = traceparent.flatMap(TraceParent.init) {
             logger[metadataKey: "trace_id"] = "\(trace.traceID)"

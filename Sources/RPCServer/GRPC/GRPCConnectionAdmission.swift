@@ -1,4 +1,5 @@
 import Codec
+import Listening
 import Logging
 import NIOCore
 import NIOHTTP2
@@ -18,7 +19,8 @@ struct GRPCConnectionAdmission: Sendable {
     let connections: OpenConnections
     let handshakeTimeout: Duration
     let trustedProxies: [AddressRange]
-    let proxiedClients: ProxiedClients
+    /// Where the clients that `trustedProxies` name are told to the calls; `nil` when none is trusted.
+    let proxiedClients: ProxiedClients?
     let metrics: ConnectionMetrics?
     let logger: Logger
 
@@ -47,7 +49,7 @@ struct GRPCConnectionAdmission: Sendable {
             try pipeline.addHandler(
                 ProxyHeaderHandler(timeout: TimeAmount(self.handshakeTimeout)) { client in
                     if let client {
-                        self.proxiedClients.record(client, for: channel)
+                        self.proxiedClients?.record(client, for: channel)
                     }
                     try self.admit(channel, client: client)
                 },

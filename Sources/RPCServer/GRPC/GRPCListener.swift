@@ -55,7 +55,7 @@ public final class GRPCListener: Service {
         self.port = port
         self.security = security
         self.configuration = configuration
-        let proxiedClients = ProxiedClients()
+        let proxiedClients = configuration.trustedProxies.isEmpty ? nil : ProxiedClients()
         self.service = CatalogGRPCService(
             registry: registry,
             authenticator: authenticator,

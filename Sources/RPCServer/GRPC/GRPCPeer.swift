@@ -1,3 +1,4 @@
+import Listening
 import NIOCore
 
 /// A gRPC peer as grpc-swift names it (`ipv4:127.0.0.1:5000`, `ipv6:[::1]:5000`), read back

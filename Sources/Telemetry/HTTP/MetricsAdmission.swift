@@ -26,7 +26,8 @@ struct MetricsAdmission: Sendable {
         self.maxPerAddress = maxPerAddress
     }
 
-    /// A new connection from `address` (`nil` when the socket has none, counted as one address).
+    /// A new connection from `address` (`SocketAddress.clientKey`: an IPv6 client by its /64, as
+    /// the RPC listeners count it; `nil` when the socket has none, counted as one address).
     mutating func admit(address: String?) -> Decision {
         let key = address ?? ""
         guard self.perAddress[key, default: 0] < self.maxPerAddress else { return .refuse }

@@ -106,7 +106,7 @@ public final class MetricsHTTPServer: Service {
             await withDiscardingTaskGroup { group in
                 try? await server.executeThenClose { connections in
                     for try await connection in connections {
-                        let address = connection.channel.remoteAddress?.ipAddress
+                        let address = connection.channel.remoteAddress?.clientKey
                         guard case .serve(let probesOnly) = self.admission.withLock({ $0.admit(address: address) })
                         else {
                             try? await connection.channel.close()
