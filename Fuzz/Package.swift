@@ -18,6 +18,7 @@ let package = Package(
         .executableTarget(name: "FuzzRequestEnvelope", dependencies: .fuzzed),
         .executableTarget(name: "FuzzGetProductRequestFields", dependencies: .fuzzed),
         .executableTarget(name: "FuzzClientHelloALPN", dependencies: .fuzzed),
+        .executableTarget(name: "FuzzGRPCMessages", dependencies: .fuzzed),
     ]
 )
 

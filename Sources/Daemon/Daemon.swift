@@ -86,9 +86,10 @@ public struct Daemon: Sendable {
 
         // One count for both listeners: the caps bound the daemon's connections.
         let connections = OpenConnections(configuration: configuration.server)
+        let streamingCalls = StreamingCallSlots(limit: configuration.server.maxStreamingCalls)
         let serverMetrics = parts.metrics.map { _ in ServerMetrics(registry: registry) }
         if let metrics = parts.metrics, let serverMetrics {
-            metrics.exposition.add(serverMetrics.collector(connections: connections))
+            metrics.exposition.add(serverMetrics.collector(connections: connections, streamingCalls: streamingCalls))
             metrics.addCollectors(catalog: parts.catalog, outbox: parts.store)
             metrics.exposition.add(
                 ScrapeClosure { text in
@@ -134,6 +135,7 @@ public struct Daemon: Sendable {
                 authenticator: authenticator,
                 servingState: servingState,
                 connections: connections,
+                streamingCalls: streamingCalls,
                 metrics: serverMetrics,
                 logger: logger
             )

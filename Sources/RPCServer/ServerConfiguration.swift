@@ -51,6 +51,20 @@ public struct ServerConfiguration: Sendable {
     /// off.
     public var trustedProxies: [AddressRange] = []
 
+    /// Streaming calls (gRPC's Health.Watch, reflection) open at once across the daemon; past
+    /// it a new one is answered RESOURCE_EXHAUSTED.
+    public var maxStreamingCalls = 1024
+    /// A gRPC connection older than this is asked to go (GOAWAY) and given the drain timeout
+    /// to finish its calls: clients reconnect, and load spreads again over the daemons.
+    public var maxConnectionAge: Duration = .seconds(3600)
+
+    /// HTTP/2's SETTINGS_MAX_HEADER_LIST_SIZE on the gRPC listener: a request's header fields,
+    /// decoded, at most.
+    static let maxHeaderListSize = 16 * 1024
+    /// Each gRPC stream's initial flow-control window (HTTP/2's default), and the connection's.
+    static let grpcStreamWindow = 65_535
+    static let grpcConnectionWindow = 1024 * 1024
+
     public init() {}
 
     /// 80% of the process's open-file limit: the rest stays for the database, the listener
@@ -62,6 +76,17 @@ public struct ServerConfiguration: Sendable {
         }
         // RLIM_INFINITY is all ones: capped like any limit too large to mean anything here.
         return max(1, Int(min(limit.rlim_cur, 1 << 24)) * 8 / 10)
+    }
+
+    /// The gRPC connections' limits, as their state machine takes them.
+    var grpcConnectionLimits: GRPCConnectionStateMachine.Limits {
+        .init(
+            frameTimeout: TimeAmount(self.frameTimeout),
+            writeTimeout: TimeAmount(self.writeTimeout),
+            maxBufferedBytes: self.maxFrameSize,
+            connectionWindow: Self.grpcConnectionWindow,
+            streamWindow: Self.grpcStreamWindow
+        )
     }
 
     /// The per-connection limits, as the connection's state machine takes them.

@@ -258,11 +258,12 @@ class RawHTTP2:
     """HTTP/2 by hand over TLS (h2), for what grpcio would never send: streams past the server's
     limit, pings without end. Ignores the server's SETTINGS_MAX_CONCURRENT_STREAMS on purpose."""
 
-    def __init__(self, args):
+    def __init__(self, args, initial_window=None):
         import socket
         import ssl
         import h2.config
         import h2.connection
+        import h2.settings
 
         class IgnoringLimits(h2.connection.H2Connection):
             @property
@@ -277,6 +278,11 @@ class RawHTTP2:
             sock = context.wrap_socket(sock, server_hostname=host)
         self.sock = sock
         self.h2 = IgnoringLimits(config=h2.config.H2Configuration(client_side=True, header_encoding="utf-8"))
+        if initial_window is not None:
+            # Announced in the preface's SETTINGS: the server may send no DATA at all.
+            self.h2.local_settings = h2.settings.Settings(
+                client=True, initial_values={h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: initial_window}
+            )
         self.h2.initiate_connection()
         self.flush()
         self.resets = {}
@@ -285,6 +291,8 @@ class RawHTTP2:
         self.terminated = False
         self.settings = {}
         self.closed = False
+        self.statuses = {}
+        self.ended = set()
 
     def flush(self):
         data = self.h2.data_to_send()
@@ -311,6 +319,12 @@ class RawHTTP2:
                     "code": getattr(event.error_code, "name", str(event.error_code)),
                     "debug": (event.additional_data or b"").decode("utf-8", "replace"),
                 }
+            elif isinstance(event, (h2.events.ResponseReceived, h2.events.TrailersReceived)):
+                fields = dict(event.headers)
+                if "grpc-status" in fields:
+                    self.statuses[fields["grpc-status"]] = self.statuses.get(fields["grpc-status"], 0) + 1
+            elif isinstance(event, h2.events.StreamEnded):
+                self.ended.add(event.stream_id)
             elif isinstance(event, h2.events.RemoteSettingsChanged):
                 self.settings.update({int(k): v.new_value for k, v in event.changed_settings.items()})
         try:
@@ -345,6 +359,97 @@ class RawHTTP2:
 
     def report(self, **extra):
         print(json.dumps({"resets": self.resets, "goaway": self.goaway, "closed": self.closed, **extra}))
+
+    def grpc_headers(self, args, path):
+        return [
+            (":method", "POST"),
+            (":scheme", "https" if args.ca else "http"),
+            (":path", path),
+            (":authority", args.target),
+            ("content-type", "application/grpc"),
+            ("te", "trailers"),
+        ]
+
+
+def grpc_message(payload):
+    """A gRPC message: not compressed, its length, its bytes."""
+    return b"\x00" + len(payload).to_bytes(4, "big") + payload
+
+
+def string_field(number, text):
+    data = text.encode()
+    return bytes([number << 3 | 2, len(data)]) + data
+
+
+def abandon_watches(args):
+    """`rounds` times: one connection, `streams` Health/Watch calls for an unknown service, each
+    answered SERVICE_UNKNOWN and left open; then the socket is closed under them."""
+    import h2.events
+
+    for _ in range(args.rounds):
+        raw = RawHTTP2(args)
+        request = grpc_message(string_field(1, "not.a.Service"))
+        for index in range(args.streams):
+            stream = 1 + 2 * index
+            raw.h2.send_headers(stream, raw.grpc_headers(args, "/grpc.health.v1.Health/Watch"))
+            raw.h2.send_data(stream, request, end_stream=True)
+        raw.flush()
+        received = set()
+
+        def answered():
+            return len(received) >= args.streams
+
+        while not answered():
+            data = raw.sock.recv(65536)
+            expect(data, "the server closed a connection with watches open")
+            for event in raw.events(data):
+                if isinstance(event, h2.events.DataReceived):
+                    received.add(event.stream_id)
+                    raw.h2.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
+            raw.flush()
+        raw.sock.close()
+    print(json.dumps({"abandoned": args.rounds * args.streams}))
+
+
+def zero_window(args):
+    """Announces a flow-control window of 0 (no answer can be sent), makes `calls` GetProduct
+    calls, and reads on; prints how long until the server closed the connection."""
+    import time
+
+    raw = RawHTTP2(args, initial_window=0)
+    raw.until(lambda: raw.settings)
+    request = grpc_message(string_field(1, args.sku))
+    for index in range(args.calls):
+        stream = 1 + 2 * index
+        raw.h2.send_headers(stream, raw.grpc_headers(args, "/catalog.v1.ProductService/GetProduct"))
+        raw.h2.send_data(stream, request, end_stream=True)
+    raw.flush()
+    sent = time.monotonic()
+    raw.sock.settimeout(args.limit)
+    raw.until(lambda: False)
+    raw.report(seconds=round(time.monotonic() - sent, 2), answered=len(raw.ended))
+
+
+def stalled_message(args):
+    """`streams` GetProduct calls whose message declares `declared` bytes and sends only as many
+    of them as flow control lets it (at most `sent`), then nothing; prints how long until every
+    stream was ended, and with which statuses."""
+    import time
+
+    raw = RawHTTP2(args)
+    raw.until(lambda: raw.settings)
+    for index in range(args.streams):
+        stream = 1 + 2 * index
+        raw.h2.send_headers(stream, raw.grpc_headers(args, "/catalog.v1.ProductService/GetProduct"))
+        # What the server's credit allows, waiting for more of it when there is none.
+        raw.until(lambda: raw.h2.local_flow_control_window(stream) > 5)
+        room = min(args.sent, raw.h2.local_flow_control_window(stream), raw.h2.max_outbound_frame_size)
+        raw.h2.send_data(stream, b"\x00" + args.declared.to_bytes(4, "big") + b"x" * (room - 5))
+        raw.flush()
+    sent = time.monotonic()
+    raw.sock.settimeout(args.limit)
+    raw.until(lambda: len(raw.ended) >= args.streams)
+    raw.report(seconds=round(time.monotonic() - sent, 2), statuses=raw.statuses, ended=len(raw.ended))
 
 
 def goaway(args):
@@ -417,6 +522,21 @@ def main():
     command = commands.add_parser("ping-flood", help=ping_flood.__doc__)
     command.add_argument("--pings", type=int, required=True)
     command.set_defaults(run=ping_flood)
+    command = commands.add_parser("abandon-watches", help=abandon_watches.__doc__)
+    command.add_argument("--rounds", type=int, required=True)
+    command.add_argument("--streams", type=int, required=True)
+    command.set_defaults(run=abandon_watches)
+    command = commands.add_parser("zero-window", help=zero_window.__doc__)
+    command.add_argument("--sku", required=True)
+    command.add_argument("--calls", type=int, required=True)
+    command.add_argument("--limit", type=float, default=120, help="seconds to wait at most")
+    command.set_defaults(run=zero_window)
+    command = commands.add_parser("stalled-message", help=stalled_message.__doc__)
+    command.add_argument("--streams", type=int, required=True)
+    command.add_argument("--declared", type=int, required=True)
+    command.add_argument("--sent", type=int, required=True)
+    command.add_argument("--limit", type=float, default=120, help="seconds to wait at most")
+    command.set_defaults(run=stalled_message)
     args = parser.parse_args()
     try:
         args.run(args)

@@ -161,15 +161,4 @@ import Testing
             }
         }
     }
-
-    @Test(arguments: [
-        ("ipv4:127.0.0.1:5000", "127.0.0.1"),
-        ("ipv6:[::1]:5000", "0:0:0:0::/64"),
-        ("ipv6:[::ffff:10.0.0.1]:443", "10.0.0.1"),
-        ("unix:/tmp/socket", nil),
-        ("ipv4:127.0.0.1", nil),
-    ])
-    func peersAreKeyedAsTheFramingKeysThem(peer: String, key: String?) {
-        #expect(GRPCPeer(peer)?.clientKey == key)
-    }
 }

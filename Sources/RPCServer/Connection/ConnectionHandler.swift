@@ -18,42 +18,21 @@ final class ConnectionHandler: ChannelDuplexHandler {
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    private struct RunningCall {
-        var task: Task<Void, Never>
-        var deadline: Scheduled<Void>
-        var timing: CallTiming
-    }
-
-    /// When and how a call started: what its metrics and its log lines need at its end.
-    private struct CallTiming {
-        var metricsIndex: Int
-        /// Read only when metrics or call logging are on.
-        var startedAt: NIODeadline
-        /// The caller's W3C `traceparent`, if any, when calls are logged: its trace id goes into
-        /// the call's log lines.
-        var traceparent: String?
-    }
-
     private var state: ConnectionStateMachine<RequestEnvelope>
-    private var dispatcher: CallDispatcher
+    /// Everything about a call that is not the framing's wire format.
+    private let core: CallCore
     /// Cuts frames out of the bytes read; what it holds past the last whole frame is a frame
     /// still arriving, which the frame timeout bounds.
     private let frames: NIOSingleStepByteToMessageProcessor<FrameDecoder>
-    private let defaultCallTimeout: TimeAmount
     private let logger: Logger
-    /// `nil` when metrics are off: then no call reads the clock for them.
-    private let calls: CallMetrics?
     private let connectionMetrics: ConnectionMetrics?
     private var tlsFailure = TLSFailureTally()
-    /// Each call's end is logged at `debug`: read once, as the level does not change.
-    private let logsCalls: Bool
 
     private var outbound: ByteBuffer?
     private var isReading = false
     /// A call arrived in the current read burst: the burst's end marks the connection active.
     private var receivedCall = false
     private var isFlushScheduled = false
-    private var running: [UInt64: RunningCall] = [:]
     /// The one timer the state machine asked for, and when it fires.
     private var timer: (deadline: NIODeadline, task: Scheduled<Void>)?
 
@@ -67,22 +46,16 @@ final class ConnectionHandler: ChannelDuplexHandler {
         logger: Logger
     ) {
         self.state = ConnectionStateMachine(limits: configuration.connectionLimits, now: now)
-        self.calls = metrics?.framingCalls
         self.connectionMetrics = metrics?.framingConnections
-        self.logsCalls = logger.logLevel <= .debug
-        self.dispatcher = CallDispatcher(
+        self.core = CallCore(
             registry: registry,
             authenticator: authenticator,
+            configuration: configuration,
             clientAddress: clientAddress,
-            connectionReads: WorkLimiter(
-                maxRunning: configuration.maxStoreReadsPerConnection,
-                maxWaiting: configuration.maxStoreReadsWaitingPerConnection,
-                refusal: "too many reads of the database in flight on this connection; wait for their answers"
-            ),
+            calls: metrics?.framingCalls,
             logger: logger
         )
         self.frames = NIOSingleStepByteToMessageProcessor(FrameDecoder(maxFrameSize: configuration.maxFrameSize))
-        self.defaultCallTimeout = TimeAmount(configuration.defaultCallTimeout)
         self.logger = logger
     }
 
@@ -96,12 +69,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         self.state.closed()
         self.timer?.task.cancel()
         self.timer = nil
-        for call in self.running.values {
-            call.deadline.cancel()
-            call.task.cancel()
-            self.record(call.timing, callID: nil, code: .cancelled, now: context.eventLoop.now)
-        }
-        self.running.removeAll()
+        self.core.cancelAll(now: context.eventLoop.now)
         context.fireChannelInactive()
     }
 
@@ -174,13 +142,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
             break
         case .reject(let callID, let status):
             // Refused before it started (too many in flight, draining): counted and logged all the same.
-            if self.calls != nil || self.logsCalls {
-                let now = context.eventLoop.now
-                let index = self.dispatcher.metricsIndex(of: request)
-                self.calls?.started(index)
-                let timing = CallTiming(metricsIndex: index, startedAt: now, traceparent: self.traceparent(of: request))
-                self.record(timing, callID: callID, code: status.code, now: now)
-            }
+            self.core.refused(request, callID: callID, code: status.code, now: context.eventLoop.now)
             self.write(Catalog_V1_Response(callID: callID, status: status), context: context)
         case .close(let status):
             self.close(with: status, context: context)
@@ -217,99 +179,32 @@ final class ConnectionHandler: ChannelDuplexHandler {
     // MARK: Calls
 
     private func start(_ request: RequestEnvelope, context: ChannelHandlerContext) {
-        let (timing, outcome) = self.dispatch(request, context: context)
+        let (timing, outcome) = self.core.start(request, now: context.eventLoop.now)
         switch consume outcome {
         case .answered(let result):
             self.finish(callID: request.callID, result, timing: timing, context: context)
         case .running(let work):
-            self.run(work, callID: request.callID, timeoutMs: request.timeoutMs, timing: timing, context: context)
+            self.run(work, request, timing: timing, context: context)
         }
     }
 
-    /// Starts a call with the dispatcher, and counts it.
-    private func dispatch(
-        _ request: RequestEnvelope,
-        context: ChannelHandlerContext
-    ) -> (CallTiming, CallDispatcher.Started) {
-        // The clock is read only for the metrics and the call's log line: no decision is made by it.
-        let measured = self.calls != nil || self.logsCalls
-        let startedAt = measured ? context.eventLoop.now : NIODeadline.uptimeNanoseconds(0)
-        let (index, started) = self.dispatcher.start(request)
-        self.calls?.started(index)
-        return (
-            CallTiming(metricsIndex: index, startedAt: startedAt, traceparent: self.traceparent(of: request)), started
-        )
-    }
-
-    /// Made into a `String` only for a call that will be logged.
-    private func traceparent(of request: RequestEnvelope) -> String? {
-        self.logsCalls ? request.traceparent : nil
-    }
-
-    /// Counts a call's end when metrics are on, and logs it at `debug`.
-    /// - Parameter callID: `nil` when the connection closed under the call.
-    private func record(_ timing: CallTiming, callID: UInt64?, code: StatusCode, now: @autoclosure () -> NIODeadline) {
-        guard self.calls != nil || self.logsCalls else { return }
-        let elapsed = now() - timing.startedAt
-        self.calls?.handled(timing.metricsIndex, code: code.rawValue, nanoseconds: Int(elapsed.nanoseconds))
-        if self.logsCalls {
-            self.callLogger(callID: callID, timing).debug(
-                "call answered",
-                metadata: ["code": "\(code.name)", "duration_ms": "\(Double(elapsed.nanoseconds) / 1e6)"]
-            )
-        }
-    }
-
-    /// The connection's logger (with the `peer`) and the call's `call_id`, `method` and, when the
-    /// caller sent a valid `traceparent`, its `trace_id`: made only for a line that is logged.
-    private func callLogger(callID: UInt64?, _ timing: CallTiming?) -> Logger {
-        var logger = self.logger
-        if let callID {
-            logger[metadataKey: "call_id"] = "\(callID)"
-        }
-        if let timing {
-            logger[metadataKey: "method"] = "\(self.dispatcher.methodName(at: timing.metricsIndex))"
-            if let trace = timing.traceparent.flatMap(TraceParent.init) {
-                logger[metadataKey: "trace_id"] = "\(trace.traceID)"
-            }
-        }
-        return logger
-    }
-
+    /// Hands a call that needs I/O to the core; its answer comes back through `finish`.
     private func run(
         _ work: @escaping @Sendable () async throws -> ResponseBody,
-        callID: UInt64,
-        timeoutMs: UInt32,
-        timing: CallTiming,
+        _ request: RequestEnvelope,
+        timing: CallCore.Timing,
         context: ChannelHandlerContext
     ) {
-        let eventLoop = context.eventLoop
-        let loopBound = NIOLoopBound((handler: self, context: context), eventLoop: eventLoop)
-        // The task runs the handler's I/O off the event loop; its result is handed back to the
-        // loop, where all of this handler's state lives. It is cancelled with the connection.
-        let task = Task {
-            let result: Result<ResponseBody, any Error>
-            do {
-                result = .success(try await work())
-            } catch {
-                result = .failure(error)
-            }
-            eventLoop.execute {
-                loopBound.value.handler.finish(callID: callID, result, timing: nil, context: loopBound.value.context)
-            }
+        let loopBound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        self.core.run(
+            work,
+            callID: request.callID,
+            timeout: request.timeoutMs == 0 ? nil : .milliseconds(Int64(request.timeoutMs)),
+            timing: timing,
+            eventLoop: context.eventLoop
+        ) { callID, result in
+            loopBound.value.handler.finish(callID: callID, result, timing: nil, context: loopBound.value.context)
         }
-        let timeout = timeoutMs == 0 ? self.defaultCallTimeout : .milliseconds(Int64(timeoutMs))
-        let deadline = eventLoop.scheduleTask(in: timeout) {
-            let (handler, context) = loopBound.value
-            task.cancel()
-            handler.finish(
-                callID: callID,
-                .failure(RPCStatus(.deadlineExceeded, "the call did not finish within its deadline")),
-                timing: nil,
-                context: context
-            )
-        }
-        self.running[callID] = RunningCall(task: task, deadline: deadline, timing: timing)
     }
 
     /// Answers a call once; a second answer (the handler after its deadline) is dropped. The
@@ -326,7 +221,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private func finish(
         callID: UInt64,
         _ result: consuming Result<ResponseBody, any Error>,
-        timing: CallTiming?,
+        timing: CallCore.Timing?,
         context: ChannelHandlerContext
     ) {
         var next = self.complete(callID: callID, consume result, timing: timing, context: context)
@@ -340,12 +235,12 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 }
                 return
             }
-            let (timing, outcome) = self.dispatch(call, context: context)
+            let (timing, outcome) = self.core.start(call, now: context.eventLoop.now)
             switch consume outcome {
             case .answered(let result):
                 next = self.complete(callID: call.callID, result, timing: timing, context: context)
             case .running(let work):
-                self.run(work, callID: call.callID, timeoutMs: call.timeoutMs, timing: timing, context: context)
+                self.run(work, call, timing: timing, context: context)
                 next = nil
             }
         }
@@ -359,22 +254,20 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private func complete(
         callID: UInt64,
         _ result: consuming Result<ResponseBody, any Error>,
-        timing: CallTiming?,
+        timing: CallCore.Timing?,
         context: ChannelHandlerContext
     ) -> RequestEnvelope? {
         let action = self.state.finish(callID: callID)
         guard action.answer else { return nil }
-        // Most answers are given as their calls start, with no task: an empty table is not hashed.
-        let running = self.running.isEmpty ? nil : self.running.removeValue(forKey: callID)
-        running?.deadline.cancel()
+        let runningTiming = self.core.ended(callID: callID)
         if !self.isReading {
             // An answer from a task; answers given while reading are marked at the burst's end.
             self.state.answered(now: context.eventLoop.now)
         }
-        let call = timing ?? running?.timing
+        let call = timing ?? runningTiming
         let code = self.answer(callID: callID, consume result, timing: call, context: context)
         if let call {
-            self.record(call, callID: callID, code: code, now: context.eventLoop.now)
+            self.core.record(call, callID: callID, code: code, now: context.eventLoop.now)
         }
 
         if let status = action.close {
@@ -404,7 +297,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private func answer(
         callID: UInt64,
         _ result: consuming Result<ResponseBody, any Error>,
-        timing: CallTiming?,
+        timing: CallCore.Timing?,
         context: ChannelHandlerContext
     ) -> StatusCode {
         let failure: any Error
@@ -427,7 +320,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         case .failure(let error):
             failure = error
         }
-        let status = RPCStatus.from(failure, logger: self.callLogger(callID: callID, timing))
+        let status = self.core.status(of: failure, callID: callID, timing: timing)
         self.write(Catalog_V1_Response(callID: callID, status: status), context: context)
         return status.code
     }
@@ -460,12 +353,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
         case .abandon(let callIDs, let status):
             self.logger.debug("drain timeout: cancelling calls", metadata: ["calls": "\(callIDs.count)"])
             for callID in callIDs {
-                let call = self.running.removeValue(forKey: callID)
-                call?.deadline.cancel()
-                call?.task.cancel()
-                let code = self.answer(callID: callID, .failure(status), timing: call?.timing, context: context)
-                if let timing = call?.timing {
-                    self.record(timing, callID: callID, code: code, now: context.eventLoop.now)
+                let timing = self.core.abandon(callID: callID)
+                let code = self.answer(callID: callID, .failure(status), timing: timing, context: context)
+                if let timing {
+                    self.core.record(timing, callID: callID, code: code, now: context.eventLoop.now)
                 }
             }
             self.close(with: status, context: context)

@@ -56,7 +56,62 @@ struct CallDispatcher {
 
     /// Where the call metrics count a call of `request`'s method (`MethodRegistry.callMethods`).
     mutating func metricsIndex(of request: RequestEnvelope) -> Int {
-        self.handler(for: request)?.metricsIndex ?? self.registry.unknownMethodIndex
+        self.handler(for: request)?.metricsIndex ?? self.registry.streaming(request.method)?.metricsIndex
+            ?? self.registry.unknownMethodIndex
+    }
+
+    /// A streaming call, once its caller may make it: what its task runs.
+    typealias StreamingStart =
+        @Sendable (_ requests: AsyncStream<ByteBuffer>, _ send: @escaping @Sendable ([UInt8]) async throws -> Void)
+        async throws -> Void
+
+    /// Whether `method` names a streaming method.
+    func isStreaming(_ method: ByteBuffer) -> Bool {
+        self.registry.streaming(method) != nil
+    }
+
+    /// Starts a streaming call: authenticates its caller (a token not seen before is verified
+    /// in the call's task) and checks the method's access.
+    /// - Returns: where the call metrics count it, and its body or why it may not run.
+    mutating func startStreaming(
+        _ request: RequestEnvelope
+    ) -> (metricsIndex: Int, started: Result<StreamingStart, any Error>) {
+        guard let handler = self.registry.streaming(request.method) else {
+            let status = RPCStatus(.unimplemented, "unknown method \"\(request.methodName)\"")
+            return (self.registry.unknownMethodIndex, .failure(status))
+        }
+        let methodName = request.methodName
+        let (clientAddress, logger, connectionReads) = (self.clientAddress, self.logger, self.connectionReads)
+        let authentication: Authentication
+        do {
+            authentication = try self.authenticator.authenticate(request, memo: &self.authentication)
+        } catch {
+            return (handler.metricsIndex, .failure(error))
+        }
+        if case .caller(let caller) = authentication, handler.access == .admin, caller.admin == nil {
+            let status = RPCStatus(.unauthenticated, "\(methodName) requires an admin; log in first")
+            return (handler.metricsIndex, .failure(status))
+        }
+        return (
+            handler.metricsIndex,
+            .success { requests, send in
+                let caller: Caller
+                switch authentication {
+                case .caller(let known): caller = known
+                case .verify(let verify): caller = try await verify()
+                }
+                if handler.access == .admin, caller.admin == nil {
+                    throw RPCStatus(.unauthenticated, "\(methodName) requires an admin; log in first")
+                }
+                let context = CallContext(
+                    caller: caller,
+                    clientAddress: clientAddress,
+                    logger: logger,
+                    connectionReads: connectionReads
+                )
+                try await handler.run(StreamingCall(requests: requests, context: context, sendSerialized: send))
+            }
+        )
     }
 
     /// The name of the method the call metrics count at `index`, or `unknown`.
@@ -69,6 +124,10 @@ struct CallDispatcher {
     /// - Returns: where the call metrics count it, and how it went on being started.
     mutating func start(_ request: RequestEnvelope) -> (metricsIndex: Int, started: Started) {
         guard let handler = self.handler(for: request) else {
+            if let streaming = self.registry.streaming(request.method) {
+                let status = RPCStatus(.unimplemented, "\(request.methodName) streams: call it over gRPC")
+                return (streaming.metricsIndex, .answered(.failure(status)))
+            }
             let status = RPCStatus(.unimplemented, "unknown method \"\(request.methodName)\"")
             return (self.registry.unknownMethodIndex, .answered(.failure(status)))
         }

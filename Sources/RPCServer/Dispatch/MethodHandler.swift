@@ -81,7 +81,7 @@ public struct MethodHandler: Sendable {
 }
 
 /// Decodes a method's request message; a payload that does not parse is the caller's error.
-private func decodeRequest<Request: SwiftProtobuf.Message>(
+func decodeRequest<Request: SwiftProtobuf.Message>(
     _ type: Request.Type,
     from payload: ByteBuffer
 ) throws(DomainError) -> Request {

@@ -7,6 +7,9 @@ public struct MethodRegistry: Sendable {
     /// Keyed by the name's UTF-8 bytes, so a call's method is looked up straight from its
     /// frame, without making a `String` of it.
     private var handlers: [ByteBuffer: MethodHandler] = [:]
+    /// The methods that stream (gRPC's Health.Watch and reflection): a table of their own, so
+    /// that the unary calls' lookup stays what it was.
+    private var streamingHandlers: [ByteBuffer: StreamingMethodHandler] = [:]
     /// The names in the order registered: a handler's `metricsIndex` is its place here.
     private var names: [String] = []
 
@@ -14,11 +17,25 @@ public struct MethodRegistry: Sendable {
 
     public mutating func register(_ method: String, _ handler: MethodHandler) {
         let key = ByteBuffer(string: method)
-        precondition(self.handlers[key] == nil, "\(method) is registered twice")
+        precondition(!self.names.contains(method), "\(method) is registered twice")
         var handler = handler
         handler.metricsIndex = self.names.count
         self.handlers[key] = handler
         self.names.append(method)
+    }
+
+    public mutating func registerStreaming(_ method: String, _ handler: StreamingMethodHandler) {
+        let key = ByteBuffer(string: method)
+        precondition(!self.names.contains(method), "\(method) is registered twice")
+        var handler = handler
+        handler.metricsIndex = self.names.count
+        self.streamingHandlers[key] = handler
+        self.names.append(method)
+    }
+
+    /// The streaming method of that name, if there is one.
+    func streaming(_ method: ByteBuffer) -> StreamingMethodHandler? {
+        self.streamingHandlers.isEmpty ? nil : self.streamingHandlers[method]
     }
 
     /// The names of every method registered, in the order registered.
@@ -29,7 +46,10 @@ public struct MethodRegistry: Sendable {
     /// The methods as the call metrics label them, each at its handler's `metricsIndex`;
     /// `CallMetrics` counts any other name at `unknownMethodIndex`, right after them.
     public var callMethods: [CallMethod] {
-        self.names.map { CallMethod(fullName: $0) ?? CallMethod(service: "", method: $0) }
+        self.names.map { name in
+            let type = self.streamingHandlers[ByteBuffer(string: name)]?.callType ?? "unary"
+            return CallMethod(fullName: name, type: type) ?? CallMethod(service: "", method: name, type: type)
+        }
     }
 
     /// Where the call metrics count a call of a method not registered.

@@ -1,16 +1,21 @@
+import Codec
 import Domain
-import GRPCCore
-import GRPCNIOTransportHTTP2Posix
 import Listening
 import Logging
 import NIOCore
+import NIOExtras
+import NIOHTTP2
+import NIOPosix
+import NIOSSL
 import ServiceLifecycle
 
-/// Standard gRPC (HTTP/2, by grpc-swift) on a listener of its own beside the framing's, as a
-/// `Service`: every method of the registry through `CatalogGRPCService`, the standard
-/// `grpc.health.v1.Health` (`GRPCHealthService`) and server reflection (`GRPCReflectionService`),
-/// with the framing's certificate, client CA and limits. At graceful shutdown it stops
-/// accepting and sends GOAWAY; calls in flight get the framing's drain timeout, then are cancelled.
+/// Standard gRPC (HTTP/2) on a listener of its own beside the framing's, as a `Service`: every
+/// method of the registry, the standard `grpc.health.v1.Health` and server reflection, with the
+/// framing's certificate, client CA, limits and connection caps. Each connection is
+/// swift-nio-http2's `NIOHTTP2Handler` and connection manager (idle and age limits, keepalive,
+/// GOAWAY) in front of a `GRPCConnectionHandler`, which serves its calls through the same
+/// `CallCore` as the framing's connections. At graceful shutdown it stops accepting and sends
+/// GOAWAY; calls in flight get the drain timeout, then their connections are closed.
 public final class GRPCListener: Service {
     /// How the listener is secured: as the framing's, from the same files.
     public enum Security: Sendable {
@@ -21,16 +26,20 @@ public final class GRPCListener: Service {
         case tls(certificatePath: String, privateKeyPath: String, clientCAPath: String?)
     }
 
+    /// HTTP/2's ALPN ids; `grpc-exp` is offered by older gRPC clients.
+    static let applicationProtocols = ["h2", "grpc-exp"]
+
     private let host: String
     private let port: Int
     private let security: Security
     private let configuration: ServerConfiguration
-    private let service: CatalogGRPCService
-    private let health: GRPCHealthService
-    private let reflection: GRPCReflectionService
+    private let registry: MethodRegistry
+    private let authenticator: any Authenticator
     private let servingState: ServingState
-    private let admission: GRPCConnectionAdmission
-    private let interceptors: [any ServerInterceptor]
+    private let connections: OpenConnections
+    private let streamingCalls: StreamingCallSlots
+    private let metrics: ServerMetrics?
+    private let eventLoopGroup: any EventLoopGroup
     private let logger: Logger
     private let address = ListeningAddress<Int>()
 
@@ -38,6 +47,7 @@ public final class GRPCListener: Service {
     ///   - host: an IP address (IPv6 without brackets).
     ///   - configuration: the framing's limits, which the listener applies as gRPC's.
     ///   - connections: the framing listener's, so that the connection caps bound both together.
+    ///   - streamingCalls: the daemon's bound on streaming calls; its own when `nil`.
     ///   - metrics: where calls (`grpcCalls`), bytes and TLS failures are counted; `nil` counts nothing.
     public init(
         host: String,
@@ -48,36 +58,22 @@ public final class GRPCListener: Service {
         authenticator: any Authenticator,
         servingState: ServingState,
         connections: OpenConnections,
+        streamingCalls: StreamingCallSlots? = nil,
         metrics: ServerMetrics? = nil,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger
     ) {
         self.host = host
         self.port = port
         self.security = security
         self.configuration = configuration
-        let proxiedClients = configuration.trustedProxies.isEmpty ? nil : ProxiedClients()
-        self.service = CatalogGRPCService(
-            registry: registry,
-            authenticator: authenticator,
-            configuration: configuration,
-            proxiedClients: proxiedClients,
-            logger: logger
-        )
-        // What the listener serves, as Health knows it and reflection lists it.
-        let served = registry.serviceNames.union([GRPCHealthService.serviceName])
-            .union(GRPCReflectionService.serviceNames)
-        self.health = GRPCHealthService(state: servingState, servedServices: served)
-        self.reflection = GRPCReflectionService(servedServices: served)
+        self.registry = registry.servingGRPC(state: servingState)
+        self.authenticator = authenticator
         self.servingState = servingState
-        self.admission = GRPCConnectionAdmission(
-            connections: connections,
-            handshakeTimeout: configuration.handshakeTimeout,
-            trustedProxies: configuration.trustedProxies,
-            proxiedClients: proxiedClients,
-            metrics: metrics?.grpcConnections,
-            logger: logger
-        )
-        self.interceptors = metrics.map { [GRPCCallMetricsInterceptor(calls: $0.grpcCalls)] } ?? []
+        self.connections = connections
+        self.streamingCalls = streamingCalls ?? StreamingCallSlots(limit: configuration.maxStreamingCalls)
+        self.metrics = metrics
+        self.eventLoopGroup = eventLoopGroup
         self.logger = logger
     }
 
@@ -88,116 +84,178 @@ public final class GRPCListener: Service {
 
     public func run() async throws {
         defer { self.address.ended() }
-        let transport = HTTP2ServerTransport.Posix(
-            address: self.host.contains(":")
-                ? .ipv6(host: self.host, port: self.port) : .ipv4(host: self.host, port: self.port),
-            transportSecurity: self.transportSecurity,
-            config: .defaults { config in
-                // A backstop: GRPCMessageSizeGuard answers a message over the limit first.
-                config.rpc.maxRequestPayloadSize = self.configuration.maxFrameSize
-                config.http2.maxConcurrentStreams = self.configuration.maxInFlightCallsPerConnection
-                config.connection.maxIdleTime = self.configuration.idleTimeout
-                // Keepalive stays grpc-swift's (gRFC A8/A9): a ping every 2 h of silence, 20 s to
-                // answer it; a client's pings more often than every 5 min with no call open are
-                // strikes, and the third gets GOAWAY ENHANCE_YOUR_CALM ("too_many_pings").
-                // swift-nio-http2 bounds the rest of a flood: more streams than the limit end the
-                // connection (GOAWAY PROTOCOL_ERROR), as do over 200 stream errors, resets or
-                // control frames (PING, SETTINGS) in 30 s, or 10,000 answers to control frames
-                // left unread.
-                //
-                // The "debugging" callbacks are the only access grpc-swift gives to the channels
-                // it accepts: the connection caps and the handshake bound go in through them, and
-                // a guard first in each stream's pipeline answers an oversized message.
-                config.channelDebuggingCallbacks.onAcceptTCPConnection = { [admission = self.admission] channel in
-                    admission.admit(channel)
-                }
-                config.channelDebuggingCallbacks.onAcceptHTTP2Stream = {
-                    [limit = self.configuration.maxFrameSize] stream in
-                    stream.eventLoop.makeCompletedFuture {
-                        try stream.pipeline.syncOperations.addHandler(
-                            GRPCMessageSizeGuard(limit: limit),
-                            position: .first
-                        )
-                    }
-                }
-            }
-        )
-        let server = GRPCServer(
-            transport: transport,
-            services: [self.service, self.health, self.reflection],
-            interceptors: self.interceptors
-        )
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await server.serve() }
-            let address: GRPCNIOTransportCore.SocketAddress
-            do {
-                address = try await transport.listeningAddress
-            } catch {
-                // The transport says only that it is not listening; why is the serving task's error.
-                var cause = error
-                do { try await group.next() } catch { cause = error }
-                throw ListenError(listener: .grpc, host: self.host, port: self.port, cause: Self.systemError(in: cause))
-            }
-            let port = address.ipv4?.port ?? address.ipv6?.port
-            self.logger.info(
-                "listening for gRPC",
-                metadata: ["address": "\(address)", "tls": "\(self.isTLS)"]
-            )
-            if let port {
+        let tls = try self.makeTLSContext()
+        let quiescing = ServerQuiescingHelper(group: self.eventLoopGroup)
+        let channel: any Channel
+        do {
+            channel = try await self.makeBootstrap(tls: tls, quiescing: quiescing)
+                .bind(host: self.host, port: self.port)
+                .get()
+        } catch {
+            throw ListenError(listener: .grpc, host: self.host, port: self.port, cause: error)
+        }
+        if let address = channel.localAddress {
+            self.logger.info("listening for gRPC", metadata: ["address": "\(address)", "tls": "\(tls != nil)"])
+            if let port = address.port {
                 self.address.bound(port)
             }
-            // Returns at graceful shutdown, or throws when the task is cancelled: stop either way.
-            try? await gracefulShutdown()
-            // NOT_SERVING first, so that Health's watchers learn of the drain (their streams end
-            // with it) before GOAWAY: load balancers stop sending before the listener closes.
-            self.servingState.startDraining()
-            server.beginGracefulShutdown()
-            // Calls in flight finish within the drain timeout, or are cancelled.
-            group.addTask { try await Task.sleep(for: self.configuration.drainTimeout) }
-            _ = try await group.next()
+        }
+        // Returns at graceful shutdown, or throws when the task is cancelled: stop either way.
+        try? await gracefulShutdown()
+        // NOT_SERVING first, so that Health's watchers learn of the drain (their streams end
+        // with it) before GOAWAY: load balancers stop sending before the listener closes.
+        self.servingState.startDraining()
+        let drained = self.eventLoopGroup.next().makePromise(of: Void.self)
+        quiescing.initiateShutdown(promise: drained)
+        // Each connection's manager closes it within the drain timeout (its grace time); this
+        // bound only guards against a bug in that.
+        let bound = self.configuration.drainTimeout + self.configuration.writeTimeout + .seconds(5)
+        let finished = await withTaskGroup(of: Bool.self) { group in
+            group.addTask { (try? await drained.futureResult.get()) != nil }
+            group.addTask {
+                try? await Task.sleep(for: bound)
+                return false
+            }
+            let first = await group.next() ?? false
             group.cancelAll()
+            return first
+        }
+        if !finished {
+            self.logger.warning("gRPC connections still open after the drain bound; closing them")
+            try? await channel.close()
         }
     }
 
-    /// The system call's error under grpc-swift's wrappers (a bind's `IOError`), for a message
-    /// that says `address already in use`; the error itself when there is none.
-    static func systemError(in error: any Error) -> any Error {
-        var current: any Error = error
-        // A few levels at most: RPCError around RuntimeError around IOError.
-        for _ in 0..<8 {
-            if current is IOError { return current }
-            if let wrapper = current as? RuntimeError, let cause = wrapper.cause {
-                current = cause
-            } else if let wrapper = current as? RPCError, let cause = wrapper.cause {
-                current = cause
-            } else {
-                break
+    private func makeTLSContext() throws -> NIOSSLContext? {
+        guard case .tls(let certificatePath, let privateKeyPath, let clientCAPath) = self.security else { return nil }
+        return try ServerTLS.makeContext(
+            certificatePath: certificatePath,
+            privateKeyPath: privateKeyPath,
+            clientCAPath: clientCAPath,
+            applicationProtocols: Self.applicationProtocols
+        )
+    }
+
+    private func makeBootstrap(tls: NIOSSLContext?, quiescing: ServerQuiescingHelper) -> ServerBootstrap {
+        ServerBootstrap(group: self.eventLoopGroup)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(quiescing.makeServerChannelHandler(channel: channel))
+                }
             }
-        }
-        return error
-    }
-
-    private var isTLS: Bool {
-        if case .plaintext = self.security { return false }
-        return true
-    }
-
-    private var transportSecurity: HTTP2ServerTransport.Posix.TransportSecurity {
-        switch self.security {
-        case .plaintext:
-            return .plaintext
-        case .tls(let certificatePath, let privateKeyPath, nil):
-            return .tls(
-                certificateChain: [.file(path: certificatePath, format: .pem)],
-                privateKey: .file(path: privateKeyPath, format: .pem)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(
+                .writeBufferWaterMark,
+                value: ChannelOptions.Types.WriteBufferWaterMark(
+                    low: self.configuration.writeBufferLowWaterMark,
+                    high: self.configuration.writeBufferHighWaterMark
+                )
             )
-        case .tls(let certificatePath, let privateKeyPath, let clientCAPath?):
-            return .mTLS(
-                certificateChain: [.file(path: certificatePath, format: .pem)],
-                privateKey: .file(path: privateKeyPath, format: .pem)
-            ) { tls in
-                tls.trustRoots = .certificates([.file(path: clientCAPath, format: .pem)])
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try self.configureConnection(channel, tls: tls)
+                }
             }
+    }
+
+    /// A connection from a trusted proxy starts with a PROXY protocol header naming its client:
+    /// the connection is served (admitted, throttled, logged) as that client once it is read.
+    private func configureConnection(_ channel: any Channel, tls: NIOSSLContext?) throws {
+        guard self.configuration.trustedProxies.contains(channel.remoteAddress) else {
+            return try self.configureServing(channel, tls: tls, client: channel.remoteAddress)
         }
+        try channel.pipeline.syncOperations.addHandler(
+            ProxyHeaderHandler(timeout: TimeAmount(self.configuration.handshakeTimeout)) { client in
+                try self.configureServing(channel, tls: tls, client: client)
+            }
+        )
+    }
+
+    /// The connection's handlers, for `client`: the peer, or the client its proxy named.
+    private func configureServing(_ channel: any Channel, tls: NIOSSLContext?, client: SocketAddress?) throws {
+        let pipeline = channel.pipeline.syncOperations
+        let connectionMetrics = self.metrics?.grpcConnections
+        if let tls {
+            try pipeline.addHandler(NIOSSLServerHandler(context: tls))
+            try pipeline.addHandler(
+                HandshakeTimeoutHandler(timeout: TimeAmount(self.configuration.handshakeTimeout)) {
+                    connectionMetrics?.add(.tlsFailed)
+                }
+            )
+        }
+        if let connectionMetrics {
+            try pipeline.addHandler(ConnectionTrafficCounter(metrics: connectionMetrics))
+        }
+        try pipeline.addHandler(NIOHTTP2Handler(mode: .server, connectionConfiguration: self.http2Configuration))
+        let clientAddress = client?.clientKey
+        var logger = self.logger
+        logger[metadataKey: "peer"] = "\(client.map { "\($0)" } ?? "unknown")"
+        switch self.connections.admit(channel, address: clientAddress, transport: "grpc") {
+        case .serve:
+            break
+        case .refuse(let refusal):
+            logger.debug("gRPC connection refused", metadata: ["reason": "\(refusal.message)"])
+            try pipeline.addHandler(GRPCConnectionRefusalHandler(reason: refusal.message))
+            return
+        case .drop:
+            logger.debug("gRPC connection dropped: too many refusals under way")
+            channel.close(promise: nil)
+            return
+        }
+        try pipeline.addHandler(
+            NIOHTTP2ServerConnectionManagementHandler(eventLoop: channel.eventLoop, configuration: self.management)
+        )
+        let core = CallCore(
+            registry: self.registry,
+            authenticator: self.authenticator,
+            configuration: self.configuration,
+            clientAddress: clientAddress,
+            calls: self.metrics?.grpcCalls,
+            logger: logger
+        )
+        try pipeline.addHandler(
+            GRPCConnectionHandler(
+                core: core,
+                limits: self.configuration.grpcConnectionLimits,
+                maxMessageSize: self.configuration.maxFrameSize,
+                streamingCalls: self.streamingCalls,
+                logger: logger
+            )
+        )
+    }
+
+    /// HTTP/2's settings and swift-nio-http2's flood bounds (PROTOCOL.md section 11).
+    private var http2Configuration: NIOHTTP2Handler.ConnectionConfiguration {
+        var http2 = NIOHTTP2Handler.ConnectionConfiguration()
+        http2.initialSettings = [
+            HTTP2Setting(parameter: .maxConcurrentStreams, value: self.configuration.maxInFlightCallsPerConnection),
+            HTTP2Setting(parameter: .maxHeaderListSize, value: ServerConfiguration.maxHeaderListSize),
+            HTTP2Setting(parameter: .initialWindowSize, value: ServerConfiguration.grpcStreamWindow),
+        ]
+        return http2
+    }
+
+    /// The connection's life: idle and age limits, the drain's grace, keepalive (gRFC A8's defaults).
+    private var management: NIOHTTP2ServerConnectionManagementHandler.Configuration {
+        .init(
+            maxIdleTime: TimeAmount(self.configuration.idleTimeout),
+            maxAge: TimeAmount(self.configuration.maxConnectionAge),
+            maxGraceTime: TimeAmount(self.configuration.drainTimeout),
+            keepalive: .init(pingInterval: .hours(2), ackTimeout: .seconds(20))
+        )
+    }
+}
+
+extension MethodRegistry {
+    /// The registry as the gRPC listener serves it: every method, then the standard Health and
+    /// reflection services (which list them all).
+    func servingGRPC(state: ServingState) -> MethodRegistry {
+        var registry = self
+        let served = self.serviceNames.union([GRPCHealthService.serviceName]).union(GRPCReflectionService.serviceNames)
+        registry.registerGRPCHealth(state, servedServices: served)
+        registry.registerReflection(servedServices: served)
+        return registry
     }
 }

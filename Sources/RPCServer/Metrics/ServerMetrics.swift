@@ -13,18 +13,29 @@ public final class ServerMetrics: Sendable {
         self.framingCalls = CallMetrics(transport: "framing", methods: registry.callMethods)
         self.grpcCalls = CallMetrics(
             transport: "grpc",
-            methods: registry.callMethods + GRPCHealthService.callMethods + GRPCReflectionService.callMethods
+            methods: registry.servingGRPC(state: ServingState()).callMethods
         )
     }
 
-    /// The collector of these metrics and of the state of `connections`, read at each scrape.
-    public func collector(connections open: OpenConnections) -> some ScrapeCollector {
+    /// The collector of these metrics and of the state of `connections` and `streamingCalls`,
+    /// read at each scrape.
+    public func collector(
+        connections open: OpenConnections,
+        streamingCalls: StreamingCallSlots? = nil
+    ) -> some ScrapeCollector {
         let calls = CallMetricsCollector([self.framingCalls, self.grpcCalls])
         let transports = [("framing", self.framingConnections), ("grpc", self.grpcConnections)]
         return ScrapeClosure { text in
             await calls.collect(into: &text)
             let snapshot = open.snapshot()
             text.gauge("catalog_connections_open", help: "Connections open, both listeners.", Double(snapshot.open))
+            if let streamingCalls {
+                text.gauge(
+                    "catalog_streaming_calls_running",
+                    help: "Streaming calls (Health.Watch, reflection) whose work is still running.",
+                    Double(streamingCalls.count)
+                )
+            }
             text.family(
                 "catalog_connections_accepted_total",
                 type: .counter,
@@ -60,7 +71,7 @@ public final class ServerMetrics: Sendable {
                     text.sample(name, labels: [("transport", transport)], metrics.total(event))
                 }
             }
-            // The framing's own backpressure; HTTP/2's flow control is grpc-swift's.
+            // The framing's own backpressure; HTTP/2's is flow control.
             text.family(
                 "catalog_connection_reads_held_total",
                 type: .counter,

@@ -5,13 +5,14 @@ import NIOSSL
 /// The server's TLS settings: one `NIOSSLContext` built at start and shared by every connection.
 public enum ServerTLS {
     /// A context serving the PEM certificate chain and key at these paths, TLS 1.2 or newer,
-    /// ALPN `catalog-rpc/1`, and, when `clientCAPath` is given, requiring client certificates
-    /// signed by that CA.
+    /// ALPN `applicationProtocols` (the framing's `catalog-rpc/1` unless told), and, when
+    /// `clientCAPath` is given, requiring client certificates signed by that CA.
     /// - Throws: `ServerTLSError`, naming the file that could not be read or used.
     public static func makeContext(
         certificatePath: String,
         privateKeyPath: String,
-        clientCAPath: String? = nil
+        clientCAPath: String? = nil,
+        applicationProtocols: [String] = [CatalogALPN.protocolID]
     ) throws -> NIOSSLContext {
         let chain = try ServerTLSError.File.certificateChain.load(certificatePath) {
             try NIOSSLCertificate.fromPEMFile(certificatePath).map { NIOSSLCertificateSource.certificate($0) }
@@ -24,7 +25,7 @@ public enum ServerTLS {
             privateKey: .privateKey(key)
         )
         configuration.minimumTLSVersion = .tlsv12
-        configuration.applicationProtocols = [CatalogALPN.protocolID]
+        configuration.applicationProtocols = applicationProtocols
         if let clientCAPath {
             // Read now, not at the first client's handshake: a bad file fails the start.
             let roots = try ServerTLSError.File.clientCA.load(clientCAPath) {

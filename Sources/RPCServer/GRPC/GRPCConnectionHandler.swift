@@ -1,0 +1,636 @@
+import Codec
+import Logging
+import NIOCore
+import NIOHPACK
+import NIOHTTP2
+
+/// Serves the gRPC calls of one HTTP/2 connection on its event loop: right after
+/// swift-nio-http2's `NIOHTTP2Handler` (no stream multiplexer: every frame, with its stream id,
+/// comes here), it reads each stream's HEADERS (`GRPCRequestHead`) and messages
+/// (`GRPCMessageReader`), hands the calls to the same `CallCore` the framing uses, and writes
+/// each answer as HEADERS, DATA and trailers. Decisions on time and flow-control credit are
+/// `GRPCConnectionStateMachine`'s; HTTP/2 itself (HPACK, stream states, SETTINGS, GOAWAY and the
+/// drain, idle and age limits) is swift-nio-http2's.
+///
+/// A unary call starts when its request ends (END_STREAM), so one read burst of calls is
+/// answered in that burst, and the answers are flushed together at its end, as the framing's.
+final class GRPCConnectionHandler: ChannelDuplexHandler {
+    typealias InboundIn = HTTP2Frame
+    typealias OutboundIn = HTTP2Frame
+    typealias OutboundOut = HTTP2Frame
+
+    private enum Phase {
+        /// Reading the request (a unary call's one message).
+        case receiving
+        /// The call runs: a unary call's task, or a streaming call's.
+        case running
+        /// Answered, or refused: later frames of the stream are dropped.
+        case done
+    }
+
+    private struct Stream {
+        var head: GRPCRequestHead
+        var reader: GRPCMessageReader
+        var phase = Phase.receiving
+        /// A unary call's request message, once whole.
+        var message: ByteBuffer?
+        /// A streaming call's request messages, while the peer may send more.
+        var requests: AsyncStream<ByteBuffer>.Continuation?
+        /// Whether the response's HEADERS were sent: a failure then ends with trailers alone.
+        var headersSent = false
+        var isStreaming: Bool
+    }
+
+    private let core: CallCore
+    private var state: GRPCConnectionStateMachine
+    private var streams: [HTTP2StreamID: Stream] = [:]
+    private let maxMessageSize: Int
+    /// Request messages a streaming call may have unread before its stream is reset.
+    private let maxQueuedRequests: Int
+    private let streamingCalls: StreamingCallSlots
+    private let logger: Logger
+
+    private var context: ChannelHandlerContext?
+    private var isReading = false
+    private var needsFlush = false
+    private var isFlushScheduled = false
+    private var timer: (deadline: NIODeadline, task: Scheduled<Void>)?
+
+    init(
+        core: CallCore,
+        limits: GRPCConnectionStateMachine.Limits,
+        maxMessageSize: Int,
+        maxQueuedRequests: Int = 16,
+        streamingCalls: StreamingCallSlots,
+        logger: Logger
+    ) {
+        self.core = core
+        self.state = GRPCConnectionStateMachine(limits: limits)
+        self.maxMessageSize = maxMessageSize
+        self.maxQueuedRequests = maxQueuedRequests
+        self.streamingCalls = streamingCalls
+        self.logger = logger
+    }
+
+    // MARK: Lifecycle
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        if context.channel.isActive {
+            self.raiseConnectionWindow(context: context)
+        }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        self.raiseConnectionWindow(context: context)
+        context.fireChannelActive()
+    }
+
+    /// HTTP/2 starts the connection's window at 64 KiB; the state machine's is larger, so that a
+    /// burst of calls is not held for credit.
+    private func raiseConnectionWindow(context: ChannelHandlerContext) {
+        let increment = self.state.limits.connectionWindow - 65_535
+        guard increment > 0 else { return }
+        context.writeAndFlush(
+            self.wrapOutboundOut(
+                HTTP2Frame(streamID: .rootStream, payload: .windowUpdate(windowSizeIncrement: increment))
+            ),
+            promise: nil
+        )
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.timer?.task.cancel()
+        self.timer = nil
+        for stream in self.streams.values {
+            stream.requests?.finish()
+        }
+        self.streams.removeAll()
+        self.core.cancelAll(now: context.eventLoop.now)
+        self.context = nil
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let closed = event as? StreamClosedEvent {
+            self.streamClosed(closed.streamID, context: context)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        self.state.writabilityChanged(isWritable: context.channel.isWritable, now: context.eventLoop.now)
+        self.armTimer(context: context)
+        context.fireChannelWritabilityChanged()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // HTTP/2's connection errors have been answered with GOAWAY by swift-nio-http2; stream
+        // errors reset only their stream, and leave the connection serving.
+        if error is NIOHTTP2Errors.StreamError {
+            return
+        }
+        self.logger.debug("gRPC connection error", metadata: ["error": "\(error)"])
+        context.close(promise: nil)
+    }
+
+    // MARK: Reading
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        self.isReading = true
+        let frame = self.unwrapInboundIn(data)
+        switch frame.payload {
+        case .headers(let headers):
+            self.received(headers, on: frame.streamID, context: context)
+        case .data(let data):
+            self.received(data, on: frame.streamID, context: context)
+        case .ping(_, ack: false):
+            if self.state.pingReceived(now: context.eventLoop.now) {
+                self.goAway(.enhanceYourCalm, "too_many_pings", context: context)
+            }
+        default:
+            // RST_STREAM ends its stream through StreamClosedEvent; the rest is HTTP/2's.
+            break
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        self.isReading = false
+        self.flushIfNeeded(context: context)
+        self.armTimer(context: context)
+        context.fireChannelReadComplete()
+    }
+
+    private func received(
+        _ frame: HTTP2Frame.FramePayload.Headers,
+        on id: HTTP2StreamID,
+        context: ChannelHandlerContext
+    ) {
+        if self.streams[id] != nil {
+            // The request's trailers: only its end matters.
+            if frame.endStream {
+                self.requestEnded(on: id, context: context)
+            }
+            return
+        }
+        let head: GRPCRequestHead
+        switch GRPCRequestHead.read(frame.headers.lazy.map { ($0.name, $0.value) }) {
+        case .success(let read):
+            head = read
+        case .failure(.http(let status, let message)):
+            self.refuse(id, headers: GRPCTrailers.http(status: status, message: message), peerDone: frame.endStream)
+            return
+        case .failure(.grpc(let status, let acceptEncoding)):
+            let trailers = GRPCTrailers.failure(status, trailersOnly: true, acceptEncoding: acceptEncoding)
+            self.refuse(id, headers: trailers, peerDone: frame.endStream)
+            return
+        }
+        let isStreaming = self.core.isStreaming(head.method)
+        self.streams[id] = Stream(
+            head: head,
+            reader: GRPCMessageReader(limit: self.maxMessageSize),
+            isStreaming: isStreaming
+        )
+        self.state.opened(id)
+        if isStreaming {
+            self.startStreaming(on: id, context: context)
+        }
+        if frame.endStream {
+            self.requestEnded(on: id, context: context)
+        }
+    }
+
+    private func received(_ frame: HTTP2Frame.FramePayload.Data, on id: HTTP2StreamID, context: ChannelHandlerContext) {
+        guard case .byteBuffer(let bytes) = frame.data else { return }
+        let flowControlled = bytes.readableBytes + (frame.paddingBytes.map { $0 + 1 } ?? 0)
+        var stillSending = false
+        var buffered = 0
+        var failure: RPCStatus?
+        if var stream = self.streams[id], stream.phase != .done {
+            // Moved out while it reads, so that its buffer stays uniquely held (written in place).
+            var reader = stream.reader.moved()
+            do {
+                try reader.read(bytes) { message in
+                    failure = failure ?? Self.take(message, into: &stream)
+                }
+            } catch {
+                failure = self.status(of: error)
+            }
+            stream.reader = reader
+            stillSending = !frame.endStream && failure == nil
+            buffered = stream.reader.bufferedBytes
+            self.streams[id] = stream
+        }
+        let credit = self.state.received(
+            on: id,
+            flowControlledBytes: flowControlled,
+            bufferedBytes: buffered,
+            stillSending: stillSending,
+            now: context.eventLoop.now
+        )
+        self.give(credit, on: id, context: context)
+        if let failure {
+            self.fail(id, failure, context: context)
+        } else if frame.endStream {
+            self.requestEnded(on: id, context: context)
+        }
+    }
+
+    /// Hands a whole request message to its call.
+    /// - Returns: why the stream must end, if it must.
+    private static func take(_ message: ByteBuffer, into stream: inout Stream) -> RPCStatus? {
+        if stream.isStreaming {
+            // Nothing reads messages the peer sends after its call ended: they are dropped.
+            guard let requests = stream.requests, case .dropped = requests.yield(message) else { return nil }
+            return RPCStatus(.resourceExhausted, "too many request messages unread; wait for the answers")
+        }
+        guard stream.message == nil else {
+            return RPCStatus(.internal, "a unary call takes one request message")
+        }
+        stream.message = message
+        return nil
+    }
+
+    private func status(of error: GRPCMessageReader.Failure) -> RPCStatus {
+        switch error {
+        case .tooLarge(let length):
+            RPCStatus(
+                .resourceExhausted,
+                "request message of \(length) bytes is over the limit of \(self.maxMessageSize)"
+            )
+        case .compressed:
+            RPCStatus(.internal, "a compressed message without a grpc-encoding")
+        }
+    }
+
+    /// The peer ended its side of the stream.
+    private func requestEnded(on id: HTTP2StreamID, context: ChannelHandlerContext) {
+        guard var stream = self.streams[id], stream.phase == .receiving || stream.isStreaming else { return }
+        if stream.isStreaming {
+            stream.requests?.finish()
+            stream.requests = nil
+            self.streams[id] = stream
+            return
+        }
+        guard let message = stream.message.take() else {
+            self.fail(
+                id,
+                RPCStatus(.internal, "a unary call takes one request message; it sent none"),
+                context: context
+            )
+            return
+        }
+        stream.phase = .running
+        let envelope = stream.head.envelope(payload: message)
+        let timeout = stream.head.timeout
+        self.streams[id] = stream
+        self.startUnary(envelope, timeout: timeout, on: id, context: context)
+    }
+
+    // MARK: Unary calls
+
+    private func startUnary(
+        _ request: RequestEnvelope,
+        timeout: TimeAmount?,
+        on id: HTTP2StreamID,
+        context: ChannelHandlerContext
+    ) {
+        let callID = UInt64(Int(id))
+        let (timing, outcome) = self.core.start(request, now: context.eventLoop.now)
+        switch consume outcome {
+        case .answered(let result):
+            self.answer(id, result, timing: timing, context: context)
+        case .running(let work):
+            let loopBound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+            self.core.run(work, callID: callID, timeout: timeout, timing: timing, eventLoop: context.eventLoop) {
+                callID,
+                result in
+                let (handler, context) = loopBound.value
+                let id = HTTP2StreamID(Int(callID))
+                guard handler.streams[id]?.phase == .running, let timing = handler.core.ended(callID: callID) else {
+                    return
+                }
+                handler.answer(id, result, timing: timing, context: context)
+            }
+        }
+    }
+
+    /// Writes a unary call's answer: HEADERS, the message and OK trailers, or Trailers-Only.
+    private func answer(
+        _ id: HTTP2StreamID,
+        _ result: consuming Result<ResponseBody, any Error>,
+        timing: CallCore.Timing,
+        context: ChannelHandlerContext
+    ) {
+        let callID = UInt64(Int(id))
+        let failure: any Error
+        switch consume result {
+        case .success(let body):
+            do {
+                let message = try Self.message(body, allocator: context.channel.allocator)
+                self.streams[id]?.phase = .done
+                self.write(.headers(.init(headers: GRPCTrailers.responseHeaders)), on: id, context: context)
+                self.write(.data(.init(data: .byteBuffer(message))), on: id, context: context)
+                self.write(.headers(.init(headers: GRPCTrailers.ok, endStream: true)), on: id, context: context)
+                self.answered(id, context: context)
+                self.core.record(timing, callID: callID, code: .ok, now: context.eventLoop.now)
+                return
+            } catch {
+                failure = error
+            }
+        case .failure(let error):
+            failure = error
+        }
+        let status = self.core.status(of: failure, callID: callID, timing: timing)
+        self.streams[id]?.phase = .done
+        self.write(
+            .headers(.init(headers: GRPCTrailers.failure(status, trailersOnly: true), endStream: true)),
+            on: id,
+            context: context
+        )
+        self.answered(id, context: context)
+        self.core.record(timing, callID: callID, code: status.code, now: context.eventLoop.now)
+    }
+
+    /// A message's gRPC framing: the 5-byte prefix, then its bytes.
+    private static func message(_ body: ResponseBody, allocator: ByteBufferAllocator) throws -> ByteBuffer {
+        switch body {
+        case .serialized(let bytes):
+            return Self.message(bytes, allocator: allocator)
+        case .message(let message):
+            return Self.message(try message.serializedBytes() as [UInt8], allocator: allocator)
+        }
+    }
+
+    private static func message(_ bytes: [UInt8], allocator: ByteBufferAllocator) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: GRPCMessageReader.prefixLength + bytes.count)
+        buffer.writeInteger(UInt8(0))
+        buffer.writeInteger(UInt32(bytes.count))
+        buffer.writeBytes(bytes)
+        return buffer
+    }
+
+    // MARK: Streaming calls
+
+    private func startStreaming(on id: HTTP2StreamID, context: ChannelHandlerContext) {
+        guard var stream = self.streams[id] else { return }
+        let callID = UInt64(Int(id))
+        let now = context.eventLoop.now
+        let request = stream.head.envelope(payload: ByteBuffer())
+        let (timing, started) = self.core.startStreaming(request, now: now)
+        let body: CallDispatcher.StreamingStart
+        switch started {
+        case .success(let start):
+            body = start
+        case .failure(let error):
+            let status = self.core.status(of: error, callID: callID, timing: timing)
+            self.endStreaming(id, .failure(status), timing: timing, context: context)
+            return
+        }
+        guard self.streamingCalls.acquire() else {
+            let status = RPCStatus(
+                .resourceExhausted,
+                "too many streaming calls open on this server (\(self.streamingCalls.limit)); try again later"
+            )
+            self.endStreaming(id, .failure(status), timing: timing, context: context)
+            return
+        }
+        let (requests, continuation) = AsyncStream.makeStream(
+            of: ByteBuffer.self,
+            bufferingPolicy: .bufferingOldest(self.maxQueuedRequests)
+        )
+        stream.requests = continuation
+        stream.phase = .running
+        self.streams[id] = stream
+        let loopBound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        let eventLoop = context.eventLoop
+        let send: @Sendable ([UInt8]) async throws -> Void = { bytes in
+            try await eventLoop.flatSubmit {
+                loopBound.value.handler.send(bytes, on: id, eventLoop: eventLoop)
+            }.get()
+        }
+        // The slot is the work's, not the stream's: it is free once the task has ended.
+        let run: @Sendable () async throws -> Void = { [slots = self.streamingCalls] in
+            defer { slots.release() }
+            try await body(requests, send)
+        }
+        self.core.runStreaming(
+            run,
+            callID: callID,
+            timeout: stream.head.timeout,
+            timing: timing,
+            eventLoop: eventLoop
+        ) { callID, result in
+            let (handler, context) = loopBound.value
+            guard handler.streams[id]?.phase == .running, let timing = handler.core.ended(callID: callID) else {
+                return
+            }
+            handler.endStreaming(
+                id,
+                result.mapError { handler.core.status(of: $0, callID: callID, timing: timing) },
+                timing: timing,
+                context: context
+            )
+        }
+    }
+
+    /// Writes one message of a streaming call's answer (its HEADERS first); the future completes
+    /// once HTTP/2 let the message out to the socket (the peer's window had room for it).
+    private func send(_ bytes: [UInt8], on id: HTTP2StreamID, eventLoop: any EventLoop) -> EventLoopFuture<Void> {
+        guard let context = self.context, var stream = self.streams[id], stream.phase == .running else {
+            // The caller went: the call's task is being cancelled.
+            return eventLoop.makeFailedFuture(CancellationError())
+        }
+        if !stream.headersSent {
+            stream.headersSent = true
+            self.streams[id] = stream
+            self.write(.headers(.init(headers: GRPCTrailers.responseHeaders)), on: id, context: context)
+        }
+        let promise = context.eventLoop.makePromise(of: Void.self)
+        self.flushSoon(context: context)
+        let message = Self.message(bytes, allocator: context.channel.allocator)
+        let frame = HTTP2Frame(streamID: id, payload: .data(.init(data: .byteBuffer(message))))
+        context.write(self.wrapOutboundOut(frame), promise: promise)
+        return promise.futureResult
+    }
+
+    /// Ends a streaming call: OK trailers, or its failure's (Trailers-Only when nothing was sent).
+    private func endStreaming(
+        _ id: HTTP2StreamID,
+        _ result: Result<Void, RPCStatus>,
+        timing: CallCore.Timing,
+        context: ChannelHandlerContext
+    ) {
+        let stream = self.streams[id]
+        let headersSent = stream?.headersSent ?? false
+        stream?.requests?.finish()
+        self.streams[id]?.requests = nil
+        self.streams[id]?.phase = .done
+        let trailers: HPACKHeaders
+        let code: StatusCode
+        switch result {
+        case .success:
+            trailers = headersSent ? GRPCTrailers.ok : GRPCTrailers.okTrailersOnly
+            code = .ok
+        case .failure(let status):
+            trailers = GRPCTrailers.failure(status, trailersOnly: !headersSent)
+            code = status.code
+        }
+        self.write(.headers(.init(headers: trailers, endStream: true)), on: id, context: context)
+        self.answered(id, context: context)
+        self.core.record(timing, callID: UInt64(Int(id)), code: code, now: context.eventLoop.now)
+    }
+
+    // MARK: Ending streams
+
+    /// Answers a stream with `status` and ends it: a running call is cancelled, and a peer still
+    /// sending is told to stop (RST_STREAM NO_ERROR after the trailers: the answer stands).
+    private func fail(_ id: HTTP2StreamID, _ status: RPCStatus, context: ChannelHandlerContext) {
+        guard let stream = self.streams[id], stream.phase != .done else { return }
+        let callID = UInt64(Int(id))
+        if stream.phase == .running, let timing = self.core.abandon(callID: callID) {
+            if stream.isStreaming {
+                self.endStreaming(id, .failure(status), timing: timing, context: context)
+            } else {
+                self.streams[id]?.phase = .done
+                self.write(
+                    .headers(.init(headers: GRPCTrailers.failure(status, trailersOnly: true), endStream: true)),
+                    on: id,
+                    context: context
+                )
+                self.answered(id, context: context)
+                self.core.record(timing, callID: callID, code: status.code, now: context.eventLoop.now)
+            }
+        } else {
+            stream.requests?.finish()
+            self.streams[id]?.requests = nil
+            self.streams[id]?.phase = .done
+            let trailers = GRPCTrailers.failure(status, trailersOnly: !stream.headersSent)
+            self.write(.headers(.init(headers: trailers, endStream: true)), on: id, context: context)
+            self.answered(id, context: context)
+        }
+        self.write(.rstStream(.noError), on: id, context: context)
+    }
+
+    /// A stream turned away at its HEADERS: the answer, then RST_STREAM NO_ERROR if the peer
+    /// has more to send.
+    private func refuse(_ id: HTTP2StreamID, headers: HPACKHeaders, peerDone: Bool) {
+        guard let context = self.context else { return }
+        self.write(.headers(.init(headers: headers, endStream: true)), on: id, context: context)
+        if !peerDone {
+            self.write(.rstStream(.noError), on: id, context: context)
+        }
+    }
+
+    /// The stream is gone (answered, or reset by the peer): a call still running is cancelled.
+    private func streamClosed(_ id: HTTP2StreamID, context: ChannelHandlerContext) {
+        if let stream = self.streams.removeValue(forKey: id) {
+            stream.requests?.finish()
+            if stream.phase == .running {
+                self.core.cancel(callID: UInt64(Int(id)), now: context.eventLoop.now)
+            }
+        }
+        self.give(self.state.closed(id), on: id, context: context)
+    }
+
+    private func answered(_ id: HTTP2StreamID, context: ChannelHandlerContext) {
+        self.state.answered(id, now: context.eventLoop.now)
+    }
+
+    // MARK: Writing
+
+    /// Writes a frame, to be flushed with the others of this read burst or loop tick. The flush is
+    /// arranged first: a frame that ends the last stream of a draining connection makes the
+    /// connection manager close it on the next tick, and the flush must come before that.
+    private func write(_ payload: HTTP2Frame.FramePayload, on id: HTTP2StreamID, context: ChannelHandlerContext) {
+        self.flushSoon(context: context)
+        context.write(self.wrapOutboundOut(HTTP2Frame(streamID: id, payload: payload)), promise: nil)
+    }
+
+    private func give(_ credit: GRPCConnectionStateMachine.Credit, on id: HTTP2StreamID, context: ChannelHandlerContext)
+    {
+        if credit.stream > 0 {
+            self.write(.windowUpdate(windowSizeIncrement: credit.stream), on: id, context: context)
+        }
+        if credit.connection > 0 {
+            self.write(.windowUpdate(windowSizeIncrement: credit.connection), on: .rootStream, context: context)
+        }
+    }
+
+    /// Within a read burst, the burst's end flushes; otherwise the end of this loop tick does,
+    /// so that answers from tasks finishing together go out together.
+    private func flushSoon(context: ChannelHandlerContext) {
+        self.needsFlush = true
+        guard !self.isReading, !self.isFlushScheduled else { return }
+        self.isFlushScheduled = true
+        let loopBound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            let (handler, context) = loopBound.value
+            handler.isFlushScheduled = false
+            handler.flushIfNeeded(context: context)
+            handler.armTimer(context: context)
+        }
+    }
+
+    private func flushIfNeeded(context: ChannelHandlerContext) {
+        guard self.needsFlush else { return }
+        self.needsFlush = false
+        context.flush()
+    }
+
+    /// GOAWAY with `code` and `reason`, then the connection closes.
+    private func goAway(_ code: HTTP2ErrorCode, _ reason: String, context: ChannelHandlerContext) {
+        self.logger.debug("closing gRPC connection", metadata: ["reason": "\(reason)"])
+        let frame = HTTP2Frame(
+            streamID: .rootStream,
+            payload: .goAway(lastStreamID: .maxID, errorCode: code, opaqueData: ByteBuffer(string: reason))
+        )
+        context.writeAndFlush(self.wrapOutboundOut(frame)).assumeIsolated().whenComplete { _ in
+            context.close(promise: nil)
+        }
+    }
+
+    // MARK: Time
+
+    /// Makes sure a timer fires at the state machine's next deadline.
+    private func armTimer(context: ChannelHandlerContext) {
+        guard let deadline = self.state.nextDeadline() else { return }
+        if let timer = self.timer {
+            guard deadline < timer.deadline else { return }
+            timer.task.cancel()
+        }
+        let loopBound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        let task = context.eventLoop.scheduleTask(deadline: deadline) {
+            let (handler, context) = loopBound.value
+            handler.timer = nil
+            handler.timerFired(context: context)
+        }
+        self.timer = (deadline, task)
+    }
+
+    private func timerFired(context: ChannelHandlerContext) {
+        let action = self.state.timerFired(now: context.eventLoop.now)
+        if action.closeNow {
+            self.logger.debug("closing a gRPC connection whose peer takes no answer")
+            context.close(promise: nil)
+            return
+        }
+        let seconds = self.state.limits.frameTimeout.nanoseconds / 1_000_000_000
+        for id in action.resetStreams {
+            self.fail(
+                id,
+                RPCStatus(.resourceExhausted, "a request message took longer than \(seconds) s to arrive"),
+                context: context
+            )
+        }
+        self.flushIfNeeded(context: context)
+        self.armTimer(context: context)
+    }
+}
+
+@available(*, unavailable)
+extension GRPCConnectionHandler: Sendable {}
