@@ -26,7 +26,7 @@ public func check(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     switch GRPCRequestHead.read(pairs) {
     case .success(let head):
         precondition(
-            pairs.contains { $0.name == "content-type" && GRPCRequestHead.isGRPC(contentType: Substring($0.value)) }
+            pairs.contains { $0.name == "content-type" && GRPCRequestHead.isGRPC(contentType: $0.value) }
         )
         precondition(pairs.contains { $0.name == ":method" && $0.value == "POST" })
         _ = head.envelope(payload: ByteBuffer())

@@ -26,21 +26,23 @@ public struct GRPCRequestHead: Sendable {
     public static func read<Fields: Sequence<(name: String, value: String)>>(
         _ fields: Fields
     ) -> Result<GRPCRequestHead, Refusal> {
-        var method: Substring?
-        var path: Substring?
-        var contentType: Substring?
-        var encoding: Substring?
+        var method: String?
+        var path: String?
+        var contentType: String?
+        var encoding: String?
         var head = GRPCRequestHead(method: ByteBuffer())
-        var timeout: Substring?
+        var timeout: String?
+        // By length first: every call's headers pass here, and a `switch` over strings compares
+        // each name with every case in turn.
         for (name, value) in fields {
-            switch name {
-            case ":method": method = Substring(value)
-            case ":path": path = Substring(value)
-            case "content-type": contentType = Substring(value)
-            case "grpc-encoding": encoding = Substring(value)
-            case "grpc-timeout": timeout = Substring(value)
-            case "authorization": head.authorization = value
-            case "traceparent": head.traceparent = value
+            switch name.utf8.count {
+            case 5 where name == ":path": path = value
+            case 7 where name == ":method": method = value
+            case 11 where name == "traceparent": head.traceparent = value
+            case 12 where name == "content-type": contentType = value
+            case 12 where name == "grpc-timeout": timeout = value
+            case 13 where name == "grpc-encoding": encoding = value
+            case 13 where name == "authorization": head.authorization = value
             default: break
             }
         }
@@ -54,12 +56,12 @@ public struct GRPCRequestHead: Sendable {
             let status = RPCStatus(.unimplemented, "grpc-encoding \(encoding) is not supported; send identity")
             return .failure(.grpc(status, acceptEncoding: true))
         }
-        guard let path, path.first == "/" else {
+        guard let path, path.utf8.first == UInt8(ascii: "/") else {
             return .failure(.grpc(RPCStatus(.unimplemented, "the request has no method path")))
         }
-        head.method = ByteBuffer(substring: path.dropFirst())
+        head.method = ByteBuffer(bytes: path.utf8.dropFirst())
         if let timeout {
-            guard let amount = GRPCTimeout.parse(timeout) else {
+            guard let amount = GRPCTimeout.parse(Substring(timeout)) else {
                 return .failure(.grpc(RPCStatus(.invalidArgument, "grpc-timeout \(timeout) is not a timeout")))
             }
             head.timeout = amount
@@ -68,9 +70,11 @@ public struct GRPCRequestHead: Sendable {
     }
 
     /// `application/grpc`, `application/grpc+proto` or either with parameters (`;charset=...`).
-    public static func isGRPC(contentType: Substring) -> Bool {
-        let type = contentType.prefix { $0 != ";" }
-        return type == "application/grpc" || type == "application/grpc+proto"
+    public static func isGRPC(contentType: String) -> Bool {
+        // The usual two compared whole first: bytes, not Characters, on every call.
+        if contentType == "application/grpc" || contentType == "application/grpc+proto" { return true }
+        let type = contentType.utf8.prefix { $0 != UInt8(ascii: ";") }
+        return type.elementsEqual("application/grpc".utf8) || type.elementsEqual("application/grpc+proto".utf8)
     }
 
     /// The call as the core reads it, with its one request message.
