@@ -85,7 +85,10 @@ public struct ServerConfiguration: Sendable {
             writeTimeout: TimeAmount(self.writeTimeout),
             maxBufferedBytes: self.maxFrameSize,
             connectionWindow: Self.grpcConnectionWindow,
-            streamWindow: Self.grpcStreamWindow
+            streamWindow: Self.grpcStreamWindow,
+            idleTimeout: TimeAmount(self.idleTimeout),
+            maxAge: TimeAmount(self.maxConnectionAge),
+            drainTimeout: TimeAmount(self.drainTimeout)
         )
     }
 

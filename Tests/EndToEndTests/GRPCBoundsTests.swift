@@ -39,6 +39,39 @@ struct GRPCBoundsTests {
         }
     }
 
+    @Test func aWatchResetByItsClientEndsItsWorkWhileTheConnectionStays() async throws {
+        try await withTemporaryDirectory { directory in
+            let daemon = try await DaemonProcess(
+                workingDirectory: directory,
+                arguments: ["--metrics-listen", "127.0.0.1:0"]
+            )
+            let metrics = try #require(daemon.metricsAddress)
+            let client = try await PythonGRPCClient(daemon: daemon)
+            // 100 watches, each reset with RST_STREAM CANCEL; the connection is kept open.
+            let watches = try client.start("abandon-watches", "--rounds", "1", "--streams", "100", "--reset")
+            defer { watches.process.terminate() }
+            _ = try await watches.output.wait { $0.contains(#"{"abandoned": 100}"#) }
+            try await eventually("every reset watch's work to end", limit: .seconds(30)) {
+                try await PrometheusScrape(address: metrics).value("catalog_streaming_calls_running") == 0
+            }
+            let scrape = try await PrometheusScrape(address: metrics)
+            #expect(try scrape.value("catalog_connections_open") ?? 0 >= 1, "the connection stays open")
+            #expect(try await daemon.terminate() == 0)
+        }
+    }
+
+    @Test func rapidResetEndsTheConnection() async throws {
+        try await withTemporaryDirectory { directory in
+            let daemon = try await DaemonProcess(workingDirectory: directory)
+            let client = try await PythonGRPCClient(daemon: daemon)
+            let output = try await client.run("rapid-reset", "--streams", "1000")
+            // swift-nio-http2's bound: 200 resets in 30 s, then GOAWAY.
+            #expect(output.contains(#""goaway": {"code": "ENHANCE_YOUR_CALM""#), "\(output)")
+            #expect(try await client.run("health") == "SERVING\n")
+            #expect(try await daemon.terminate() == 0)
+        }
+    }
+
     @Test func aClientThatTakesNoAnswerIsLetGoWithinTheWriteTimeout() async throws {
         try await withTemporaryDirectory { directory in
             let daemon = try await DaemonProcess(workingDirectory: directory, arguments: ["--write-timeout", "2"])

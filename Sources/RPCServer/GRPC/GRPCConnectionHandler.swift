@@ -59,13 +59,14 @@ final class GRPCConnectionHandler: ChannelDuplexHandler {
     init(
         core: CallCore,
         limits: GRPCConnectionStateMachine.Limits,
+        now: NIODeadline,
         maxMessageSize: Int,
         maxQueuedRequests: Int = 16,
         streamingCalls: StreamingCallSlots,
         logger: Logger
     ) {
         self.core = core
-        self.state = GRPCConnectionStateMachine(limits: limits)
+        self.state = GRPCConnectionStateMachine(limits: limits, now: now)
         self.maxMessageSize = maxMessageSize
         self.maxQueuedRequests = maxQueuedRequests
         self.streamingCalls = streamingCalls
@@ -79,6 +80,7 @@ final class GRPCConnectionHandler: ChannelDuplexHandler {
         if context.channel.isActive {
             self.raiseConnectionWindow(context: context)
         }
+        self.armTimer(context: context)
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -118,6 +120,11 @@ final class GRPCConnectionHandler: ChannelDuplexHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let closed = event as? StreamClosedEvent {
             self.streamClosed(closed.streamID, context: context)
+        } else if event is ChannelShouldQuiesceEvent {
+            // The connection manager sends GOAWAY; the grace it gives the calls starts only once
+            // the peer answers its PING, so the deadline that closes the connection is ours.
+            self.state.drain(now: context.eventLoop.now)
+            self.armTimer(context: context)
         }
         context.fireUserInboundEventTriggered(event)
     }
@@ -210,19 +217,22 @@ final class GRPCConnectionHandler: ChannelDuplexHandler {
         var stillSending = false
         var buffered = 0
         var failure: RPCStatus?
-        if var stream = self.streams[id], stream.phase != .done {
-            // Moved out while it reads, so that its buffer stays uniquely held (written in place).
-            var reader = stream.reader.moved()
-            do {
-                try reader.read(bytes) { message in
-                    failure = failure ?? Self.take(message, into: &stream)
+        // Taken out of the table while it reads, and its reader out of it, so that the buffer of a
+        // message split across frames has one owner and grows in place.
+        if var stream = self.streams.removeValue(forKey: id) {
+            if stream.phase != .done {
+                var reader = stream.reader.moved()
+                do {
+                    try reader.read(bytes) { message in
+                        failure = failure ?? Self.take(message, into: &stream)
+                    }
+                } catch {
+                    failure = self.status(of: error)
                 }
-            } catch {
-                failure = self.status(of: error)
+                stream.reader = reader
+                stillSending = !frame.endStream && failure == nil
+                buffered = stream.reader.bufferedBytes
             }
-            stream.reader = reader
-            stillSending = !frame.endStream && failure == nil
-            buffered = stream.reader.bufferedBytes
             self.streams[id] = stream
         }
         let credit = self.state.received(
@@ -452,6 +462,7 @@ final class GRPCConnectionHandler: ChannelDuplexHandler {
         }
         let promise = context.eventLoop.makePromise(of: Void.self)
         self.flushSoon(context: context)
+        self.state.sentData()
         let message = Self.message(bytes, allocator: context.channel.allocator)
         let frame = HTTP2Frame(streamID: id, payload: .data(.init(data: .byteBuffer(message))))
         context.write(self.wrapOutboundOut(frame), promise: promise)
@@ -534,7 +545,7 @@ final class GRPCConnectionHandler: ChannelDuplexHandler {
                 self.core.cancel(callID: UInt64(Int(id)), now: context.eventLoop.now)
             }
         }
-        self.give(self.state.closed(id), on: id, context: context)
+        self.give(self.state.closed(id, now: context.eventLoop.now), on: id, context: context)
     }
 
     private func answered(_ id: HTTP2StreamID, context: ChannelHandlerContext) {
@@ -615,9 +626,14 @@ final class GRPCConnectionHandler: ChannelDuplexHandler {
     private func timerFired(context: ChannelHandlerContext) {
         let action = self.state.timerFired(now: context.eventLoop.now)
         if action.closeNow {
-            self.logger.debug("closing a gRPC connection whose peer takes no answer")
+            self.logger.debug("closing a gRPC connection: its peer takes no answer, or its drain is over")
             context.close(promise: nil)
             return
+        }
+        if action.quiesce {
+            // Idle or too old: through the whole pipeline, so that the connection manager sends
+            // GOAWAY (and this handler, reached after it, sets its drain deadline).
+            context.channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
         }
         let seconds = self.state.limits.frameTimeout.nanoseconds / 1_000_000_000
         for id in action.resetStreams {

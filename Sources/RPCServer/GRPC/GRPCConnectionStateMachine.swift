@@ -4,8 +4,9 @@ import NIOHTTP2
 /// The rules of PROTOCOL.md section 11 that decide a gRPC connection's life beside HTTP/2's own:
 /// the frame timeout of a request message begun and not finished, the write timeout of
 /// answers the peer does not take (a zero flow-control window, or a socket nobody reads), how
-/// much of the peer's input is held (the flow-control credit given back), and the keepalive
-/// policy for the peer's PINGs. A plain value on the time its caller gives it (the event
+/// much of the peer's input is held (the flow-control credit given back), the keepalive
+/// policy for the peer's PINGs, and when the connection must go: idle, too old, or draining past
+/// its grace (a peer that never answers the drain's PING must not hold it). A plain value on the time its caller gives it (the event
 /// loop's, virtual in tests); `GRPCConnectionHandler` feeds it events and carries out what it
 /// returns. HTTP/2 itself (streams, HPACK, SETTINGS, GOAWAY) is swift-nio-http2's.
 struct GRPCConnectionStateMachine {
@@ -27,6 +28,12 @@ struct GRPCConnectionStateMachine {
         var idlePingInterval: TimeAmount = .hours(2)
         /// Strikes past this end the connection with GOAWAY ENHANCE_YOUR_CALM.
         var maxPingStrikes = 2
+        /// With no stream open this long, the connection is asked to go (GOAWAY).
+        var idleTimeout: TimeAmount = .seconds(300)
+        /// A connection this old is asked to go, so that clients spread again over the daemons.
+        var maxAge: TimeAmount = .hours(1)
+        /// Once asked to go, the connection's calls get this long; then it is closed.
+        var drainTimeout: TimeAmount = .seconds(10)
     }
 
     private struct Stream {
@@ -44,8 +51,11 @@ struct GRPCConnectionStateMachine {
     struct TimerAction: Equatable {
         /// Streams whose message took longer than the frame timeout: answered RESOURCE_EXHAUSTED and reset.
         var resetStreams: [HTTP2StreamID] = []
-        /// The peer took no answer for the write timeout: close the socket at once.
+        /// The peer took no answer for the write timeout, or the drain's grace is over: close
+        /// the socket at once.
         var closeNow = false
+        /// Idle or too old: ask the connection to go (GOAWAY, then the drain).
+        var quiesce = false
     }
 
     let limits: Limits
@@ -59,15 +69,23 @@ struct GRPCConnectionStateMachine {
     private var unwritableSince: NIODeadline?
     private var lastPing: NIODeadline?
     private var pingStrikes = 0
+    private let openedAt: NIODeadline
+    /// Since when no stream is open; `nil` while one is.
+    private var idleSince: NIODeadline?
+    /// Set once the connection was asked to go: when it is closed whatever its calls.
+    private var drainDeadline: NIODeadline?
 
-    init(limits: Limits) {
+    init(limits: Limits, now: NIODeadline) {
         self.limits = limits
+        self.openedAt = now
+        self.idleSince = now
     }
 
     // MARK: Streams
 
     mutating func opened(_ id: HTTP2StreamID) {
         self.streams[id] = Stream()
+        self.idleSince = nil
     }
 
     /// Credit to give back: WINDOW_UPDATE on the stream, on the connection (the root stream).
@@ -113,9 +131,15 @@ struct GRPCConnectionStateMachine {
         return Credit(connection: self.connectionCreditDue())
     }
 
+    /// HEADERS or DATA went to the peer: what gRFC A8 (and grpc-go) count as data, after which
+    /// the peer's pings are welcome again. (Clients ping as they receive data, to size their
+    /// windows: grpcio's and grpc-go's BDP pings.)
+    mutating func sentData() {
+        self.pingStrikes = 0
+    }
+
     /// The stream's answer is written through its last frame.
     mutating func answered(_ id: HTTP2StreamID, now: NIODeadline) {
-        // An answer sent is what gRFC A8 counts as data: the peer's pings are welcome again.
         self.pingStrikes = 0
         guard var stream = self.streams[id], stream.answeredAt == nil else { return }
         stream.answeredAt = now
@@ -126,8 +150,11 @@ struct GRPCConnectionStateMachine {
 
     /// The stream closed (both sides ended, or reset).
     /// - Returns: connection credit that its held input had kept back.
-    mutating func closed(_ id: HTTP2StreamID) -> Credit {
+    mutating func closed(_ id: HTTP2StreamID, now: NIODeadline) -> Credit {
         guard var stream = self.streams.removeValue(forKey: id) else { return Credit() }
+        if self.streams.isEmpty {
+            self.idleSince = now
+        }
         if stream.answeredAt != nil {
             self.heldAnswers -= 1
         }
@@ -180,11 +207,26 @@ struct GRPCConnectionStateMachine {
         return self.pingStrikes > self.limits.maxPingStrikes
     }
 
+    /// The connection was asked to go (the server drains, or it is idle or too old): its calls
+    /// get the drain timeout, then it is closed.
+    mutating func drain(now: NIODeadline) {
+        if self.drainDeadline == nil {
+            self.drainDeadline = now + self.limits.drainTimeout
+        }
+    }
+
     // MARK: Time
 
     /// When the handler should next call `timerFired`; `nil` when nothing waits on time.
     func nextDeadline() -> NIODeadline? {
-        var earliest = self.unwritableSince.map { $0 + self.limits.writeTimeout }
+        var earliest = Self.earlier(
+            self.unwritableSince.map { $0 + self.limits.writeTimeout },
+            self.drainDeadline
+                ?? Self.earlier(
+                    self.openedAt + self.limits.maxAge,
+                    self.idleSince.map { $0 + self.limits.idleTimeout }
+                )
+        )
         guard self.partialStreams > 0 || self.heldAnswers > 0 else { return earliest }
         for stream in self.streams.values {
             for deadline in [
@@ -199,12 +241,31 @@ struct GRPCConnectionStateMachine {
         return earliest
     }
 
+    private static func earlier(_ first: NIODeadline?, _ second: NIODeadline?) -> NIODeadline? {
+        switch (first, second) {
+        case (let first?, let second?): min(first, second)
+        case (let first?, nil): first
+        case (nil, let second): second
+        }
+    }
+
     /// The timer set for `nextDeadline` fired.
     mutating func timerFired(now: NIODeadline) -> TimerAction {
         var action = TimerAction()
         if let since = self.unwritableSince, since + self.limits.writeTimeout <= now {
             action.closeNow = true
             return action
+        }
+        if let deadline = self.drainDeadline {
+            if deadline <= now {
+                action.closeNow = true
+                return action
+            }
+        } else if self.openedAt + self.limits.maxAge <= now
+            || self.idleSince.map({ $0 + self.limits.idleTimeout <= now }) == true
+        {
+            action.quiesce = true
+            self.drain(now: now)
         }
         guard self.partialStreams > 0 || self.heldAnswers > 0 else { return action }
         for (id, stream) in self.streams {

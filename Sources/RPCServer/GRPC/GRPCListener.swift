@@ -219,6 +219,7 @@ public final class GRPCListener: Service {
             GRPCConnectionHandler(
                 core: core,
                 limits: self.configuration.grpcConnectionLimits,
+                now: channel.eventLoop.now,
                 maxMessageSize: self.configuration.maxFrameSize,
                 streamingCalls: self.streamingCalls,
                 logger: logger
@@ -237,11 +238,13 @@ public final class GRPCListener: Service {
         return http2
     }
 
-    /// The connection's life: idle and age limits, the drain's grace, keepalive (gRFC A8's defaults).
+    /// The connection's graceful close (GOAWAY, PING, GOAWAY), and keepalive (gRFC A8's defaults).
+    /// Idle and age limits are `GRPCConnectionStateMachine`'s, which asks the manager to close, and
+    /// bounds the close whether or not the peer answers the manager's PING.
     private var management: NIOHTTP2ServerConnectionManagementHandler.Configuration {
         .init(
-            maxIdleTime: TimeAmount(self.configuration.idleTimeout),
-            maxAge: TimeAmount(self.configuration.maxConnectionAge),
+            maxIdleTime: nil,
+            maxAge: nil,
             maxGraceTime: TimeAmount(self.configuration.drainTimeout),
             keepalive: .init(pingInterval: .hours(2), ackTimeout: .seconds(20))
         )

@@ -45,11 +45,13 @@ struct PythonGRPCClient: Sendable {
         return run.stdout
     }
 
-    /// Starts a command that runs on (Watch); its output is collected as it comes.
+    /// Starts a command that runs on (Watch); its output is collected as it comes. Its standard
+    /// input stays open until it is terminated (a command may wait for it to close).
     func start(_ command: String...) throws -> (process: Process, output: OutputCollector) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try Self.interpreter())
         process.arguments = self.arguments(command)
+        process.standardInput = Pipe()
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
