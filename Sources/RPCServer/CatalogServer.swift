@@ -82,21 +82,10 @@ public final class CatalogServer: Service {
 
         self.logger.info("draining connections")
         self.servingState.startDraining()
-        let drained = self.eventLoopGroup.next().makePromise(of: Void.self)
-        quiescing.initiateShutdown(promise: drained)
         // Each connection ends itself within the drain timeout, plus the write timeout for its
         // closing frame; this bound only guards against a bug in that.
         let bound = self.configuration.drainTimeout + self.configuration.writeTimeout + .seconds(5)
-        let finished = await withTaskGroup(of: Bool.self) { group in
-            group.addTask { (try? await drained.futureResult.get()) != nil }
-            group.addTask {
-                try? await Task.sleep(for: bound)
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
-        }
+        let finished = await ListenerBootstrap.drain(quiescing, group: self.eventLoopGroup, bound: bound)
         if !finished {
             self.logger.warning(
                 "connections still open after the drain bound; closing them",
@@ -110,9 +99,13 @@ public final class CatalogServer: Service {
 
     private func bind(quiescing: ServerQuiescingHelper) async throws -> any Channel {
         do {
-            return try await self.makeBootstrap(quiescing: quiescing)
-                .bind(host: self.configuration.host, port: self.configuration.port)
-                .get()
+            return try await ListenerBootstrap.make(
+                group: self.eventLoopGroup,
+                configuration: self.configuration,
+                quiescing: quiescing
+            ) { channel in try self.configureConnection(channel) }
+            .bind(host: self.configuration.host, port: self.configuration.port)
+            .get()
         } catch {
             throw ListenError(
                 listener: .framing,
@@ -121,30 +114,6 @@ public final class CatalogServer: Service {
                 cause: error
             )
         }
-    }
-
-    private func makeBootstrap(quiescing: ServerQuiescingHelper) -> ServerBootstrap {
-        ServerBootstrap(group: self.eventLoopGroup)
-            .serverChannelOption(.backlog, value: 256)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .serverChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(quiescing.makeServerChannelHandler(channel: channel))
-                }
-            }
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelOption(
-                .writeBufferWaterMark,
-                value: ChannelOptions.Types.WriteBufferWaterMark(
-                    low: self.configuration.writeBufferLowWaterMark,
-                    high: self.configuration.writeBufferHighWaterMark
-                )
-            )
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try self.configureConnection(channel)
-                }
-            }
     }
 
     /// A connection from a trusted proxy starts with a PROXY protocol header naming its client:

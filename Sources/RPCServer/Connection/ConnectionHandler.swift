@@ -33,8 +33,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// A call arrived in the current read burst: the burst's end marks the connection active.
     private var receivedCall = false
     private var isFlushScheduled = false
-    /// The one timer the state machine asked for, and when it fires.
-    private var timer: (deadline: NIODeadline, task: Scheduled<Void>)?
+    /// The one timer the state machine asked for.
+    private var timer = ConnectionTimer()
 
     init(
         registry: MethodRegistry,
@@ -67,8 +67,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         self.state.closed()
-        self.timer?.task.cancel()
-        self.timer = nil
+        self.timer.cancel()
         self.core.cancelAll(now: context.eventLoop.now)
         context.fireChannelInactive()
     }
@@ -327,21 +326,17 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     // MARK: Time
 
-    /// Makes sure a timer fires at the state machine's next deadline. A timer already set for
-    /// that time or earlier is kept: when it fires, the machine names the next one.
+    /// Makes sure a timer fires at the state machine's next deadline.
     private func armTimer(context: ChannelHandlerContext) {
-        guard let deadline = self.state.nextDeadline(now: context.eventLoop.now) else { return }
-        if let timer = self.timer {
-            guard deadline < timer.deadline else { return }
-            timer.task.cancel()
+        guard let deadline = self.timer.needsTimer(at: self.state.nextDeadline(now: context.eventLoop.now)) else {
+            return
         }
         let loopBound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
-        let task = context.eventLoop.scheduleTask(deadline: deadline) {
+        self.timer.schedule(at: deadline, on: context.eventLoop) {
             let (handler, context) = loopBound.value
-            handler.timer = nil
+            handler.timer.fired()
             handler.timerFired(context: context)
         }
-        self.timer = (deadline, task)
     }
 
     private func timerFired(context: ChannelHandlerContext) {

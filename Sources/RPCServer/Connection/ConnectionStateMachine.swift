@@ -270,7 +270,7 @@ struct ConnectionStateMachine<Call> {
         switch self.phase {
         case .serving:
             let idle = self.isIdle ? self.lastActivity + self.limits.idleTimeout : now + self.limits.idleTimeout
-            phaseDeadline = Self.earlier(idle, self.partialFrameSince.map { $0 + self.limits.frameTimeout })
+            phaseDeadline = NIODeadline.earliest(idle, self.partialFrameSince.map { $0 + self.limits.frameTimeout })
         case .draining:
             phaseDeadline = self.drainDeadline
         case .failing:
@@ -280,15 +280,7 @@ struct ConnectionStateMachine<Call> {
         case .closed:
             return nil
         }
-        return Self.earlier(phaseDeadline, self.unwritableSince.map { $0 + self.limits.writeTimeout })
-    }
-
-    private static func earlier(_ first: NIODeadline?, _ second: NIODeadline?) -> NIODeadline? {
-        switch (first, second) {
-        case (let first?, let second?): min(first, second)
-        case (let first?, nil): first
-        case (nil, let second): second
-        }
+        return NIODeadline.earliest(phaseDeadline, self.unwritableSince.map { $0 + self.limits.writeTimeout })
     }
 
     /// The timer set for `nextDeadline` fired.

@@ -54,7 +54,7 @@ final class GRPCConnectionHandler: ChannelDuplexHandler {
     private var isReading = false
     private var needsFlush = false
     private var isFlushScheduled = false
-    private var timer: (deadline: NIODeadline, task: Scheduled<Void>)?
+    private var timer = ConnectionTimer()
 
     init(
         core: CallCore,
@@ -102,8 +102,7 @@ final class GRPCConnectionHandler: ChannelDuplexHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        self.timer?.task.cancel()
-        self.timer = nil
+        self.timer.cancel()
         for stream in self.streams.values {
             stream.requests?.finish()
         }
@@ -355,7 +354,21 @@ final class GRPCConnectionHandler: ChannelDuplexHandler {
         case .failure(let error):
             failure = error
         }
-        let status = self.core.status(of: failure, callID: callID, timing: timing)
+        self.answer(
+            id,
+            failing: self.core.status(of: failure, callID: callID, timing: timing),
+            timing: timing,
+            context: context
+        )
+    }
+
+    /// A unary call's failure: Trailers-Only.
+    private func answer(
+        _ id: HTTP2StreamID,
+        failing status: RPCStatus,
+        timing: CallCore.Timing,
+        context: ChannelHandlerContext
+    ) {
         self.streams[id]?.phase = .done
         self.write(
             .headers(.init(headers: GRPCTrailers.failure(status, trailersOnly: true), endStream: true)),
@@ -363,7 +376,7 @@ final class GRPCConnectionHandler: ChannelDuplexHandler {
             context: context
         )
         self.answered(id, context: context)
-        self.core.record(timing, callID: callID, code: status.code, now: context.eventLoop.now)
+        self.core.record(timing, callID: UInt64(Int(id)), code: status.code, now: context.eventLoop.now)
     }
 
     /// A message's gRPC framing: the 5-byte prefix, then its bytes.
@@ -507,14 +520,7 @@ final class GRPCConnectionHandler: ChannelDuplexHandler {
             if stream.isStreaming {
                 self.endStreaming(id, .failure(status), timing: timing, context: context)
             } else {
-                self.streams[id]?.phase = .done
-                self.write(
-                    .headers(.init(headers: GRPCTrailers.failure(status, trailersOnly: true), endStream: true)),
-                    on: id,
-                    context: context
-                )
-                self.answered(id, context: context)
-                self.core.record(timing, callID: callID, code: status.code, now: context.eventLoop.now)
+                self.answer(id, failing: status, timing: timing, context: context)
             }
         } else {
             stream.requests?.finish()
@@ -609,18 +615,13 @@ final class GRPCConnectionHandler: ChannelDuplexHandler {
 
     /// Makes sure a timer fires at the state machine's next deadline.
     private func armTimer(context: ChannelHandlerContext) {
-        guard let deadline = self.state.nextDeadline() else { return }
-        if let timer = self.timer {
-            guard deadline < timer.deadline else { return }
-            timer.task.cancel()
-        }
+        guard let deadline = self.timer.needsTimer(at: self.state.nextDeadline()) else { return }
         let loopBound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
-        let task = context.eventLoop.scheduleTask(deadline: deadline) {
+        self.timer.schedule(at: deadline, on: context.eventLoop) {
             let (handler, context) = loopBound.value
-            handler.timer = nil
+            handler.timer.fired()
             handler.timerFired(context: context)
         }
-        self.timer = (deadline, task)
     }
 
     private func timerFired(context: ChannelHandlerContext) {

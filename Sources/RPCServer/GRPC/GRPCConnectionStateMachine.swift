@@ -219,10 +219,10 @@ struct GRPCConnectionStateMachine {
 
     /// When the handler should next call `timerFired`; `nil` when nothing waits on time.
     func nextDeadline() -> NIODeadline? {
-        var earliest = Self.earlier(
+        var earliest = NIODeadline.earliest(
             self.unwritableSince.map { $0 + self.limits.writeTimeout },
             self.drainDeadline
-                ?? Self.earlier(
+                ?? NIODeadline.earliest(
                     self.openedAt + self.limits.maxAge,
                     self.idleSince.map { $0 + self.limits.idleTimeout }
                 )
@@ -239,14 +239,6 @@ struct GRPCConnectionStateMachine {
             }
         }
         return earliest
-    }
-
-    private static func earlier(_ first: NIODeadline?, _ second: NIODeadline?) -> NIODeadline? {
-        switch (first, second) {
-        case (let first?, let second?): min(first, second)
-        case (let first?, nil): first
-        case (nil, let second): second
-        }
     }
 
     /// The timer set for `nextDeadline` fired.

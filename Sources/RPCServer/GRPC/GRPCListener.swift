@@ -88,9 +88,13 @@ public final class GRPCListener: Service {
         let quiescing = ServerQuiescingHelper(group: self.eventLoopGroup)
         let channel: any Channel
         do {
-            channel = try await self.makeBootstrap(tls: tls, quiescing: quiescing)
-                .bind(host: self.host, port: self.port)
-                .get()
+            channel = try await ListenerBootstrap.make(
+                group: self.eventLoopGroup,
+                configuration: self.configuration,
+                quiescing: quiescing
+            ) { channel in try self.configureConnection(channel, tls: tls) }
+            .bind(host: self.host, port: self.port)
+            .get()
         } catch {
             throw ListenError(listener: .grpc, host: self.host, port: self.port, cause: error)
         }
@@ -105,21 +109,10 @@ public final class GRPCListener: Service {
         // NOT_SERVING first, so that Health's watchers learn of the drain (their streams end
         // with it) before GOAWAY: load balancers stop sending before the listener closes.
         self.servingState.startDraining()
-        let drained = self.eventLoopGroup.next().makePromise(of: Void.self)
-        quiescing.initiateShutdown(promise: drained)
-        // Each connection's manager closes it within the drain timeout (its grace time); this
-        // bound only guards against a bug in that.
+        // Each connection closes itself within the drain timeout (GRPCConnectionStateMachine);
+        // this bound only guards against a bug in that.
         let bound = self.configuration.drainTimeout + self.configuration.writeTimeout + .seconds(5)
-        let finished = await withTaskGroup(of: Bool.self) { group in
-            group.addTask { (try? await drained.futureResult.get()) != nil }
-            group.addTask {
-                try? await Task.sleep(for: bound)
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
-        }
+        let finished = await ListenerBootstrap.drain(quiescing, group: self.eventLoopGroup, bound: bound)
         if !finished {
             self.logger.warning("gRPC connections still open after the drain bound; closing them")
             try? await channel.close()
@@ -134,30 +127,6 @@ public final class GRPCListener: Service {
             clientCAPath: clientCAPath,
             applicationProtocols: Self.applicationProtocols
         )
-    }
-
-    private func makeBootstrap(tls: NIOSSLContext?, quiescing: ServerQuiescingHelper) -> ServerBootstrap {
-        ServerBootstrap(group: self.eventLoopGroup)
-            .serverChannelOption(.backlog, value: 256)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .serverChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(quiescing.makeServerChannelHandler(channel: channel))
-                }
-            }
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelOption(
-                .writeBufferWaterMark,
-                value: ChannelOptions.Types.WriteBufferWaterMark(
-                    low: self.configuration.writeBufferLowWaterMark,
-                    high: self.configuration.writeBufferHighWaterMark
-                )
-            )
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try self.configureConnection(channel, tls: tls)
-                }
-            }
     }
 
     /// A connection from a trusted proxy starts with a PROXY protocol header naming its client:
