@@ -19,7 +19,9 @@ final class GRPCConnectionHandler: ChannelDuplexHandler {
     typealias OutboundIn = HTTP2Frame
     typealias OutboundOut = HTTP2Frame
 
-    private enum Phase {
+    /// Members without `private` are read by the extensions in `GRPCConnectionHandler+Unary` and
+    /// `+Streaming`; nothing else in the module touches a connection's streams.
+    enum Phase {
         /// Reading the request (a unary call's one message).
         case receiving
         /// The call runs: a unary call's task, or a streaming call's.
@@ -28,7 +30,7 @@ final class GRPCConnectionHandler: ChannelDuplexHandler {
         case done
     }
 
-    private struct Stream {
+    struct Stream {
         var head: GRPCRequestHead
         var reader: GRPCMessageReader
         var phase = Phase.receiving
@@ -41,20 +43,20 @@ final class GRPCConnectionHandler: ChannelDuplexHandler {
         var isStreaming: Bool
     }
 
-    private let core: CallCore
-    private var state: GRPCConnectionStateMachine
-    private var streams: [HTTP2StreamID: Stream] = [:]
-    private let maxMessageSize: Int
+    let core: CallCore
+    var state: GRPCConnectionStateMachine
+    var streams: [HTTP2StreamID: Stream] = [:]
+    let maxMessageSize: Int
     /// Request messages a streaming call may have unread before its stream is reset.
-    private let maxQueuedRequests: Int
-    private let streamingCalls: StreamingCallSlots
-    private let logger: Logger
+    let maxQueuedRequests: Int
+    let streamingCalls: StreamingCallSlots
+    let logger: Logger
 
-    private var context: ChannelHandlerContext?
-    private var isReading = false
-    private var needsFlush = false
-    private var isFlushScheduled = false
-    private var timer = ConnectionTimer()
+    var context: ChannelHandlerContext?
+    var isReading = false
+    var needsFlush = false
+    var isFlushScheduled = false
+    var timer = ConnectionTimer()
 
     init(
         core: CallCore,
@@ -90,7 +92,7 @@ final class GRPCConnectionHandler: ChannelDuplexHandler {
 
     /// HTTP/2 starts the connection's window at 64 KiB; the state machine's is larger, so that a
     /// burst of calls is not held for credit.
-    private func raiseConnectionWindow(context: ChannelHandlerContext) {
+    func raiseConnectionWindow(context: ChannelHandlerContext) {
         let increment = self.state.limits.connectionWindow - 65_535
         guard increment > 0 else { return }
         context.writeAndFlush(
@@ -171,7 +173,7 @@ final class GRPCConnectionHandler: ChannelDuplexHandler {
         context.fireChannelReadComplete()
     }
 
-    private func received(
+    func received(
         _ frame: HTTP2Frame.FramePayload.Headers,
         on id: HTTP2StreamID,
         context: ChannelHandlerContext
@@ -210,7 +212,7 @@ final class GRPCConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    private func received(_ frame: HTTP2Frame.FramePayload.Data, on id: HTTP2StreamID, context: ChannelHandlerContext) {
+    func received(_ frame: HTTP2Frame.FramePayload.Data, on id: HTTP2StreamID, context: ChannelHandlerContext) {
         guard case .byteBuffer(let bytes) = frame.data else { return }
         let flowControlled = bytes.readableBytes + (frame.paddingBytes.map { $0 + 1 } ?? 0)
         var stillSending = false
@@ -251,7 +253,7 @@ final class GRPCConnectionHandler: ChannelDuplexHandler {
 
     /// Hands a whole request message to its call.
     /// - Returns: why the stream must end, if it must.
-    private static func take(_ message: ByteBuffer, into stream: inout Stream) -> RPCStatus? {
+    static func take(_ message: ByteBuffer, into stream: inout Stream) -> RPCStatus? {
         if stream.isStreaming {
             // Nothing reads messages the peer sends after its call ended: they are dropped.
             guard let requests = stream.requests, case .dropped = requests.yield(message) else { return nil }
@@ -264,7 +266,7 @@ final class GRPCConnectionHandler: ChannelDuplexHandler {
         return nil
     }
 
-    private func status(of error: GRPCMessageReader.Failure) -> RPCStatus {
+    func status(of error: GRPCMessageReader.Failure) -> RPCStatus {
         switch error {
         case .tooLarge(let length):
             RPCStatus(
@@ -277,7 +279,7 @@ final class GRPCConnectionHandler: ChannelDuplexHandler {
     }
 
     /// The peer ended its side of the stream.
-    private func requestEnded(on id: HTTP2StreamID, context: ChannelHandlerContext) {
+    func requestEnded(on id: HTTP2StreamID, context: ChannelHandlerContext) {
         guard var stream = self.streams[id], stream.phase == .receiving || stream.isStreaming else { return }
         if stream.isStreaming {
             stream.requests?.finish()
@@ -300,220 +302,11 @@ final class GRPCConnectionHandler: ChannelDuplexHandler {
         self.startUnary(envelope, timeout: timeout, on: id, context: context)
     }
 
-    // MARK: Unary calls
-
-    private func startUnary(
-        _ request: RequestEnvelope,
-        timeout: TimeAmount?,
-        on id: HTTP2StreamID,
-        context: ChannelHandlerContext
-    ) {
-        let callID = UInt64(Int(id))
-        let (timing, outcome) = self.core.start(request, now: context.eventLoop.now)
-        switch consume outcome {
-        case .answered(let result):
-            self.answer(id, result, timing: timing, context: context)
-        case .running(let work):
-            let loopBound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
-            self.core.run(work, callID: callID, timeout: timeout, timing: timing, eventLoop: context.eventLoop) {
-                callID,
-                result in
-                let (handler, context) = loopBound.value
-                let id = HTTP2StreamID(Int(callID))
-                guard handler.streams[id]?.phase == .running, let timing = handler.core.ended(callID: callID) else {
-                    return
-                }
-                handler.answer(id, result, timing: timing, context: context)
-            }
-        }
-    }
-
-    /// Writes a unary call's answer: HEADERS, the message and OK trailers, or Trailers-Only.
-    private func answer(
-        _ id: HTTP2StreamID,
-        _ result: consuming Result<ResponseBody, any Error>,
-        timing: CallCore.Timing,
-        context: ChannelHandlerContext
-    ) {
-        let callID = UInt64(Int(id))
-        let failure: any Error
-        switch consume result {
-        case .success(let body):
-            do {
-                let message = try Self.message(body, allocator: context.channel.allocator)
-                self.streams[id]?.phase = .done
-                self.write(.headers(.init(headers: GRPCTrailers.responseHeaders)), on: id, context: context)
-                self.write(.data(.init(data: .byteBuffer(message))), on: id, context: context)
-                self.write(.headers(.init(headers: GRPCTrailers.ok, endStream: true)), on: id, context: context)
-                self.answered(id, context: context)
-                self.core.record(timing, callID: callID, code: .ok, now: context.eventLoop.now)
-                return
-            } catch {
-                failure = error
-            }
-        case .failure(let error):
-            failure = error
-        }
-        self.answer(
-            id,
-            failing: self.core.status(of: failure, callID: callID, timing: timing),
-            timing: timing,
-            context: context
-        )
-    }
-
-    /// A unary call's failure: Trailers-Only.
-    private func answer(
-        _ id: HTTP2StreamID,
-        failing status: RPCStatus,
-        timing: CallCore.Timing,
-        context: ChannelHandlerContext
-    ) {
-        self.streams[id]?.phase = .done
-        self.write(
-            .headers(.init(headers: GRPCTrailers.failure(status, trailersOnly: true), endStream: true)),
-            on: id,
-            context: context
-        )
-        self.answered(id, context: context)
-        self.core.record(timing, callID: UInt64(Int(id)), code: status.code, now: context.eventLoop.now)
-    }
-
-    /// A message's gRPC framing: the 5-byte prefix, then its bytes.
-    private static func message(_ body: ResponseBody, allocator: ByteBufferAllocator) throws -> ByteBuffer {
-        switch body {
-        case .serialized(let bytes):
-            return Self.message(bytes, allocator: allocator)
-        case .message(let message):
-            return Self.message(try message.serializedBytes() as [UInt8], allocator: allocator)
-        }
-    }
-
-    private static func message(_ bytes: [UInt8], allocator: ByteBufferAllocator) -> ByteBuffer {
-        var buffer = allocator.buffer(capacity: GRPCMessageReader.prefixLength + bytes.count)
-        buffer.writeInteger(UInt8(0))
-        buffer.writeInteger(UInt32(bytes.count))
-        buffer.writeBytes(bytes)
-        return buffer
-    }
-
-    // MARK: Streaming calls
-
-    private func startStreaming(on id: HTTP2StreamID, context: ChannelHandlerContext) {
-        guard var stream = self.streams[id] else { return }
-        let callID = UInt64(Int(id))
-        let now = context.eventLoop.now
-        let request = stream.head.envelope(payload: ByteBuffer())
-        let (timing, started) = self.core.startStreaming(request, now: now)
-        let body: CallDispatcher.StreamingStart
-        switch started {
-        case .success(let start):
-            body = start
-        case .failure(let error):
-            let status = self.core.status(of: error, callID: callID, timing: timing)
-            self.endStreaming(id, .failure(status), timing: timing, context: context)
-            return
-        }
-        guard self.streamingCalls.acquire() else {
-            let status = RPCStatus(
-                .resourceExhausted,
-                "too many streaming calls open on this server (\(self.streamingCalls.limit)); try again later"
-            )
-            self.endStreaming(id, .failure(status), timing: timing, context: context)
-            return
-        }
-        let (requests, continuation) = AsyncStream.makeStream(
-            of: ByteBuffer.self,
-            bufferingPolicy: .bufferingOldest(self.maxQueuedRequests)
-        )
-        stream.requests = continuation
-        stream.phase = .running
-        self.streams[id] = stream
-        let loopBound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
-        let eventLoop = context.eventLoop
-        let send: @Sendable ([UInt8]) async throws -> Void = { bytes in
-            try await eventLoop.flatSubmit {
-                loopBound.value.handler.send(bytes, on: id, eventLoop: eventLoop)
-            }.get()
-        }
-        // The slot is the work's, not the stream's: it is free once the task has ended.
-        let run: @Sendable () async throws -> Void = { [slots = self.streamingCalls] in
-            defer { slots.release() }
-            try await body(requests, send)
-        }
-        self.core.runStreaming(
-            run,
-            callID: callID,
-            timeout: stream.head.timeout,
-            timing: timing,
-            eventLoop: eventLoop
-        ) { callID, result in
-            let (handler, context) = loopBound.value
-            guard handler.streams[id]?.phase == .running, let timing = handler.core.ended(callID: callID) else {
-                return
-            }
-            handler.endStreaming(
-                id,
-                result.mapError { handler.core.status(of: $0, callID: callID, timing: timing) },
-                timing: timing,
-                context: context
-            )
-        }
-    }
-
-    /// Writes one message of a streaming call's answer (its HEADERS first); the future completes
-    /// once HTTP/2 let the message out to the socket (the peer's window had room for it).
-    private func send(_ bytes: [UInt8], on id: HTTP2StreamID, eventLoop: any EventLoop) -> EventLoopFuture<Void> {
-        guard let context = self.context, var stream = self.streams[id], stream.phase == .running else {
-            // The caller went: the call's task is being cancelled.
-            return eventLoop.makeFailedFuture(CancellationError())
-        }
-        if !stream.headersSent {
-            stream.headersSent = true
-            self.streams[id] = stream
-            self.write(.headers(.init(headers: GRPCTrailers.responseHeaders)), on: id, context: context)
-        }
-        let promise = context.eventLoop.makePromise(of: Void.self)
-        self.flushSoon(context: context)
-        self.state.sentData()
-        let message = Self.message(bytes, allocator: context.channel.allocator)
-        let frame = HTTP2Frame(streamID: id, payload: .data(.init(data: .byteBuffer(message))))
-        context.write(self.wrapOutboundOut(frame), promise: promise)
-        return promise.futureResult
-    }
-
-    /// Ends a streaming call: OK trailers, or its failure's (Trailers-Only when nothing was sent).
-    private func endStreaming(
-        _ id: HTTP2StreamID,
-        _ result: Result<Void, RPCStatus>,
-        timing: CallCore.Timing,
-        context: ChannelHandlerContext
-    ) {
-        let stream = self.streams[id]
-        let headersSent = stream?.headersSent ?? false
-        stream?.requests?.finish()
-        self.streams[id]?.requests = nil
-        self.streams[id]?.phase = .done
-        let trailers: HPACKHeaders
-        let code: StatusCode
-        switch result {
-        case .success:
-            trailers = headersSent ? GRPCTrailers.ok : GRPCTrailers.okTrailersOnly
-            code = .ok
-        case .failure(let status):
-            trailers = GRPCTrailers.failure(status, trailersOnly: !headersSent)
-            code = status.code
-        }
-        self.write(.headers(.init(headers: trailers, endStream: true)), on: id, context: context)
-        self.answered(id, context: context)
-        self.core.record(timing, callID: UInt64(Int(id)), code: code, now: context.eventLoop.now)
-    }
-
     // MARK: Ending streams
 
     /// Answers a stream with `status` and ends it: a running call is cancelled, and a peer still
     /// sending is told to stop (RST_STREAM NO_ERROR after the trailers: the answer stands).
-    private func fail(_ id: HTTP2StreamID, _ status: RPCStatus, context: ChannelHandlerContext) {
+    func fail(_ id: HTTP2StreamID, _ status: RPCStatus, context: ChannelHandlerContext) {
         guard let stream = self.streams[id], stream.phase != .done else { return }
         let callID = UInt64(Int(id))
         if stream.phase == .running, let timing = self.core.abandon(callID: callID) {
@@ -535,7 +328,7 @@ final class GRPCConnectionHandler: ChannelDuplexHandler {
 
     /// A stream turned away at its HEADERS: the answer, then RST_STREAM NO_ERROR if the peer
     /// has more to send.
-    private func refuse(_ id: HTTP2StreamID, headers: HPACKHeaders, peerDone: Bool) {
+    func refuse(_ id: HTTP2StreamID, headers: HPACKHeaders, peerDone: Bool) {
         guard let context = self.context else { return }
         self.write(.headers(.init(headers: headers, endStream: true)), on: id, context: context)
         if !peerDone {
@@ -544,7 +337,7 @@ final class GRPCConnectionHandler: ChannelDuplexHandler {
     }
 
     /// The stream is gone (answered, or reset by the peer): a call still running is cancelled.
-    private func streamClosed(_ id: HTTP2StreamID, context: ChannelHandlerContext) {
+    func streamClosed(_ id: HTTP2StreamID, context: ChannelHandlerContext) {
         if let stream = self.streams.removeValue(forKey: id) {
             stream.requests?.finish()
             if stream.phase == .running {
@@ -554,7 +347,7 @@ final class GRPCConnectionHandler: ChannelDuplexHandler {
         self.give(self.state.closed(id, now: context.eventLoop.now), on: id, context: context)
     }
 
-    private func answered(_ id: HTTP2StreamID, context: ChannelHandlerContext) {
+    func answered(_ id: HTTP2StreamID, context: ChannelHandlerContext) {
         self.state.answered(id, now: context.eventLoop.now)
     }
 
@@ -563,13 +356,12 @@ final class GRPCConnectionHandler: ChannelDuplexHandler {
     /// Writes a frame, to be flushed with the others of this read burst or loop tick. The flush is
     /// arranged first: a frame that ends the last stream of a draining connection makes the
     /// connection manager close it on the next tick, and the flush must come before that.
-    private func write(_ payload: HTTP2Frame.FramePayload, on id: HTTP2StreamID, context: ChannelHandlerContext) {
+    func write(_ payload: HTTP2Frame.FramePayload, on id: HTTP2StreamID, context: ChannelHandlerContext) {
         self.flushSoon(context: context)
         context.write(self.wrapOutboundOut(HTTP2Frame(streamID: id, payload: payload)), promise: nil)
     }
 
-    private func give(_ credit: GRPCConnectionStateMachine.Credit, on id: HTTP2StreamID, context: ChannelHandlerContext)
-    {
+    func give(_ credit: GRPCConnectionStateMachine.Credit, on id: HTTP2StreamID, context: ChannelHandlerContext) {
         if credit.stream > 0 {
             self.write(.windowUpdate(windowSizeIncrement: credit.stream), on: id, context: context)
         }
@@ -580,7 +372,7 @@ final class GRPCConnectionHandler: ChannelDuplexHandler {
 
     /// Within a read burst, the burst's end flushes; otherwise the end of this loop tick does,
     /// so that answers from tasks finishing together go out together.
-    private func flushSoon(context: ChannelHandlerContext) {
+    func flushSoon(context: ChannelHandlerContext) {
         self.needsFlush = true
         guard !self.isReading, !self.isFlushScheduled else { return }
         self.isFlushScheduled = true
@@ -593,14 +385,14 @@ final class GRPCConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    private func flushIfNeeded(context: ChannelHandlerContext) {
+    func flushIfNeeded(context: ChannelHandlerContext) {
         guard self.needsFlush else { return }
         self.needsFlush = false
         context.flush()
     }
 
     /// GOAWAY with `code` and `reason`, then the connection closes.
-    private func goAway(_ code: HTTP2ErrorCode, _ reason: String, context: ChannelHandlerContext) {
+    func goAway(_ code: HTTP2ErrorCode, _ reason: String, context: ChannelHandlerContext) {
         self.logger.debug("closing gRPC connection", metadata: ["reason": "\(reason)"])
         let frame = HTTP2Frame(
             streamID: .rootStream,
@@ -614,7 +406,7 @@ final class GRPCConnectionHandler: ChannelDuplexHandler {
     // MARK: Time
 
     /// Makes sure a timer fires at the state machine's next deadline.
-    private func armTimer(context: ChannelHandlerContext) {
+    func armTimer(context: ChannelHandlerContext) {
         guard let deadline = self.timer.needsTimer(at: self.state.nextDeadline()) else { return }
         let loopBound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
         self.timer.schedule(at: deadline, on: context.eventLoop) {
@@ -624,7 +416,7 @@ final class GRPCConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    private func timerFired(context: ChannelHandlerContext) {
+    func timerFired(context: ChannelHandlerContext) {
         let action = self.state.timerFired(now: context.eventLoop.now)
         if action.closeNow {
             self.logger.debug("closing a gRPC connection: its peer takes no answer, or its drain is over")
