@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 
 /// `--grpc-listen`: `IP:PORT` (IPv6 in brackets, `[::1]:7444`), or `off`. An IP address, not a
-/// name: grpc-swift's listener binds addresses only.
+/// name: the listener binds what the operator wrote, not what a resolver answers today.
 enum GRPCListenAddress: ExpressibleByArgument {
     case address(ListenAddress)
     case off
