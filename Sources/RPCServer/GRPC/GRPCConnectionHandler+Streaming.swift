@@ -6,7 +6,6 @@ import NIOHTTP2
 /// Streaming calls (Health.Watch, reflection): a task per call on the `CallCore`, reading the
 /// stream's messages and sending its own, each send waiting until HTTP/2 let it out.
 extension GRPCConnectionHandler {
-
     func startStreaming(on id: HTTP2StreamID, context: ChannelHandlerContext) {
         guard var stream = self.streams[id] else { return }
         let callID = UInt64(Int(id))

@@ -6,7 +6,6 @@ import NIOHTTP2
 /// Unary calls: started in the `CallCore` when the request ends, answered as HEADERS, DATA and
 /// trailers (or Trailers-Only), in the read burst that brought them when the cache answers.
 extension GRPCConnectionHandler {
-
     func startUnary(
         _ request: RequestEnvelope,
         timeout: TimeAmount?,
