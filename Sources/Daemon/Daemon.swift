@@ -87,7 +87,9 @@ public struct Daemon: Sendable {
         // One count for both listeners: the caps bound the daemon's connections.
         let connections = OpenConnections(configuration: configuration.server)
         let streamingCalls = StreamingCallSlots(limit: configuration.server.maxStreamingCalls)
-        let serverMetrics = parts.metrics.map { _ in ServerMetrics(registry: registry) }
+        // What the gRPC listener serves, made once: its calls are counted by these methods' places.
+        let grpcRegistry = registry.servingGRPC(state: servingState)
+        let serverMetrics = parts.metrics.map { _ in ServerMetrics(registry: registry, grpcRegistry: grpcRegistry) }
         if let metrics = parts.metrics, let serverMetrics {
             metrics.exposition.add(serverMetrics.collector(connections: connections, streamingCalls: streamingCalls))
             metrics.addCollectors(catalog: parts.catalog, outbox: parts.store)
@@ -131,7 +133,7 @@ public struct Daemon: Sendable {
                     )
                 } ?? .plaintext,
                 configuration: configuration.server,
-                registry: registry,
+                registry: grpcRegistry,
                 authenticator: authenticator,
                 servingState: servingState,
                 connections: connections,

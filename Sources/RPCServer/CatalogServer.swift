@@ -103,7 +103,7 @@ public final class CatalogServer: Service {
                 group: self.eventLoopGroup,
                 configuration: self.configuration,
                 quiescing: quiescing
-            ) { channel in try self.configureConnection(channel) }
+            ) { channel, client in try self.configureServing(channel, client: client) }
             .bind(host: self.configuration.host, port: self.configuration.port)
             .get()
         } catch {
@@ -114,19 +114,6 @@ public final class CatalogServer: Service {
                 cause: error
             )
         }
-    }
-
-    /// A connection from a trusted proxy starts with a PROXY protocol header naming its client:
-    /// the connection is served (admitted, throttled, logged) as that client once it is read.
-    private func configureConnection(_ channel: any Channel) throws {
-        guard self.configuration.trustedProxies.contains(channel.remoteAddress) else {
-            return try self.configureServing(channel, client: channel.remoteAddress)
-        }
-        try channel.pipeline.syncOperations.addHandler(
-            ProxyHeaderHandler(timeout: TimeAmount(self.configuration.handshakeTimeout)) { client in
-                try self.configureServing(channel, client: client)
-            }
-        )
     }
 
     /// The connection's handlers, for `client`: the peer, or the client its proxy named.

@@ -54,7 +54,13 @@ import Testing
         let due = machine.timerFired(now: self.at(10))
         #expect(due == .init(resetStreams: [self.one]))
         // Stream 3's message completed meanwhile: nothing is left to time out.
-        _ = machine.buffered(0, on: self.three, now: self.at(12))
+        _ = machine.received(
+            on: self.three,
+            flowControlledBytes: 0,
+            bufferedBytes: 0,
+            stillSending: true,
+            now: self.at(12)
+        )
         _ = machine.closed(self.one, now: self.at(0))
         #expect(machine.nextDeadline() == self.at(3600))
     }
@@ -147,7 +153,13 @@ import Testing
         )
         #expect(held.connection == 0, "2,000 bytes buffered, over the bound of 1,000")
         // Stream 1's message completed and went to its call: 800 bytes left, under the bound.
-        let given = machine.buffered(0, on: self.one, now: self.at(1))
+        let given = machine.received(
+            on: self.one,
+            flowControlledBytes: 0,
+            bufferedBytes: 0,
+            stillSending: true,
+            now: self.at(1)
+        )
         #expect(given == .init(connection: 2200))
         // A stream that closes gives back what it held too.
         _ = machine.received(

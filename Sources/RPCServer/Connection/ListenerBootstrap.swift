@@ -4,15 +4,18 @@ import NIOPosix
 
 /// What the framing's and the gRPC listener do alike: accept with the same socket options (a
 /// backlog of 256, `TCP_NODELAY`, the write-buffer water marks that hold a connection's reading
-/// while its answers wait unread), tell every connection to quiesce at shutdown, and wait for
-/// them to close within a bound.
+/// while its answers wait unread), learn the client of a connection from a trusted proxy, tell
+/// every connection to quiesce at shutdown, and wait for them to close within a bound.
 enum ListenerBootstrap {
-    /// A bootstrap whose connections `configure` sets up (their handlers, after admission).
+    /// A bootstrap whose connections `configure` sets up (their handlers, after admission) for
+    /// their client: the peer, or, for a peer in `trustedProxies`, the client its PROXY protocol
+    /// header names, once that is read (within `handshakeTimeout`), so that admission,
+    /// throttles and logs see that client.
     static func make(
         group: any EventLoopGroup,
         configuration: ServerConfiguration,
         quiescing: ServerQuiescingHelper,
-        configure: @escaping @Sendable (any Channel) throws -> Void
+        configure: @escaping @Sendable (_ channel: any Channel, _ client: SocketAddress?) throws -> Void
     ) -> ServerBootstrap {
         ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
@@ -31,7 +34,16 @@ enum ListenerBootstrap {
                 )
             )
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try configure(channel) }
+                channel.eventLoop.makeCompletedFuture {
+                    guard configuration.trustedProxies.contains(channel.remoteAddress) else {
+                        return try configure(channel, channel.remoteAddress)
+                    }
+                    try channel.pipeline.syncOperations.addHandler(
+                        ProxyHeaderHandler(timeout: TimeAmount(configuration.handshakeTimeout)) { client in
+                            try configure(channel, client)
+                        }
+                    )
+                }
             }
     }
 

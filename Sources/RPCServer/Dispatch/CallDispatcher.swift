@@ -88,9 +88,12 @@ struct CallDispatcher {
         } catch {
             return (handler.metricsIndex, .failure(error))
         }
-        if case .caller(let caller) = authentication, handler.access == .admin, caller.admin == nil {
-            let status = RPCStatus(.unauthenticated, "\(methodName) requires an admin; log in first")
-            return (handler.metricsIndex, .failure(status))
+        if case .caller(let caller) = authentication {
+            do {
+                try handler.access.check(caller, methodName: methodName)
+            } catch {
+                return (handler.metricsIndex, .failure(error))
+            }
         }
         return (
             handler.metricsIndex,
@@ -100,9 +103,7 @@ struct CallDispatcher {
                 case .caller(let known): caller = known
                 case .verify(let verify): caller = try await verify()
                 }
-                if handler.access == .admin, caller.admin == nil {
-                    throw RPCStatus(.unauthenticated, "\(methodName) requires an admin; log in first")
-                }
+                try handler.access.check(caller, methodName: methodName)
                 let context = CallContext(
                     caller: caller,
                     clientAddress: clientAddress,
@@ -205,9 +206,7 @@ struct CallDispatcher {
         _ request: RequestEnvelope,
         _ context: CallContext
     ) throws -> CallOutcome {
-        if handler.access == .admin, context.caller.admin == nil {
-            throw RPCStatus(.unauthenticated, "\(request.methodName) requires an admin; log in first")
-        }
+        try handler.access.check(context.caller, methodName: request.methodName)
         return try handler.handle(request.payload, context)
     }
 }

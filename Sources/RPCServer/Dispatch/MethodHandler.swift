@@ -3,10 +3,17 @@ import Domain
 import NIOCore
 import SwiftProtobuf
 
-/// Who may call a method. Checked in one place, before any handler runs.
+/// Who may call a method. Checked in one place (`check`), before any handler runs.
 public enum MethodAccess: Sendable {
     case anyone
     case admin
+
+    /// Whether `caller` may call the method; its name is made text only for the refusal.
+    func check(_ caller: Caller, methodName: @autoclosure () -> String) throws(RPCStatus) {
+        if self == .admin, caller.admin == nil {
+            throw RPCStatus(.unauthenticated, "\(methodName()) requires an admin; log in first")
+        }
+    }
 }
 
 /// The result of a handler's synchronous part, which runs on the connection's event loop.

@@ -16,21 +16,22 @@ public struct MethodRegistry: Sendable {
     public init() {}
 
     public mutating func register(_ method: String, _ handler: MethodHandler) {
-        let key = ByteBuffer(string: method)
-        precondition(!self.names.contains(method), "\(method) is registered twice")
         var handler = handler
-        handler.metricsIndex = self.names.count
-        self.handlers[key] = handler
-        self.names.append(method)
+        handler.metricsIndex = self.name(method)
+        self.handlers[ByteBuffer(string: method)] = handler
     }
 
     public mutating func registerStreaming(_ method: String, _ handler: StreamingMethodHandler) {
-        let key = ByteBuffer(string: method)
-        precondition(!self.names.contains(method), "\(method) is registered twice")
         var handler = handler
-        handler.metricsIndex = self.names.count
-        self.streamingHandlers[key] = handler
+        handler.metricsIndex = self.name(method)
+        self.streamingHandlers[ByteBuffer(string: method)] = handler
+    }
+
+    /// Adds a method's name, once: its place is where the call metrics count its calls.
+    private mutating func name(_ method: String) -> Int {
+        precondition(!self.names.contains(method), "\(method) is registered twice")
         self.names.append(method)
+        return self.names.count - 1
     }
 
     /// The streaming method of that name, if there is one.

@@ -123,14 +123,6 @@ struct GRPCConnectionStateMachine {
         return credit
     }
 
-    /// A stream's held input changed outside a DATA frame (its message handed to its call).
-    mutating func buffered(_ bytes: Int, on id: HTTP2StreamID, now: NIODeadline) -> Credit {
-        guard var stream = self.streams[id] else { return Credit() }
-        self.setBuffered(&stream, bytes, now: now)
-        self.streams[id] = stream
-        return Credit(connection: self.connectionCreditDue())
-    }
-
     /// HEADERS or DATA went to the peer: what gRFC A8 (and grpc-go) count as data, after which
     /// the peer's pings are welcome again. (Clients ping as they receive data, to size their
     /// windows: grpcio's and grpc-go's BDP pings.)

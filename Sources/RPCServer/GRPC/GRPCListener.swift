@@ -46,6 +46,8 @@ public final class GRPCListener: Service {
     /// - Parameters:
     ///   - host: an IP address (IPv6 without brackets).
     ///   - configuration: the framing's limits, which the listener applies as gRPC's.
+    ///   - registry: what it serves: the daemon's methods with Health and reflection
+    ///     (`MethodRegistry.servingGRPC`), made once and shared with the call metrics.
     ///   - connections: the framing listener's, so that the connection caps bound both together.
     ///   - streamingCalls: the daemon's bound on streaming calls; its own when `nil`.
     ///   - metrics: where calls (`grpcCalls`), bytes and TLS failures are counted; `nil` counts nothing.
@@ -67,7 +69,7 @@ public final class GRPCListener: Service {
         self.port = port
         self.security = security
         self.configuration = configuration
-        self.registry = registry.servingGRPC(state: servingState)
+        self.registry = registry
         self.authenticator = authenticator
         self.servingState = servingState
         self.connections = connections
@@ -92,7 +94,7 @@ public final class GRPCListener: Service {
                 group: self.eventLoopGroup,
                 configuration: self.configuration,
                 quiescing: quiescing
-            ) { channel in try self.configureConnection(channel, tls: tls) }
+            ) { channel, client in try self.configureServing(channel, tls: tls, client: client) }
             .bind(host: self.host, port: self.port)
             .get()
         } catch {
@@ -126,19 +128,6 @@ public final class GRPCListener: Service {
             privateKeyPath: privateKeyPath,
             clientCAPath: clientCAPath,
             applicationProtocols: Self.applicationProtocols
-        )
-    }
-
-    /// A connection from a trusted proxy starts with a PROXY protocol header naming its client:
-    /// the connection is served (admitted, throttled, logged) as that client once it is read.
-    private func configureConnection(_ channel: any Channel, tls: NIOSSLContext?) throws {
-        guard self.configuration.trustedProxies.contains(channel.remoteAddress) else {
-            return try self.configureServing(channel, tls: tls, client: channel.remoteAddress)
-        }
-        try channel.pipeline.syncOperations.addHandler(
-            ProxyHeaderHandler(timeout: TimeAmount(self.configuration.handshakeTimeout)) { client in
-                try self.configureServing(channel, tls: tls, client: client)
-            }
         )
     }
 
@@ -223,7 +212,7 @@ public final class GRPCListener: Service {
 extension MethodRegistry {
     /// The registry as the gRPC listener serves it: every method, then the standard Health and
     /// reflection services (which list them all).
-    func servingGRPC(state: ServingState) -> MethodRegistry {
+    public func servingGRPC(state: ServingState) -> MethodRegistry {
         var registry = self
         let served = self.serviceNames.union([GRPCHealthService.serviceName]).union(GRPCReflectionService.serviceNames)
         registry.registerGRPCHealth(state, servedServices: served)

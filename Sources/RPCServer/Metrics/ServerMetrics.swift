@@ -8,12 +8,13 @@ public final class ServerMetrics: Sendable {
     let framingConnections = ConnectionMetrics()
     let grpcConnections = ConnectionMetrics()
 
-    /// For the methods of `registry`; the gRPC listener's own services (Health, reflection) too.
-    public init(registry: MethodRegistry) {
+    /// For the methods of `registry` on the framing and of `grpcRegistry` (the same and the gRPC
+    /// listener's own Health and reflection: `MethodRegistry.servingGRPC`) on gRPC.
+    public init(registry: MethodRegistry, grpcRegistry: MethodRegistry) {
         self.framingCalls = CallMetrics(transport: "framing", methods: registry.callMethods)
         self.grpcCalls = CallMetrics(
             transport: "grpc",
-            methods: registry.servingGRPC(state: ServingState()).callMethods
+            methods: grpcRegistry.callMethods
         )
     }
 

@@ -153,7 +153,7 @@ func withTestServer(
                 clientCAPath: clientCAPath
             ),
             configuration: configuration,
-            registry: registry,
+            registry: registry.servingGRPC(state: servingState),
             authenticator: authenticator,
             servingState: servingState,
             connections: connections,
