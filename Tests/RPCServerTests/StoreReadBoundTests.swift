@@ -1,6 +1,7 @@
 import Codec
 import Domain
 import Foundation
+import GRPCCore
 import RPCClient
 import RPCServer
 import TestSupport
@@ -38,55 +39,96 @@ import Testing
     }
 
     @Test func oneConnectionHoldsOnlyItsShareOfTheDaemonsStoreReads() async throws {
-        // A cache of one product, so listings of the two below are the store's.
+        try await Self.withTwoProductsPastTheCache(grpc: false) { server in
+            try await server.withClient { flooder in
+                try await Self.flood(server) {
+                    do {
+                        _ = try await flooder.listProducts()
+                        return nil
+                    } catch let status as RPCStatus {
+                        return (status.code == .resourceExhausted, status.message)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Issue 27: the gRPC listener bounds each HTTP/2 connection as the framing bounds each of its
+    /// connections, not each call.
+    @Test func oneGRPCConnectionHoldsOnlyItsShareOfTheDaemonsStoreReads() async throws {
+        try await Self.withTwoProductsPastTheCache(grpc: true) { server in
+            try await withGRPCClient(server) { flooder in
+                try await Self.flood(server) {
+                    do {
+                        let _: Catalog_V1_ListProductsResponse = try await flooder.call(
+                            CatalogMethod.listProducts,
+                            Catalog_V1_ListProductsRequest()
+                        )
+                        return nil
+                    } catch let error as RPCError {
+                        return (error.code == .resourceExhausted, error.message)
+                    }
+                }
+            }
+        }
+    }
+
+    /// A test server whose cache holds one product of the two it has, so listings are the store's.
+    private static func withTwoProductsPastTheCache(
+        grpc: Bool,
+        _ body: @escaping @Sendable (TestServer) async throws -> Void
+    ) async throws {
         var catalogConfiguration = ProductCatalog.Configuration()
         catalogConfiguration.cacheCapacity = 1
-        try await withTestServer(catalogConfiguration: catalogConfiguration) { server in
+        try await withTestServer(catalogConfiguration: catalogConfiguration, grpc: grpc) { server in
             try await server.withClient(accessToken: try await server.accessToken()) { admin in
                 _ = try await admin.createProduct(name: "Lamp", brand: "Acme", priceCents: 1)
                 _ = try await admin.createProduct(name: "Desk", brand: "Acme", priceCents: 1)
             }
-            let gate = Gate()
-            server.store.holdReads(at: gate)
-            let refused = EventCounter()
-            try await server.withClient { flooder in
-                try await withThrowingTaskGroup(of: RPCStatus?.self) { calls in
-                    // 2 run (held at the gate), 8 wait behind them, the other 2 are refused at once.
-                    for _ in 0..<12 {
-                        calls.addTask {
-                            do {
-                                _ = try await flooder.listProducts()
-                                return nil
-                            } catch let status as RPCStatus {
-                                refused.increment()
-                                return status
-                            }
-                        }
-                    }
-                    try await refused.wait(forAtLeast: 2)
+            try await body(server)
+        }
+    }
 
-                    // The daemon still has room: another client's listing reaches the store, and
-                    // none of the flooder's waiting ones did.
-                    try await server.withClient { other in
-                        async let otherPage = other.listProducts()
-                        try await server.store.readsAtGate.wait(forAtLeast: 3)
-                        #expect(server.store.readsAtGate.count == 3)
-                        gate.open()
-                        #expect(try await otherPage.products.count == 2)
-                    }
-
-                    var refusals: [RPCStatus] = []
-                    for try await status in calls {
-                        if let status { refusals.append(status) }
-                    }
-                    #expect(refusals.count == 2, "the other 10 were answered once the reads went through")
-                    for status in refusals {
-                        #expect(status.code == .resourceExhausted)
-                        #expect(status.message.contains("on this connection"))
-                    }
+    /// Twelve listings at once on one connection, by `list` (nil when answered, else whether it was
+    /// refused with RESOURCE_EXHAUSTED and the message): 2 run (held at the gate), 8 wait behind
+    /// them, the other 2 are refused at once, while another client's listing still reaches the store.
+    private static func flood(
+        _ server: TestServer,
+        list: @escaping @Sendable () async throws -> (exhausted: Bool, message: String)?
+    ) async throws {
+        let gate = Gate()
+        server.store.holdReads(at: gate)
+        let refused = EventCounter()
+        try await withThrowingTaskGroup(of: (exhausted: Bool, message: String)?.self) { calls in
+            for _ in 0..<12 {
+                calls.addTask {
+                    let refusal = try await list()
+                    if refusal != nil { refused.increment() }
+                    return refusal
                 }
             }
-            #expect(server.store.readsAtGate.count == 12 - 2 + 1)
+            try await refused.wait(forAtLeast: 2)
+
+            // The daemon still has room: another client's listing reaches the store, and none of
+            // the flooder's waiting ones did.
+            try await server.withClient { other in
+                async let otherPage = other.listProducts()
+                try await server.store.readsAtGate.wait(forAtLeast: 3)
+                #expect(server.store.readsAtGate.count == 3)
+                gate.open()
+                #expect(try await otherPage.products.count == 2)
+            }
+
+            var refusals: [(exhausted: Bool, message: String)] = []
+            for try await refusal in calls {
+                if let refusal { refusals.append(refusal) }
+            }
+            #expect(refusals.count == 2, "the other 10 were answered once the reads went through")
+            for refusal in refusals {
+                #expect(refusal.exhausted)
+                #expect(refusal.message.contains("on this connection"))
+            }
         }
+        #expect(server.store.readsAtGate.count == 12 - 2 + 1)
     }
 }
