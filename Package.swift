@@ -159,7 +159,9 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
+                "Credentials",
                 "Domain",
+                "HostSupport",
                 "Notifications",
                 "RPCServer",
                 "Storage",
@@ -237,6 +239,7 @@ let package = Package(
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "DomainTests", dependencies: ["Domain"]),
+        .testTarget(name: "HostSupportTests", dependencies: ["HostSupport"]),
         .testTarget(
             name: "LoadGeneratorTests",
             dependencies: [
@@ -274,7 +277,13 @@ let package = Package(
         ),
         .testTarget(
             name: "StorageTests",
-            dependencies: ["Domain", "Storage", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "Domain",
+                "Storage",
+                "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(name: "CredentialsTests", dependencies: ["Credentials", "Domain", "TestSupport"]),
         .testTarget(

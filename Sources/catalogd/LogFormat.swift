@@ -3,18 +3,9 @@ import Logging
 import Telemetry
 
 /// `--log-format`: lines for people, or JSON for a log pipeline.
-enum LogFormat: String, ExpressibleByArgument, CaseIterable {
+enum LogFormat: String, CaseIterable {
     case text
     case json
-
-    /// From the variable `name`; `nil` when it is unset.
-    init?(environment name: String) throws {
-        guard let text = Environment.value(name) else { return nil }
-        guard let format = LogFormat(rawValue: text) else {
-            throw ValidationError("\(name) must be text or json, not \(text)")
-        }
-        self = format
-    }
 
     func makeHandler(label: String, level: Logger.Level) -> any LogHandler {
         switch self {

@@ -5,7 +5,9 @@ import Telemetry
 struct MetricsOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
-            "Address of the HTTP listener for Prometheus' /metrics and the /healthz and /readyz probes, HOST:PORT, or off. Plain HTTP: keep it on loopback or an internal network. [env: CATALOG_METRICS_LISTEN] (default: off)",
+            EnvironmentSettings.metricsListen.help(
+                "Address of the HTTP listener for Prometheus' /metrics and the /healthz and /readyz probes, HOST:PORT, or off. Plain HTTP: keep it on loopback or an internal network."
+            ),
             valueName: "address"
         )
     )
@@ -13,13 +15,12 @@ struct MetricsOptions: ParsableArguments {
 
     /// The listener's configuration, or `nil` when it is off.
     func configuration() throws -> MetricsHTTPServer.Configuration? {
-        let (text, source): (String?, String) =
-            self.metricsListen.map { ($0, "--metrics-listen") }
-            ?? (Environment.value("CATALOG_METRICS_LISTEN"), "CATALOG_METRICS_LISTEN")
-        guard let text, text != "off" else { return nil }
-        guard let address = ListenAddress(argument: text) else {
-            throw ValidationError("\(source) must be HOST:PORT or off, not \(text)")
-        }
+        let setting = try EnvironmentSettings.metricsListen.value(
+            text: self.metricsListen,
+            expected: "HOST:PORT or off",
+            parse: { ListenSetting.parse($0) }
+        )
+        guard case .address(let address) = setting else { return nil }
         var configuration = MetricsHTTPServer.Configuration()
         configuration.host = address.host
         configuration.port = address.port

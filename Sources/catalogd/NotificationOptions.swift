@@ -1,18 +1,22 @@
 import ArgumentParser
-import Domain
+import Daemon
 import Foundation
-import Logging
-import Metrics
+import HostSupport
 import Notifications
 
 /// How product-change emails leave: the SMTP server and the retry policy.
 struct NotificationOptions: ParsableArguments {
     @Option(
-        help: "smtp://[user:pass@]host:port or smtps://...; unset: notifications go to the log. [env: CATALOG_SMTP_URL]"
+        help: ArgumentHelp(
+            EnvironmentSettings.smtpURL.help(
+                "smtp://[user:pass@]host:port or smtps://...; unset: notifications go to the log."
+            ),
+            valueName: "url"
+        )
     )
     var smtpURL: String?
 
-    @Option(help: "The From address of notification emails. [env: CATALOG_SMTP_FROM] (default: catalogd@<hostname>)")
+    @Option(help: ArgumentHelp(EnvironmentSettings.smtpFrom.help("The From address of notification emails.")))
     var smtpFrom: String?
 
     @Option(
@@ -42,52 +46,30 @@ struct NotificationOptions: ParsableArguments {
         }
     }
 
-    /// The worker over `store`, with the SMTP transport, or the log when no URL is set.
-    func makeWorker(
-        store: any NotificationStore,
-        metrics: any MetricsFactory,
-        logger: Logger
-    ) throws -> (NotificationWorker, SMTPTransport?) {
+    /// The worker's sender and retries, and the mail server, if one is set (else the log).
+    func apply(to settings: inout DaemonLaunch.Settings) throws {
         let hostname = ProcessInfo.processInfo.hostName
-        var configuration = NotificationWorker.Configuration()
-        configuration.from =
-            self.smtpFrom ?? Environment.value("CATALOG_SMTP_FROM") ?? "catalogd <catalogd@\(hostname)>"
-        configuration.hostname = hostname
-        configuration.retry.initialDelay = self.notifyRetryInitial
-        configuration.retry.maxDelay = self.notifyRetryMax
-        configuration.retry.maxAttempts = self.notifyMaxAttempts
-
-        guard let text = self.smtpURL ?? Environment.value("CATALOG_SMTP_URL") else {
-            logger.info("no --smtp-url: notifications are written to the log")
-            return (
-                NotificationWorker(
-                    store: store,
-                    transport: LogMailTransport(logger: logger),
-                    configuration: configuration,
-                    metrics: metrics,
-                    logger: logger
-                ), nil
+        settings.notifications.from =
+            EnvironmentSettings.smtpFrom.text(flag: self.smtpFrom)?.text ?? "catalogd <catalogd@\(hostname)>"
+        settings.notifications.hostname = hostname
+        settings.notifications.retry.initialDelay = self.notifyRetryInitial
+        settings.notifications.retry.maxDelay = self.notifyRetryMax
+        settings.notifications.retry.maxAttempts = self.notifyMaxAttempts
+        guard
+            let url = try EnvironmentSettings.smtpURL.value(
+                text: self.smtpURL,
+                expected: "a URL",
+                parse: { URL(string: $0) }
             )
-        }
-        guard let url = URL(string: text) else {
-            throw ValidationError("--smtp-url is not a URL")
+        else {
+            settings.smtp = nil
+            return
         }
         var smtp = SMTPTransport.Configuration(url: url)
         smtp.startTLS = self.smtpStarttls
         smtp.password = Environment.value("CATALOG_SMTP_PASSWORD")
         smtp.caPath = self.smtpCa
-        let transport = try SMTPTransport(configuration: smtp)
-        logger.info("notifications go to \(transport.displayAddress)")
-        return (
-            NotificationWorker(
-                store: store,
-                transport: transport,
-                configuration: configuration,
-                metrics: metrics,
-                logger: logger
-            ),
-            transport
-        )
+        settings.smtp = smtp
     }
 }
 

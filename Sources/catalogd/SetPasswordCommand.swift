@@ -1,6 +1,5 @@
 import ArgumentParser
-import Domain
-import Foundation
+import Daemon
 import HostSupport
 
 struct SetPasswordCommand: AsyncParsableCommand {
@@ -19,10 +18,7 @@ struct SetPasswordCommand: AsyncParsableCommand {
         try await self.store.withIdentity { identity, dataDir in
             let password = try PasswordInput.read(prompt: "New password for \(self.username): ")
             let admin = try await identity.setPassword(username: self.username, password: password)
-            if admin.username.lowercased() == IdentityService.initialSuperuserName {
-                // The first-start password is no longer valid; its file goes with it.
-                try? FileManager.default.removeItem(atPath: IdentityWiring.initialPasswordPath(dataDir: dataDir))
-            }
+            InitialSuperuser.passwordChanged(username: admin.username, dataDir: dataDir)
             print("password of \(admin.username) changed")
         }
     }

@@ -1,33 +1,26 @@
 import ArgumentParser
+import Daemon
+import Domain
 import Foundation
+import HostSupport
 import Logging
-import Metrics
 import Storage
 
 /// Where the daemon keeps its state; shared by every subcommand.
 struct StoreOptions: ParsableArguments {
     @Option(
-        help: "Folder for the SQLite database, TLS files and secrets. [env: CATALOG_DATA_DIR] (default: ./.catalog)"
+        help: ArgumentHelp(EnvironmentSettings.dataDir.help("Folder for the SQLite database, TLS files and secrets."))
     )
     var dataDir: String?
 
     @Option(
         name: .customLong("database"),
-        help:
-            "Database URL: sqlite:PATH, or postgres://user:pass@host:port/db. [env: CATALOG_DATABASE_URL] (default: SQLite in the data dir)"
+        help: ArgumentHelp(
+            EnvironmentSettings.database.help("Database URL: sqlite:PATH, or postgres://user:pass@host:port/db."),
+            valueName: "url"
+        )
     )
     var databaseURL: String?
-
-    /// The data directory, made (mode 0700) if missing.
-    func resolvedDataDir() throws -> String {
-        let path = self.dataDir ?? Environment.value("CATALOG_DATA_DIR") ?? "./.catalog"
-        try FileManager.default.createDirectory(
-            atPath: path,
-            withIntermediateDirectories: true,
-            attributes: [.posixPermissions: 0o700]
-        )
-        return path
-    }
 
     @Option(help: "Seconds a call waits for PostgreSQL before failing with UNAVAILABLE.")
     var databaseTimeout: Double = 5
@@ -38,64 +31,55 @@ struct StoreOptions: ParsableArguments {
         }
     }
 
-    /// Opens the configured store, applies pending migrations, runs `body` with it, and
-    /// closes the store when `body` ends.
-    /// - Parameter metrics: where the store's calls are recorded (`serve` with metrics on).
-    func withStore<Result: Sendable>(
-        dataDir: String,
-        logger: Logger,
-        metrics: any MetricsFactory = NOOPMetricsHandler.instance,
-        _ body: (any CatalogStore) async throws -> Result
-    ) async throws -> Result {
-        let url = self.databaseURL ?? Environment.value("CATALOG_DATABASE_URL")
-        switch url {
-        case nil:
-            return try await Self.withSQLite(
-                path: (dataDir as NSString).appendingPathComponent("catalog.sqlite"),
-                metrics: metrics,
-                body
-            )
-        case let url? where url.hasPrefix("sqlite:"):
-            let path = String(url.dropFirst("sqlite:".count)).replacingOccurrences(
-                of: "//",
-                with: "",
-                options: .anchored
-            )
-            guard !path.isEmpty else {
-                throw ValidationError("--database sqlite:PATH needs a path")
-            }
-            return try await Self.withSQLite(path: path, metrics: metrics, body)
-        case let url? where url.hasPrefix("postgres://") || url.hasPrefix("postgresql://"):
-            let parsed: PostgresURL
-            do {
-                parsed = try PostgresURL(url)
-            } catch {
-                throw ValidationError("\(error)")
-            }
-            var options = PostgresStore.Options()
-            options.timeout = .seconds(self.databaseTimeout)
-            options.metrics = metrics
-            return try await PostgresStore.withStore(url: parsed, options: options, logger: logger, body)
-        default:
-            throw ValidationError("--database must start with sqlite: or postgres://")
+    /// The data directory, made (mode 0700) if missing.
+    func resolvedDataDir() throws -> String {
+        let path = EnvironmentSettings.dataDir.text(flag: self.dataDir)?.text ?? "./.catalog"
+        try FileManager.default.createDirectory(
+            atPath: path,
+            withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700]
+        )
+        return path
+    }
+
+    /// The store `--database` (or its variable) names, in `dataDir` by default.
+    func location(dataDir: String) throws -> StoreLocation {
+        let given = EnvironmentSettings.database.text(flag: self.databaseURL)
+        do {
+            return try StoreLocation(databaseURL: given?.text, dataDir: dataDir)
+        } catch {
+            throw ValidationError("\(given?.source ?? "--database") \(error)")
         }
     }
 
-    private static func withSQLite<Result: Sendable>(
-        path: String,
-        metrics: any MetricsFactory,
-        _ body: (any CatalogStore) async throws -> Result
-    ) async throws -> Result {
-        let store = try SQLiteStore(path: path, metrics: metrics)
-        defer { try? store.close() }
-        return try await body(store)
+    /// For the host subcommands: runs `body` with the identity service over the store and the
+    /// data dir. A failure of `body` is printed as its message alone (`HostCommandError`).
+    func withIdentity(_ body: (IdentityService, _ dataDir: String) async throws -> Void) async throws {
+        let dataDir = try self.resolvedDataDir()
+        try await IdentityStack.withIdentity(
+            at: try self.location(dataDir: dataDir),
+            dataDir: dataDir,
+            logger: Logger(label: "catalogd")
+        ) { identity in
+            do {
+                try await body(identity, dataDir)
+            } catch {
+                throw HostCommandError(error)
+            }
+        }
     }
 }
 
-/// Reads configuration from the environment; an empty variable counts as unset.
-enum Environment {
-    static func value(_ name: String) -> String? {
-        guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else { return nil }
-        return value
+/// A domain failure of a host command, printed as its message alone.
+struct HostCommandError: Error, CustomStringConvertible {
+    let description: String
+
+    init(_ error: any Error) {
+        if let error = error as? DomainError {
+            let details = error.fieldViolations.map { "\n  \($0.field): \($0.description)" }.joined()
+            self.description = error.message + details
+        } else {
+            self.description = "\(error)"
+        }
     }
 }

@@ -28,22 +28,18 @@ struct ConnectionOptions: ParsableArguments {
     /// The configuration for `address` (HOST:PORT, an IPv6 host in brackets), with the TLS
     /// options of this command; `flag` names the option it came from, for the error.
     func clientConfiguration(address: String, flag: String) throws -> ClientConfiguration {
-        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else {
+        guard let address = HostPort(address) else {
             throw ValidationError("\(flag) must be HOST:PORT, not \(address)")
-        }
-        var host = String(address[..<colon])
-        if host.hasPrefix("["), host.hasSuffix("]") {
-            host = String(host.dropFirst().dropLast())
         }
         guard (self.cert == nil) == (self.key == nil) else {
             throw ValidationError("--cert and --key go together")
         }
-        return ClientConfiguration(host: host, port: port, security: self.security())
+        return ClientConfiguration(host: address.host, port: address.port, security: self.security())
     }
 
     private func security() -> ClientConfiguration.Security {
         let defaultCA = "./.catalog/tls/cert.pem"
-        let environmentCA = ProcessInfo.processInfo.environment["CATALOG_CA"].flatMap { $0.isEmpty ? nil : $0 }
+        let environmentCA = Environment.value("CATALOG_CA")
         let ca = self.ca ?? environmentCA ?? (FileManager.default.fileExists(atPath: defaultCA) ? defaultCA : nil)
         switch (ca, self.cert, self.key) {
         case (let ca?, let cert?, let key?):
