@@ -25,9 +25,21 @@ RUN apt-get update \
 COPY --from=build /out/catalogd /out/rpc-client /usr/local/bin/
 USER catalog
 WORKDIR /var/lib/catalog
+# Both doors where other containers reach them: the framing on 7443, standard gRPC on 7444.
+# The metrics and probes listener (plain HTTP) stays off; to scrape it, set
+# CATALOG_METRICS_LISTEN=0.0.0.0:9464 and publish 9464 on an internal network only.
+# CATALOG_CA is the self-signed certificate the daemon makes at its first start, for rpc-client
+# inside the container and the health check; with --tls-cert, point it at your CA (the check
+# connects to 127.0.0.1, which your certificate must then name).
 ENV CATALOG_DATA_DIR=/var/lib/catalog/data \
-    CATALOG_LISTEN=0.0.0.0:7443
+    CATALOG_LISTEN=0.0.0.0:7443 \
+    CATALOG_GRPC_LISTEN=0.0.0.0:7444 \
+    CATALOG_CA=/var/lib/catalog/data/tls/cert.pem
 VOLUME ["/var/lib/catalog/data"]
-EXPOSE 7443
+EXPOSE 7443 7444
+# The standard grpc.health.v1 check a Kubernetes probe asks: unhealthy unless SERVING (a daemon
+# draining, or whose PostgreSQL is down, answers NOT_SERVING).
+HEALTHCHECK --interval=15s --timeout=12s --start-period=30s --retries=3 \
+    CMD ["/usr/local/bin/rpc-client", "health", "--grpc", "--grpc-server", "127.0.0.1:7444", "--probe"]
 ENTRYPOINT ["/usr/local/bin/catalogd"]
 CMD ["serve"]

@@ -22,6 +22,9 @@ struct HealthCommand: AsyncParsableCommand {
     @Option(help: "The daemon's gRPC listener, HOST:PORT, for --grpc.")
     var grpcServer = "127.0.0.1:7444"
 
+    @Flag(help: "Exit 1 unless the answer is SERVING, as a container's HEALTHCHECK or a probe needs.")
+    var probe = false
+
     func run() async throws {
         if self.grpc {
             try await self.checkOverGRPC()
@@ -34,6 +37,7 @@ struct HealthCommand: AsyncParsableCommand {
             } else {
                 print(status.rawValue)
             }
+            try self.exitUnlessServing(status == .serving)
         }
     }
 
@@ -42,8 +46,16 @@ struct HealthCommand: AsyncParsableCommand {
         do {
             let response = try await GRPCHealthCheck.check(service: self.service, configuration: configuration)
             print(self.connection.json ? try response.jsonString() : GRPCHealthCheck.name(of: response.status))
+            try self.exitUnlessServing(response.status == .serving)
         } catch let error as RPCError {
             Output.fail("\(GRPCHealthCheck.name(of: error.code)): \(error.message)")
+        }
+    }
+
+    /// With --probe, anything but SERVING fails the command (its answer is printed first).
+    private func exitUnlessServing(_ serving: Bool) throws {
+        if self.probe, !serving {
+            throw ExitCode.failure
         }
     }
 }
