@@ -134,11 +134,16 @@ let package = Package(
             name: "RPCClient",
             dependencies: [
                 "Codec",
+                "HostSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                // The standard gRPC health check: grpc-swift's client, as any gRPC caller.
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
             ]
         ),
         // The load generator behind `rpc-client bench`: connections, schedules, latencies.
@@ -176,21 +181,17 @@ let package = Package(
         .executableTarget(
             name: "catalogd",
             dependencies: [
-                "HostSupport",
-                "Credentials",
                 "Daemon",
                 "Domain",
+                "HostSupport",
                 "Listening",
                 "Notifications",
-                "Storage",
                 "RPCServer",
+                "Storage",
                 "Telemetry",
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .executableTarget(
@@ -201,13 +202,10 @@ let package = Package(
                 "LoadGenerator",
                 "RPCClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                // `health --grpc`: grpc-swift's client, as any gRPC caller.
+                // `health --grpc` names grpc-swift's status codes.
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
-                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
-                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
             ]
         ),
         .testTarget(
@@ -245,6 +243,7 @@ let package = Package(
             dependencies: [
                 "Codec",
                 "LoadGenerator",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),

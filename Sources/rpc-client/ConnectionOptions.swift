@@ -105,28 +105,6 @@ struct ConnectionOptions: ParsableArguments {
     /// Sets the stored access token on `client`, refreshing (and storing) the pair first
     /// when the access token has expired or is about to.
     private func authenticate(_ client: CatalogClient) async throws {
-        client.setAccessToken(try await self.storedAccessToken(refreshingWith: client))
-    }
-
-    /// The stored access token of this server, refreshed (and stored) first when it has
-    /// expired or is about to.
-    func storedAccessToken(refreshingWith client: CatalogClient) async throws -> String {
-        let credentials = CredentialsFile.standard
-        guard var tokens = credentials.tokens(for: self.server) else {
-            throw RPCStatus(.unauthenticated, "not logged in to \(self.server); run rpc-client login --username NAME")
-        }
-        if tokens.accessExpireTime.timeIntervalSinceNow < 30 {
-            do {
-                tokens = try await client.refresh(refreshToken: tokens.refreshToken)
-            } catch let error as RPCStatus where error.code == .unauthenticated {
-                try credentials.save(nil, for: self.server)
-                throw RPCStatus(
-                    .unauthenticated,
-                    "the login to \(self.server) expired; run rpc-client login --username NAME"
-                )
-            }
-            try credentials.save(tokens, for: self.server)
-        }
-        return tokens.accessToken
+        client.setAccessToken(try await CredentialsFile.standard.accessToken(for: self.server, refreshingWith: client))
     }
 }

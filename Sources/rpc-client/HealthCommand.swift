@@ -1,5 +1,6 @@
 import ArgumentParser
 import GRPCCore
+import RPCClient
 
 struct HealthCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

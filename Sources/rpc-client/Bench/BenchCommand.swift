@@ -107,7 +107,10 @@ struct BenchGetProductCommand: AsyncParsableCommand {
         var skus = self.skus
         try await self.connection.withClient { client in
             if self.caller == .admin || self.create != nil {
-                accessToken = try await self.connection.storedAccessToken(refreshingWith: client)
+                accessToken = try await CredentialsFile.standard.accessToken(
+                    for: self.connection.server,
+                    refreshingWith: client
+                )
             }
             if let count = self.create {
                 client.setAccessToken(accessToken)

@@ -1,45 +1,46 @@
 import Codec
 import Foundation
-import LoadGenerator
+import Histogram
 
-/// What a bench run reports, as text for people and JSON for scripts.
-struct BenchSummary: Encodable {
-    struct Latency: Encodable {
-        var p50: Double
-        var p90: Double
-        var p99: Double
-        var p99_9: Double
-        var max: Double
-        var mean: Double
+/// What a bench run reports, as text for people and JSON for scripts (`rpc-client bench`; the
+/// benchmark scripts read the JSON).
+public struct BenchSummary: Encodable, Sendable {
+    public struct Latency: Encodable, Sendable {
+        public var p50: Double
+        public var p90: Double
+        public var p99: Double
+        public var p99_9: Double
+        public var max: Double
+        public var mean: Double
     }
 
-    var method = "GetProduct"
-    var mode: String
-    var connections: Int
-    var inFlight: Int
-    var rate: Double?
+    public var method = "GetProduct"
+    public var mode: String
+    public var connections: Int
+    public var inFlight: Int
+    public var rate: Double?
     /// Open loop: microseconds between sends of the calls that came due.
-    var tickMicroseconds: Int?
-    var warmupSeconds: Double
-    var durationSeconds: Double
-    var products: Int
-    var caller: String
-    var calls: Int
-    var callsPerSecond: Double
+    public var tickMicroseconds: Int?
+    public var warmupSeconds: Double
+    public var durationSeconds: Double
+    public var products: Int
+    public var caller: String
+    public var calls: Int
+    public var callsPerSecond: Double
     /// Milliseconds.
-    var latencyMs: Latency
+    public var latencyMs: Latency
     /// Measured calls that failed, by status code name.
-    var errors: [String: Int]
-    var unanswered: Int
+    public var errors: [String: Int]
+    public var unanswered: Int
     /// CPU microseconds per measured call: this generator's, and the server's when its pid was given.
-    var cpuUsPerCall: CPU
+    public var cpuUsPerCall: CPU
 
-    struct CPU: Encodable {
-        var generator: Double?
-        var server: Double?
+    public struct CPU: Encodable, Sendable {
+        public var generator: Double?
+        public var server: Double?
     }
 
-    init(_ report: LoadRunner.Report, caller: String, products: Int) {
+    public init(_ report: LoadRunner.Report, caller: String, products: Int) {
         let plan = report.plan
         switch plan.shape {
         case .closedLoop(let inFlight):
@@ -77,14 +78,14 @@ struct BenchSummary: Encodable {
         )
     }
 
-    func json() throws -> String {
+    public func json() throws -> String {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.sortedKeys]
         return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 
-    var text: String {
+    public var text: String {
         let load =
             self.mode == "open"
             ? String(

@@ -2,15 +2,16 @@ import Codec
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 import GRPCProtobuf
-import RPCClient
 
-/// `health --grpc`: the standard `grpc.health.v1.Health/Check` over the daemon's gRPC listener,
-/// through grpc-swift's client: what a Kubernetes probe or grpc_health_probe asks.
-enum GRPCHealthCheck {
+/// The standard `grpc.health.v1.Health/Check` over the daemon's gRPC listener, through
+/// grpc-swift's client: what a Kubernetes probe or grpc_health_probe asks (`rpc-client health
+/// --grpc`, the container's HEALTHCHECK).
+public enum GRPCHealthCheck {
     /// How long the check may take, connecting included: a probe answers or fails, it never hangs.
-    static let timeout = Duration.seconds(10)
+    public static let timeout = Duration.seconds(10)
 
-    static func check(
+    /// - Throws: grpc-swift's `RPCError` when the listener cannot be reached or refuses the call.
+    public static func check(
         service: String,
         configuration: ClientConfiguration
     ) async throws -> Grpc_Health_V1_HealthCheckResponse {
@@ -34,12 +35,12 @@ enum GRPCHealthCheck {
     }
 
     /// The status code's name as PROTOCOL.md spells it (gRPC's numbers are ours).
-    static func name(of code: RPCError.Code) -> String {
+    public static func name(of code: RPCError.Code) -> String {
         StatusCode(rawValue: code.rawValue)?.name ?? "UNKNOWN"
     }
 
     /// The status as the proto spells it.
-    static func name(of status: Grpc_Health_V1_HealthCheckResponse.ServingStatus) -> String {
+    public static func name(of status: Grpc_Health_V1_HealthCheckResponse.ServingStatus) -> String {
         switch status {
         case .unknown: "UNKNOWN"
         case .serving: "SERVING"
