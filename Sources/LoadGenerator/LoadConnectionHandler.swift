@@ -10,7 +10,7 @@ import Synchronization
 /// It reads the decrypted bytes itself and splits them into frames by their length prefixes
 /// (one pass through the pipeline per read, not one per answer), reads the clock once per
 /// read, and writes the requests of one read burst at once.
-final class LoadConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
+final class LoadConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
@@ -208,3 +208,6 @@ final class LoadConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
 final class AnsweredCounter: Sendable {
     let count = Atomic<Int>(0)
 }
+
+@available(*, unavailable)
+extension LoadConnectionHandler: Sendable {}

@@ -42,7 +42,7 @@ public enum LoadRunner {
         let answered = AnsweredCounter()
         var connections:
             [(
-                channel: any Channel, handler: LoadConnectionHandler,
+                channel: any Channel, handler: NIOLoopBound<LoadConnectionHandler>,
                 done: EventLoopFuture<LoadConnectionHandler.Results>
             )] = []
         defer {
@@ -53,22 +53,31 @@ public enum LoadRunner {
         for index in 0..<plan.connections {
             let loop = eventLoops.next()
             let finished = loop.makePromise(of: LoadConnectionHandler.Results.self)
-            let handler = LoadConnectionHandler(
-                plan: plan,
-                maxFrameSize: configuration.maxFrameSize,
-                index: index,
-                answered: answered,
-                finished: finished
-            )
             let channel: any Channel
+            let handler: NIOLoopBound<LoadConnectionHandler>
             do {
+                // Made on its event loop, and reached from here only through it.
                 channel = try await CatalogClient.connectChannel(
                     configuration,
                     eventLoopGroup: loop,
                     decodesFrames: false
                 ) { pipeline in
-                    try pipeline.addHandler(handler)
+                    try pipeline.addHandler(
+                        LoadConnectionHandler(
+                            plan: plan,
+                            maxFrameSize: configuration.maxFrameSize,
+                            index: index,
+                            answered: answered,
+                            finished: finished
+                        )
+                    )
                 }
+                handler = try await loop.submit {
+                    NIOLoopBound(
+                        try channel.pipeline.syncOperations.handler(type: LoadConnectionHandler.self),
+                        eventLoop: loop
+                    )
+                }.get()
             } catch {
                 // A handler that never joined a pipeline would leave its promise unfulfilled.
                 finished.fail(error)
@@ -80,7 +89,7 @@ public enum LoadRunner {
         let window = LoadWindow(startingNowFor: plan)
         for connection in connections {
             let handler = connection.handler
-            connection.channel.eventLoop.execute { handler.start(window) }
+            connection.channel.eventLoop.execute { handler.value.start(window) }
         }
         let tickers = OpenLoopTicker.start(for: connections.map { ($0.channel.eventLoop, $0.handler) }, plan: plan)
         defer {
@@ -106,7 +115,7 @@ public enum LoadRunner {
         let giveUp = Task {
             try await Task.sleep(for: .nanoseconds(Int64(window.end - LoadPlan.now() + plan.drainLimit)))
             for stopper in stoppers {
-                stopper.loop.execute { stopper.handler.stop() }
+                stopper.loop.execute { stopper.handler.value.stop() }
             }
         }
         defer { giveUp.cancel() }
@@ -168,16 +177,19 @@ extension Duration {
 /// A timer per connection would cost more than the calls at high rates, and its wake-ups
 /// would add to the latencies being measured.
 enum OpenLoopTicker {
-    static func start(for connections: [(any EventLoop, LoadConnectionHandler)], plan: LoadPlan) -> [RepeatedTask] {
+    static func start(
+        for connections: [(any EventLoop, NIOLoopBound<LoadConnectionHandler>)],
+        plan: LoadPlan
+    ) -> [RepeatedTask] {
         guard case .openLoop(_, _, let tick) = plan.shape else { return [] }
-        var byLoop: [ObjectIdentifier: (loop: any EventLoop, handlers: [LoadConnectionHandler])] = [:]
+        var byLoop: [ObjectIdentifier: (loop: any EventLoop, handlers: [NIOLoopBound<LoadConnectionHandler>])] = [:]
         for (loop, handler) in connections {
             byLoop[ObjectIdentifier(loop), default: (loop, [])].handlers.append(handler)
         }
         return byLoop.values.map { loop, handlers in
             loop.scheduleRepeatedTask(initialDelay: .zero, delay: .nanoseconds(tick.nanoseconds)) { _ in
                 for handler in handlers {
-                    handler.tick()
+                    handler.value.tick()
                 }
             }
         }

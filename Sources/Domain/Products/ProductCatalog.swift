@@ -19,8 +19,8 @@ public final class ProductCatalog: Sendable {
         /// (While the cache holds the whole catalog, listings are answered from memory.)
         public var maxAnonymousStoreReads = 8
         public var maxAnonymousStoreReadsWaiting = 64
-        /// The wall clock views are bucketed by, and how the periodic flush waits (a test
-        /// clock in tests).
+        /// The wall clock: products' create and update times, the view buckets; and how the
+        /// periodic flush waits (a test clock in tests).
         public var now: @Sendable () -> Date = Date.init
         public var sleep: @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
 
@@ -150,7 +150,10 @@ public final class ProductCatalog: Sendable {
     // MARK: Writes
 
     public func createProduct(_ input: NewProduct, by actor: AdminIdentity) async throws -> Product {
-        let product = try input.validated(defaultCurrency: self.configuration.defaultCurrency, now: Timestamp.now())
+        let product = try input.validated(
+            defaultCurrency: self.configuration.defaultCurrency,
+            now: Timestamp.truncated(self.configuration.now())
+        )
         let change = ProductChange(actor: actor, action: .created, sku: product.sku, name: product.name)
         var created = product
         created.views = try await self.store.insertProduct(
@@ -168,7 +171,7 @@ public final class ProductCatalog: Sendable {
     /// and notifies nobody.
     public func updateProduct(sku: UUID, changes: ProductChanges, by actor: AdminIdentity) async throws -> Product {
         let updated = try await self.store.updateProduct(sku: sku) { current in
-            let next = try changes.applied(to: current, now: Timestamp.now())
+            let next = try changes.applied(to: current, now: Timestamp.truncated(self.configuration.now()))
             guard let change = ProductChange.update(from: current, to: next, by: actor) else {
                 return ProductUpdate(product: current, change: nil)
             }

@@ -5,7 +5,12 @@ import Foundation
 public enum Timestamp {
     /// Now, truncated to whole microseconds.
     public static func now() -> Date {
-        self.fromMicroseconds(self.microseconds(Date()))
+        self.truncated(Date())
+    }
+
+    /// `date` truncated to whole microseconds, as a store keeps it.
+    public static func truncated(_ date: Date) -> Date {
+        self.fromMicroseconds(self.microseconds(date))
     }
 
     /// Microseconds since 1970, the stored form.

@@ -116,3 +116,6 @@ final class ClientCallHandler: ChannelDuplexHandler {
         }
     }
 }
+
+@available(*, unavailable)
+extension ClientCallHandler: Sendable {}

@@ -30,3 +30,6 @@ final class HandshakeWaiter: ChannelInboundHandler, RemovableChannelHandler {
         context.fireChannelInactive()
     }
 }
+
+@available(*, unavailable)
+extension HandshakeWaiter: Sendable {}

@@ -35,3 +35,6 @@ final class GRPCConnectionRefusalHandler: ChannelInboundHandler, RemovableChanne
         }
     }
 }
+
+@available(*, unavailable)
+extension GRPCConnectionRefusalHandler: Sendable {}

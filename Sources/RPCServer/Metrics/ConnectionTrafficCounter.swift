@@ -38,3 +38,6 @@ final class ConnectionTrafficCounter: ChannelDuplexHandler, RemovableChannelHand
         context.fireErrorCaught(error)
     }
 }
+
+@available(*, unavailable)
+extension ConnectionTrafficCounter: Sendable {}

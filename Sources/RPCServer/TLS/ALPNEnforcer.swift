@@ -34,3 +34,6 @@ final class ALPNEnforcer: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 }
+
+@available(*, unavailable)
+extension ALPNEnforcer: Sendable {}

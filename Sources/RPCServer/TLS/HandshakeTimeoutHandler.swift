@@ -38,3 +38,6 @@ final class HandshakeTimeoutHandler: ChannelInboundHandler, RemovableChannelHand
         }
     }
 }
+
+@available(*, unavailable)
+extension HandshakeTimeoutHandler: Sendable {}

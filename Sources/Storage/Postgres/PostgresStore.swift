@@ -202,20 +202,21 @@ public final class PostgresStore: Sendable {
         }
     }
 
+    /// postgres-nio's `withTransaction`, with the error that ended it as it was thrown: a domain
+    /// error from `body` passes to the caller, and a serialization failure (in `body` or at
+    /// COMMIT) reaches `transaction`'s retry, where `PostgresTransactionError` would hide both.
     private static func inTransaction<Value: Sendable>(
         _ connection: PostgresConnection,
         logger: Logger,
         _ body: @Sendable (PostgresConnection) async throws -> Value
     ) async throws -> Value {
-        try await connection.query("BEGIN", logger: logger)
         do {
-            let value = try await body(connection)
-            try await connection.query("COMMIT", logger: logger)
-            return value
-        } catch {
-            // On a broken connection this fails too; the pool then drops the connection.
-            _ = try? await connection.query("ROLLBACK", logger: logger)
-            throw error
+            return try await connection.withTransaction(logger: logger) { connection in
+                try await body(connection)
+            }
+        } catch let error as PostgresTransactionError {
+            // A failed ROLLBACK leaves a broken connection, which the pool drops.
+            throw error.closureError ?? error.commitError ?? error.beginError ?? error
         }
     }
 
