@@ -62,6 +62,7 @@ let package = Package(
         .target(
             name: "Telemetry",
             dependencies: [
+                "Domain",
                 "Listening",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

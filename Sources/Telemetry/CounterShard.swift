@@ -1,10 +1,5 @@
+import Domain
 import Synchronization
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// A fixed array of counters that threads add to without locks. One shard is written mostly by
 /// one thread (`ShardedCounters` picks it by thread), so its cache lines stay with that core;
@@ -47,7 +42,7 @@ final class CounterShard: @unchecked Sendable {
 
 /// Counters kept per thread and summed when read: the calls on the hot path add to their own
 /// thread's shard, so the event loops never write a cache line another core writes. The shard
-/// is chosen by the thread's identity, without thread-local storage.
+/// is the thread's `ThreadIndex`, as every per-thread shard is.
 public final class ShardedCounters: Sendable {
     private let shards: [CounterShard]
     private let mask: Int
@@ -66,23 +61,11 @@ public final class ShardedCounters: Sendable {
     /// Adds `amount` to counter `index` in the calling thread's shard.
     @inline(__always)
     public func add(_ amount: Int = 1, at index: Int) {
-        self.shards[Self.threadHash() & self.mask].add(amount, at: index)
+        self.shards[ThreadIndex.current & self.mask].add(amount, at: index)
     }
 
     /// The sum of counter `index` over every shard.
     public func total(at index: Int) -> Int {
         self.shards.reduce(0) { $0 &+ $1.value(at: index) }
-    }
-
-    /// A number for the calling thread, spread over the bits: thread handles are addresses a
-    /// stack apart, alike in their low bits, so they are mixed (Fibonacci hashing).
-    @inline(__always)
-    private static func threadHash() -> Int {
-        #if canImport(Darwin)
-        let handle = UInt(bitPattern: pthread_self())
-        #else
-        let handle = UInt(pthread_self())
-        #endif
-        return Int(truncatingIfNeeded: (handle &* 0x9E37_79B9_7F4A_7C15) >> 48)
     }
 }

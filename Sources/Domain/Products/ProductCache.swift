@@ -22,48 +22,9 @@ public final class ProductCache: Sendable {
         case unknown
     }
 
-    /// A cached product and, once a reader asked for it, its serialized form: made once per
-    /// product state instead of once per read, and dropped whenever the product changes.
-    /// With no product, a tombstone: the product was deleted at `version`, and a write of an
-    /// older state that finishes late (an update racing the delete) must not bring it back.
-    private struct Entry {
-        var product: Product?
-        var version: UInt64
-        var serialized: [UInt8]?
-
-        init(product: Product) {
-            self.product = product
-            self.version = product.version
-        }
-
-        init(deletedAt version: UInt64) {
-            self.version = version
-        }
-
-        /// The product's serialized form, made by `serialize` if this state has none yet;
-        /// `absent` for a tombstone.
-        mutating func lookupSerialized(_ serialize: (Product) throws -> [UInt8]) rethrows -> SerializedLookup {
-            if let serialized = self.serialized {
-                return .found(serialized)
-            }
-            guard let product = self.product else { return .absent }
-            let serialized = try serialize(product)
-            self.serialized = serialized
-            return .found(serialized)
-        }
-    }
-
-    private let entries = Striped<[UUID: Entry]>(count: 64) { [:] }
-    /// The live products' skus in listing order. Changed only under the stripe lock of the
-    /// sku it changes, so it follows the entries in their order; no stripe is ever taken while
-    /// it is held, so the two locks cannot deadlock.
-    private let listingIndex = Mutex(ProductListingIndex())
-    /// Live products, not tombstones.
-    private let entryCount = Atomic<Int>(0)
-    private let tombstoneCount = Atomic<Int>(0)
+    /// The entries, and the one way they change (`CacheEntries.change`).
+    private let entries = CacheEntries()
     private let complete = Atomic<Bool>(true)
-    /// GetProduct's per-thread copies of the serialized products; told of every change.
-    private let replicas = SerializedReplicas()
     public let capacity: Int
     /// Tombstones only matter for the moments writes race; past this many they are all dropped.
     private let maxTombstones: Int
@@ -77,7 +38,7 @@ public final class ProductCache: Sendable {
     public var isComplete: Bool { self.complete.load(ordering: .relaxed) }
 
     /// The products cached (not counting the tombstones of deleted ones).
-    public var count: Int { self.entryCount.load(ordering: .relaxed) }
+    public var count: Int { self.entries.count }
 
     /// Fills the cache from a load of at most `capacity + 1` products.
     public func fill(with products: [Product]) {
@@ -90,7 +51,7 @@ public final class ProductCache: Sendable {
     }
 
     public func lookup(_ sku: UUID) -> Lookup {
-        switch self.entries.withStripe(for: sku, { $0[sku] }) {
+        switch self.entries.entry(sku) {
         case let entry? where entry.product != nil: .found(entry.product!)
         case .some: .absent
         case nil: self.isComplete ? .absent : .unknown
@@ -104,24 +65,7 @@ public final class ProductCache: Sendable {
         _ sku: UUID,
         serialize: (Product) throws -> [UInt8]
     ) throws -> SerializedLookup {
-        let generation = self.replicas.generation
-        if let bytes = self.replicas.bytes(sku, generation: generation) {
-            return .found(bytes)
-        }
-        // The entry is used in place, through its index: copying it out would retain and
-        // release every string of the product on each read, on objects the other event loops
-        // touch too.
-        let lookup = try self.entries.withStripe(for: sku) { entries -> SerializedLookup? in
-            guard let index = entries.index(forKey: sku) else { return nil }
-            return try entries.values[index].lookupSerialized(serialize)
-        }
-        guard let lookup else {
-            return self.isComplete ? .absent : .unknown
-        }
-        if case .found(let bytes) = lookup {
-            return .found(self.replicas.keep(bytes, for: sku, generation: generation))
-        }
-        return lookup
+        try self.entries.serialized(sku, serialize: serialize) ?? (self.isComplete ? .absent : .unknown)
     }
 
     /// Stores the product's newest state; an older version than the cached one is ignored,
@@ -139,25 +83,15 @@ public final class ProductCache: Sendable {
     }
 
     private func insert(_ product: Product, keepingNewer: Bool) {
-        let (isNew, wasTombstone) = self.entries.withStripe(for: product.sku) { entries -> (Bool, Bool) in
-            let cached = entries[product.sku]
-            if keepingNewer, let cached {
-                let isTombstone = cached.product == nil
-                if cached.version > product.version || (isTombstone && cached.version == product.version) {
-                    return (false, false)
-                }
+        let delta = self.entries.change(product.sku) { cached in
+            if keepingNewer, let cached,
+                cached.version > product.version || (cached.isTombstone && cached.version == product.version)
+            {
+                return nil
             }
-            entries[product.sku] = Entry(product: product)
-            self.reindex(from: cached?.product, to: product)
-            return (cached?.product == nil, cached != nil && cached?.product == nil)
+            return CacheEntry(product: product)
         }
-        self.replicas.invalidate()
-        if wasTombstone {
-            self.tombstoneCount.subtract(1, ordering: .relaxed)
-        }
-        guard isNew else { return }
-        let count = self.entryCount.add(1, ordering: .relaxed).newValue
-        if count > self.capacity {
+        if let delta, delta.live > 0, self.entries.count > self.capacity {
             self.evict(product.sku)
             self.complete.store(false, ordering: .relaxed)
         }
@@ -166,61 +100,22 @@ public final class ProductCache: Sendable {
     /// Records that the product was deleted at `version` (`UInt64.max` when only the store's
     /// absence is known): reads find it absent, and late writes of older states are ignored.
     public func markDeleted(_ sku: UUID, version: UInt64) {
-        let (wasLive, isNewTombstone) = self.entries.withStripe(for: sku) { entries -> (Bool, Bool) in
-            let cached = entries[sku]
-            entries[sku] = Entry(deletedAt: max(version, cached?.version ?? 0))
-            self.reindex(from: cached?.product, to: nil)
-            return (cached?.product != nil, cached == nil || cached?.product != nil)
+        let delta = self.entries.change(sku) { cached in
+            CacheEntry(deletedAt: max(version, cached?.version ?? 0))
         }
-        self.replicas.invalidate()
-        if wasLive {
-            self.entryCount.subtract(1, ordering: .relaxed)
-        }
-        if isNewTombstone, self.tombstoneCount.add(1, ordering: .relaxed).newValue > self.maxTombstones {
+        if let delta, delta.tombstones > 0, self.entries.tombstoneCount > self.maxTombstones {
             self.dropTombstones()
         }
     }
 
     /// Evicts a live product to keep within capacity.
     private func evict(_ sku: UUID) {
-        let removed = self.entries.withStripe(for: sku) { entries in
-            guard let product = entries.removeValue(forKey: sku)?.product else { return false }
-            self.reindex(from: product, to: nil)
-            return true
-        }
-        if removed {
-            self.entryCount.subtract(1, ordering: .relaxed)
-            self.replicas.invalidate()
-        }
+        self.entries.change(sku) { cached in cached?.product == nil ? nil : .some(nil) }
     }
 
     private func dropTombstones() {
-        var dropped = 0
-        self.entries.forEachStripe { entries in
-            let tombstones = entries.filter { $0.value.product == nil }.keys
-            for sku in tombstones {
-                entries.removeValue(forKey: sku)
-            }
-            dropped += tombstones.count
-        }
-        self.tombstoneCount.subtract(dropped, ordering: .relaxed)
-    }
-
-    /// Keeps the listing index in step with an entry that changed from `old` to `new` (`nil`:
-    /// no live product). Call under the sku's stripe lock.
-    private func reindex(from old: Product?, to new: Product?) {
-        switch (old, new) {
-        case (nil, nil): return
-        case let (old?, new?) where old.brand.utf8.elementsEqual(new.brand.utf8): return
-        default: break
-        }
-        self.listingIndex.withLock { index in
-            if let old {
-                index.remove(old.sku, brand: old.brand)
-            }
-            if let new {
-                index.insert(new.sku, brand: new.brand)
-            }
+        for sku in self.entries.skus(matching: \.isTombstone) {
+            self.entries.change(sku) { cached in cached?.isTombstone == true ? .some(nil) : nil }
         }
     }
 
@@ -234,11 +129,11 @@ public final class ProductCache: Sendable {
         var cursor = after
         while products.count < limit {
             let wanted = limit - products.count
-            let skus = self.listingIndex.withLock { $0.skus(after: cursor, brand: brand, limit: wanted) }
+            let skus = self.entries.listedSkus(after: cursor, brand: brand, limit: wanted)
             for sku in skus {
                 // Deleted, or moved to another brand, since the index was read: left out, as a
                 // store read a moment later would.
-                if let product = self.entries.withStripe(for: sku, { $0[sku]?.product }),
+                if let product = self.entries.entry(sku)?.product,
                     ProductListingIndex.brand(product.brand, matches: brand)
                 {
                     products.append(product)
@@ -253,19 +148,12 @@ public final class ProductCache: Sendable {
     /// Raises the cached products' views to the stored totals, so reads show them. Totals
     /// only grow, so whichever daemon's flush is heard last, the largest one wins.
     public func raiseViews(to totals: [UUID: UInt64]) {
-        var raised = false
         for (sku, total) in totals {
-            self.entries.withStripe(for: sku) { entries in
-                if var product = entries[sku]?.product, product.views < total {
-                    product.views = total
-                    entries[sku] = Entry(product: product)
-                    raised = true
-                }
+            self.entries.change(sku) { cached in
+                guard var product = cached?.product, product.views < total else { return nil }
+                product.views = total
+                return CacheEntry(product: product)
             }
-        }
-        // A flush that raised nothing (every total already shown) leaves the copies valid.
-        if raised {
-            self.replicas.invalidate()
         }
     }
 
@@ -273,18 +161,9 @@ public final class ProductCache: Sendable {
     /// store no longer has is dropped, which a change missed while disconnected may need.
     public func replace(with products: [Product]) {
         let kept = Set(products.prefix(self.capacity).map(\.sku))
-        var removed = 0
-        self.entries.forEachStripe { entries in
-            let gone = entries.filter { !kept.contains($0.key) || $0.value.product == nil }.keys
-            for sku in gone {
-                guard let product = entries.removeValue(forKey: sku)?.product else { continue }
-                self.reindex(from: product, to: nil)
-                removed += 1
-            }
+        for sku in self.entries.skus(matching: { $0.isTombstone || !kept.contains($0.product!.sku) }) {
+            self.entries.change(sku) { _ in .some(nil) }
         }
-        self.entryCount.subtract(removed, ordering: .relaxed)
-        self.tombstoneCount.store(0, ordering: .relaxed)
-        self.replicas.invalidate()
         for product in products.prefix(self.capacity) {
             self.putFromStore(product)
         }
