@@ -16,25 +16,37 @@ import Testing
     }
 
     static let changes: [Change] = [
-        Change(name: "put", apply: { cache, product in cache.put(Self.renamed(product, version: 2)) }) { _ in
-            "Desk 0 v2"
-        },
-        Change(name: "putFromStore", apply: { cache, product in cache.putFromStore(Self.renamed(product, version: 1)) })
-        {
-            _ in "Desk 0 v1"
-        },
-        Change(name: "markDeleted", apply: { cache, product in cache.markDeleted(product.sku, version: 1) }) { _ in nil
-        },
-        Change(name: "raiseViews", apply: { cache, product in cache.raiseViews(to: [product.sku: 9]) }) { _ in
-            "Lamp 9 v1"
-        },
-        Change(name: "replace", apply: { cache, product in cache.replace(with: [Self.renamed(product, version: 5)]) }) {
-            _ in "Desk 0 v5"
-        },
-        Change(name: "replace without it", apply: { cache, _ in cache.replace(with: []) }) { _ in nil },
-        Change(name: "fill", apply: { cache, product in cache.fill(with: [Self.renamed(product, version: 3)]) }) {
-            _ in "Desk 0 v3"
-        },
+        Change(
+            name: "put",
+            apply: { cache, product in cache.put(Self.renamed(product, version: 2)) },
+            expected: { _ in "Desk 0 v2" }
+        ),
+        Change(
+            name: "putFromStore",
+            apply: { cache, product in cache.putFromStore(Self.renamed(product, version: 1)) },
+            expected: { _ in "Desk 0 v1" }
+        ),
+        Change(
+            name: "markDeleted",
+            apply: { cache, product in cache.markDeleted(product.sku, version: 1) },
+            expected: { _ in nil }
+        ),
+        Change(
+            name: "raiseViews",
+            apply: { cache, product in cache.raiseViews(to: [product.sku: 9]) },
+            expected: { _ in "Lamp 9 v1" }
+        ),
+        Change(
+            name: "replace",
+            apply: { cache, product in cache.replace(with: [Self.renamed(product, version: 5)]) },
+            expected: { _ in "Desk 0 v5" }
+        ),
+        Change(name: "replace without it", apply: { cache, _ in cache.replace(with: []) }, expected: { _ in nil }),
+        Change(
+            name: "fill",
+            apply: { cache, product in cache.fill(with: [Self.renamed(product, version: 3)]) },
+            expected: { _ in "Desk 0 v3" }
+        ),
     ]
 
     @Test(arguments: Self.changes)
