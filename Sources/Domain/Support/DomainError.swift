@@ -1,5 +1,6 @@
 /// A failure the caller can act on. `RPCServer` maps each code to a wire status; the
-/// message is written for the caller and never holds secrets, SQL or paths.
+/// message is written for the caller and never holds secrets, SQL or paths. The `cause`, when
+/// one error became this one (a lost database, a deadline), is for the logs only.
 public struct DomainError: Error, Sendable, Hashable, CustomStringConvertible {
     public enum Code: Sendable, Hashable {
         case invalidArgument
@@ -16,14 +17,35 @@ public struct DomainError: Error, Sendable, Hashable, CustomStringConvertible {
     public var code: Code
     public var message: String
     public var fieldViolations: [FieldViolation]
+    /// What this error was made from; not compared, and never sent to a caller.
+    public var cause: (any Error)?
 
-    public init(_ code: Code, _ message: String, fieldViolations: [FieldViolation] = []) {
+    public init(
+        _ code: Code,
+        _ message: String,
+        fieldViolations: [FieldViolation] = [],
+        cause: (any Error)? = nil
+    ) {
         self.code = code
         self.message = message
         self.fieldViolations = fieldViolations
+        self.cause = cause
     }
 
-    public var description: String { "\(self.code): \(self.message)" }
+    /// For logs: the code, the message, and the cause when there is one.
+    public var description: String {
+        "\(self.code): \(self.message)" + (self.cause.map { " (cause: \(String(reflecting: $0)))" } ?? "")
+    }
+
+    public static func == (left: DomainError, right: DomainError) -> Bool {
+        left.code == right.code && left.message == right.message && left.fieldViolations == right.fieldViolations
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(self.code)
+        hasher.combine(self.message)
+        hasher.combine(self.fieldViolations)
+    }
 
     /// A request with bad fields; `violations` must not be empty.
     public static func invalid(_ violations: [FieldViolation]) -> DomainError {

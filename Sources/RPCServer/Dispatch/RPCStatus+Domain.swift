@@ -11,6 +11,13 @@ extension RPCStatus {
         case let status as RPCStatus:
             return status
         case let error as DomainError:
+            if let cause = error.cause {
+                // The caller sees the message; what it came from is for the operator.
+                logger.debug(
+                    "call failed",
+                    metadata: ["error": "\(error.message)", "cause": "\(String(reflecting: cause))"]
+                )
+            }
             return RPCStatus(
                 StatusCode(error.code),
                 error.message,

@@ -38,7 +38,7 @@ public final class PostgresStore: Sendable {
     /// line a minute says so, with how many failed.
     private let unavailableLog = Mutex(RepeatedFailureLog())
 
-    private init(url: PostgresURL, options: Options, logger: Logger) throws {
+    init(url: PostgresURL, options: Options, logger: Logger) throws {
         var configuration = PostgresClient.Configuration(
             host: url.host,
             port: url.port,
@@ -117,7 +117,7 @@ public final class PostgresStore: Sendable {
         let admission = self.availability.withLock { $0.admit(probe: probe, now: .now) }
         guard case .proceed(let asProbe) = admission else {
             self.callMetrics.record(name, .refused, ContinuousClock.now - started)
-            throw Self.unavailable
+            throw Self.unavailable(cause: nil)
         }
         do {
             let value = try await Deadline.run(within: timeout ?? self.options.timeout, onTimeout: DeadlinePassed()) {
@@ -130,7 +130,7 @@ public final class PostgresStore: Sendable {
             self.callMetrics.record(name, .ok, ContinuousClock.now - started)
             return value
         } catch {
-            let translated = error is DeadlinePassed ? Self.timedOut : self.translate(error)
+            let translated = error is DeadlinePassed ? Self.timedOut(cause: error) : self.translate(error)
             let outcome = Self.availabilityOutcome(of: error, translated: translated, probe: probe || asProbe)
             let callOutcome: DatabaseCallMetrics.Outcome
             switch translated {
@@ -220,12 +220,14 @@ public final class PostgresStore: Sendable {
         }
     }
 
-    private static var unavailable: DomainError {
-        DomainError(.unavailable, "the database is unavailable; try again")
+    /// - Parameter cause: the error that showed it; `nil` when the circuit breaker refused the
+    ///   call before it reached the database.
+    private static func unavailable(cause: (any Error)?) -> DomainError {
+        DomainError(.unavailable, "the database is unavailable; try again", cause: cause)
     }
 
-    private static var timedOut: DomainError {
-        DomainError(.unavailable, "the database did not answer in time; try again")
+    private static func timedOut(cause: any Error) -> DomainError {
+        DomainError(.unavailable, "the database did not answer in time; try again", cause: cause)
     }
 
     /// What a caller may see of a database error: domain errors pass, losing the database
@@ -236,18 +238,22 @@ public final class PostgresStore: Sendable {
         case is DomainError, is CancellationError, is StorageError:
             return error
         case let error as PSQLError where PostgresErrors.isStatementTimeout(error):
-            return DomainError(.unavailable, "the database took too long to answer; try a narrower request")
+            return DomainError(
+                .unavailable,
+                "the database took too long to answer; try a narrower request",
+                cause: error
+            )
         case let error as PSQLError where PostgresErrors.isRetryable(error) || PostgresErrors.isUniqueViolation(error):
             // Left for `transaction` to retry, or for the caller to name what is taken.
             return error
         case let error as PSQLError where !PostgresErrors.isConnectionLoss(error):
             self.logger.error("database error", metadata: ["error": "\(String(reflecting: error))"])
-            return StorageError.database(PostgresErrors.summary(error))
+            return StorageError.database(summary: PostgresErrors.summary(error), cause: error)
         default:
             if case .log(let count) = self.unavailableLog.withLock({ $0.failed(at: .now) }) {
                 self.logger.warning("database unavailable", metadata: ["error": "\(error)", "failures": "\(count)"])
             }
-            return Self.unavailable
+            return Self.unavailable(cause: error)
         }
     }
 
