@@ -342,3 +342,10 @@ let package = Package(
         ),
     ]
 )
+
+// Imports are internal unless written `public import` (SE-0409): a module's public declarations
+// can show another module's types only where it says so, so each module's surface is what the
+// others need of it.
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + [.enableUpcomingFeature("InternalImportsByDefault")]
+}

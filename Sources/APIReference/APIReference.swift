@@ -1,5 +1,5 @@
 import Codec
-import SwiftProtobuf
+public import SwiftProtobuf
 
 /// docs/API.md: every service, method, message, field and enum of `catalog.v1`, with the
 /// comments of its `.proto` file and, for methods, the access and errors declared by the

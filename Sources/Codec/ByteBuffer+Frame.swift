@@ -1,5 +1,5 @@
-import NIOCore
-import SwiftProtobuf
+public import NIOCore
+public import SwiftProtobuf
 
 extension ByteBuffer {
     /// Appends `message` as one frame: its length as a big-endian `UInt32`, then its bytes.

@@ -1,5 +1,5 @@
-import NIOCore
-import SwiftProtobuf
+public import NIOCore
+public import SwiftProtobuf
 
 extension ByteBuffer {
     /// Appends one frame holding a successful `Response` for `callID` with `payload` serialized in it.

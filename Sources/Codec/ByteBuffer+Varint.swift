@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// Protobuf's base-128 varints, for the envelopes written and read by hand on hot paths
 /// (the server's success responses, the load generator's requests and answers).

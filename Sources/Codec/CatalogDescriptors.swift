@@ -1,4 +1,4 @@
-import SwiftProtobuf
+public import SwiftProtobuf
 
 /// The descriptors of every file in `Protos/` and of the files they import, with their
 /// comments: `Generated/catalog.protoset`, written by scripts/generate-protos and embedded in

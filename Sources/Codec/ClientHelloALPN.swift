@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// The ALPN protocol ids a TLS ClientHello offers, read from the first TLS record. It reads
 /// bytes a stranger sends before any TLS, so it lives beside the other wire readers (and

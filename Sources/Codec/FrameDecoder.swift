@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// Splits a byte stream into frame bodies: a big-endian `UInt32` length, then that many bytes.
 ///

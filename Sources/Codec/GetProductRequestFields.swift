@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// GetProduct's request read by hand, straight from the payload: the sku stays in the frame,
 /// which the server parses into a UUID at once. SwiftProtobuf's

@@ -1,4 +1,4 @@
-import SwiftProtobuf
+public import SwiftProtobuf
 
 extension RPCStatus {
     /// The status carried by a response; `nil` when the response reports success.

@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// The fields of a `catalog.v1.Request` the server acts on, read straight from the frame.
 ///

@@ -1,5 +1,5 @@
 import CArgon2
-import Domain
+public import Domain
 import Foundation
 import NIOPosix
 import Synchronization

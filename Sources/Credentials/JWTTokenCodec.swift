@@ -1,5 +1,5 @@
 import Crypto
-import Domain
+public import Domain
 import Foundation
 import JWTKit
 

@@ -1,11 +1,11 @@
-import Domain
-import Logging
+public import Domain
+public import Logging
 import Metrics
 import NIOCore
-import Notifications
+public import Notifications
 import RPCServer
-import ServiceLifecycle
-import Storage
+public import ServiceLifecycle
+public import Storage
 import Telemetry
 
 /// The daemon's parts that are made before its services, by the executable: the open store and

@@ -1,5 +1,5 @@
-import RPCServer
-import Telemetry
+public import RPCServer
+public import Telemetry
 
 /// Everything the daemon's services are made from that is a setting, resolved from flags and
 /// environment by the executable: a value with the daemon's defaults.

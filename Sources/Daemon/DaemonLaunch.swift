@@ -1,10 +1,10 @@
 import Credentials
-import Domain
+public import Domain
 import Foundation
-import Logging
+public import Logging
 import Metrics
-import Notifications
-import Storage
+public import Notifications
+public import Storage
 
 /// What `catalogd serve` does once its flags are parsed: opens the store, warms the catalog and
 /// the admins up, makes the first-start superuser, builds the daemon and runs it until a shutdown

@@ -1,8 +1,8 @@
-import Domain
-import Metrics
+public import Domain
+public import Metrics
 import RPCServer
 import Synchronization
-import Telemetry
+public import Telemetry
 
 /// The daemon's metrics beyond the listeners' own (`ServerMetrics`): logins, the view flush,
 /// the outbox and the cache; events through swift-metrics, state read at each scrape.

@@ -1,8 +1,8 @@
 import Credentials
-import Domain
+public import Domain
 import Foundation
-import Logging
-import Storage
+public import Logging
+public import Storage
 
 /// The identity service over the store, with the Argon2id hasher and the token codec whose key
 /// comes from `CATALOG_TOKEN_KEY` or `<data-dir>/token-key`: what `catalogd serve` and the host

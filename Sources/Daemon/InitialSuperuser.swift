@@ -1,7 +1,7 @@
-import Domain
+public import Domain
 import Foundation
 import HostSupport
-import Logging
+public import Logging
 
 /// The superuser a daemon makes at its first start, when there is no admin at all: `admin`, whose
 /// password is handed to the operator once, printed and in a 0600 file of the data directory

@@ -1,5 +1,5 @@
-import Domain
-import Storage
+public import Domain
+public import Storage
 
 /// Where a daemon hears of changes other daemons made to the shared store: PostgreSQL's
 /// LISTEN/NOTIFY in production, a fake in tests.

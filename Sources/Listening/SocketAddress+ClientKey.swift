@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 extension SocketAddress {
     /// The IP address's bytes: 4 for IPv4 (an IPv4-mapped IPv6 address included), 16 for IPv6;

@@ -1,8 +1,8 @@
 import Foundation
-import Histogram
-import NIOCore
+public import Histogram
+public import NIOCore
 import NIOPosix
-import RPCClient
+public import RPCClient
 
 /// Runs a load plan over its connections and gathers what they measured.
 public enum LoadRunner {

@@ -1,5 +1,5 @@
-import Domain
-import Foundation
+public import Domain
+public import Foundation
 
 /// An RFC 5322 message: the headers a mail client shows and threads by, and a UTF-8
 /// plain-text body, with CRLF line ends as SMTP requires.

@@ -1,5 +1,5 @@
 import Domain
-import Logging
+public import Logging
 
 /// Delivers one message. Implementations never block the caller's thread: blocking work
 /// runs on a thread of their own.

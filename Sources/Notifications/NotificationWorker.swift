@@ -1,8 +1,8 @@
-import Domain
-import Foundation
-import Logging
-import Metrics
-import ServiceLifecycle
+public import Domain
+public import Foundation
+public import Logging
+public import Metrics
+public import ServiceLifecycle
 import Synchronization
 
 /// Delivers the outbox: claims due notifications, sends each, marks it sent, and on

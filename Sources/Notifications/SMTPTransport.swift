@@ -1,5 +1,5 @@
 import CCurl
-import Foundation
+public import Foundation
 import NIOPosix
 
 /// Delivers mail over SMTP with libcurl: smtp:// with STARTTLS (required, opportunistic

@@ -1,7 +1,7 @@
 import Codec
 import Foundation
-import NIOCore
-import NIOPosix
+public import NIOCore
+public import NIOPosix
 import NIOSSL
 import SwiftProtobuf
 import Synchronization

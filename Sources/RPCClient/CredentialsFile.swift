@@ -1,5 +1,5 @@
 import Codec
-import Foundation
+public import Foundation
 import HostSupport
 
 /// The tokens of each server an admin logged in to, in `~/.config/catalog/credentials`

@@ -1,5 +1,5 @@
-import Codec
-import GRPCCore
+public import Codec
+public import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 import GRPCProtobuf
 

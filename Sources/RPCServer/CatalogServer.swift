@@ -2,12 +2,12 @@ import Codec
 import Domain
 import Foundation
 import Listening
-import Logging
-import NIOCore
+public import Logging
+public import NIOCore
 import NIOExtras
-import NIOPosix
-import NIOSSL
-import ServiceLifecycle
+public import NIOPosix
+public import NIOSSL
+public import ServiceLifecycle
 
 /// The catalog RPC server as a `Service`: binds, serves until graceful shutdown, then stops
 /// accepting, lets in-flight calls finish (each connection for `drainTimeout`, after which

@@ -1,4 +1,4 @@
-import Domain
+public import Domain
 
 /// Everything the daemon keeps durably, in one database: SQLite or PostgreSQL.
 public protocol CatalogStore: ProductStore, ViewReportStore, AdminStore, NotificationStore {}

@@ -1,5 +1,5 @@
-import Logging
-import Metrics
+public import Logging
+public import Metrics
 
 /// Where the catalog is kept, from `--database` (or `CATALOG_DATABASE_URL`): `sqlite:PATH`,
 /// `postgres://...`, or nothing for SQLite in the data directory.

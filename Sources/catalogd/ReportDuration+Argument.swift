@@ -1,5 +1,5 @@
-import ArgumentParser
-import HostSupport
+public import ArgumentParser
+public import HostSupport
 
 extension ReportDuration: ExpressibleByArgument {
     public init?(argument: String) {

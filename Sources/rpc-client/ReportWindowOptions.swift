@@ -1,6 +1,6 @@
-import ArgumentParser
+public import ArgumentParser
 import Foundation
-import HostSupport
+public import HostSupport
 
 extension ReportDuration: ExpressibleByArgument {
     public init?(argument: String) {

@@ -1,7 +1,7 @@
-import GRPCCore
-import GRPCNIOTransportHTTP2Posix
+public import GRPCCore
+public import GRPCNIOTransportHTTP2Posix
 import GRPCProtobuf
-import SwiftProtobuf
+public import SwiftProtobuf
 
 /// grpc-swift's own client, not ours, connected to 127.0.0.1:`port`: what any gRPC caller
 /// would send. TLS trusting `caPath`, or plaintext when it is `nil`.

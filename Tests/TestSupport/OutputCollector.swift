@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Text a child process writes, gathered as it arrives so a test can await a line.
 public final class OutputCollector: Sendable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Runs an executable to its end, at most `limit`, and returns its exit status and output.
 ///

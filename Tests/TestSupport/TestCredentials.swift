@@ -1,4 +1,4 @@
-import Credentials
+public import Credentials
 
 /// Credentials for tests: a fixed token key and a cheap Argon2id cost. The cost is the
 /// only difference from production; the algorithm and code paths are the same.

@@ -1,7 +1,7 @@
 import Domain
 import Foundation
-import Logging
-import Storage
+public import Logging
+public import Storage
 
 /// The two stores every store test runs against.
 public enum StoreKind: String, Sendable, CaseIterable {

@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// Cuts a stream's request messages out of its DATA frames' bytes, split anywhere: each gRPC
 /// message is a 1-byte compressed flag, a 4-byte big-endian length and that many bytes. A

@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// A gRPC request's HEADERS, read as the gRPC over HTTP/2 spec reads them: what the call is
 /// (its method, credentials, deadline), or how the stream is refused before any of it runs.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// An admin account as stored. `passwordHash` is an Argon2id PHC string and never leaves
 /// the server; `tokenVersion` rises when the password changes, ending older access tokens.

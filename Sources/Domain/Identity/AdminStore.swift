@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Where admins and refresh tokens live durably. `Storage` implements it.
 public protocol AdminStore: Sendable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The admin field rules of PROTOCOL.md section 7; each check records one violation named
 /// after the request field.

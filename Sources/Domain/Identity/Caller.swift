@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Who makes a call: nobody in particular, or a signed-in admin.
 public enum Caller: Sendable, Hashable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Slow salted password hashing (Argon2id). Implementations run the work off event loops
 /// and the cooperative pool, on a bounded pool of their own.

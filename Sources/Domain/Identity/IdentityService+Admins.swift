@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 extension IdentityService {
     // MARK: AdminService (admins only; the RPC layer checks that the caller is one)

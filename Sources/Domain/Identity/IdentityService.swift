@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Admins, logins and the authentication of calls (PROTOCOL.md sections 6 and 7).
 ///

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// How many failed logins are allowed, and for how long, per kind of key (PROTOCOL.md,
 /// "Login throttling"). Following OWASP's authentication cheat sheet, a guesser is stopped

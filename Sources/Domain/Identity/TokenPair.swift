@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The tokens of one login, as Login and Refresh return them.
 public struct TokenPair: Sendable, Hashable {

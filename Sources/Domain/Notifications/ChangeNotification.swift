@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// One email to one admin about one product change: a row of the outbox.
 public struct ChangeNotification: Sendable, Hashable {

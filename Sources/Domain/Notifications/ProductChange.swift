@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A committed product change, as the notification emails describe it
 /// (PROTOCOL.md section 8).

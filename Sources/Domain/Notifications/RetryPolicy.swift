@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// When to try a failed email again: exponential backoff with jitter, up to a limit.
 public struct RetryPolicy: Sendable {

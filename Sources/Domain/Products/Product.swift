@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A product of the catalog, as stored and served.
 public struct Product: Sendable, Hashable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Synchronization
 
 /// The products GetProduct serves, kept in memory so a read never touches the store.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Synchronization
 
 /// The product use cases: reads served from memory, writes through the store, views

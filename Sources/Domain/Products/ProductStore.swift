@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Where products live durably. `Storage` implements it for SQLite and PostgreSQL.
 ///

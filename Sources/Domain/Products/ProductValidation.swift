@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The field rules of PROTOCOL.md section 7. Each function returns the normalised value,
 /// or records one violation named after the request field and returns `nil`.

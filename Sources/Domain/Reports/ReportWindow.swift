@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The size of a view bucket. Buckets are aligned to UTC hours or days and named by their
 /// start, in seconds since 1970.

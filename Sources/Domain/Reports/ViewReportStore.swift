@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Where view reports are read. `Storage` implements it for SQLite and PostgreSQL.
 ///

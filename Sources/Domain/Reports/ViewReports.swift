@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The view reports admins ask for: top products, one product's series, brands.
 ///

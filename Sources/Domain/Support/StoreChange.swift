@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A change committed to a shared store, as every daemon on it hears of it.
 public enum StoreChange: Sendable, Hashable {

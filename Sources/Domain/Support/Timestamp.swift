@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Times in the catalog are kept to the microsecond, the precision both stores keep,
 /// so a value read back equals the value written.

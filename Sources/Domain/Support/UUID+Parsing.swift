@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 extension UUID {
     /// Parses the 36-character `8-4-4-4-12` hexadecimal form, in either case, exactly as

@@ -1,5 +1,5 @@
 import Codec
-import Foundation
+public import Foundation
 import SwiftProtobuf
 
 /// An admin as the server returns it; passwords are never part of it.

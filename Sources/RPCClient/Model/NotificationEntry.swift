@@ -1,5 +1,5 @@
 import Codec
-import Foundation
+public import Foundation
 import SwiftProtobuf
 
 /// One email of the outbox, as ListNotifications returns it.

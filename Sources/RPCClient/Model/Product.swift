@@ -1,5 +1,5 @@
 import Codec
-import Foundation
+public import Foundation
 import SwiftProtobuf
 
 /// A product as the server returns it.

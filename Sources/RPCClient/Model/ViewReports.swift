@@ -1,5 +1,5 @@
 import Codec
-import Foundation
+public import Foundation
 import SwiftProtobuf
 
 /// A product's views in a report's window and in the window before.

@@ -1,5 +1,5 @@
 import Listening
-import NIOCore
+public import NIOCore
 
 /// A block of IP addresses in CIDR notation (`10.0.0.0/8`, `2001:db8::/32`, or one address):
 /// the proxies whose PROXY protocol headers the listeners believe (`--proxy-protocol-from`).

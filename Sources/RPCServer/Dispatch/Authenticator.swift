@@ -1,5 +1,5 @@
-import Codec
-import Domain
+public import Codec
+public import Domain
 
 /// How a call's credentials resolve: at once from memory, or after a verification that
 /// needs work off the event loop (a token not seen before).

@@ -1,5 +1,5 @@
-import Domain
-import Logging
+public import Domain
+public import Logging
 
 /// What a handler knows about the call it serves.
 ///

@@ -1,7 +1,7 @@
-import Codec
+public import Codec
 import Domain
-import NIOCore
-import SwiftProtobuf
+public import NIOCore
+public import SwiftProtobuf
 
 /// Who may call a method. Checked in one place (`check`), before any handler runs.
 public enum MethodAccess: Sendable {

@@ -1,5 +1,5 @@
-import NIOCore
-import Telemetry
+public import NIOCore
+public import Telemetry
 
 /// Every method the server answers, by its `method` string. Built once at start and
 /// read-only afterwards, so connections share it without locks.

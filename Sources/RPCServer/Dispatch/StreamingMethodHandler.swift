@@ -1,6 +1,6 @@
 import Domain
-import NIOCore
-import SwiftProtobuf
+public import NIOCore
+public import SwiftProtobuf
 
 /// A method that takes or gives a stream of messages (Health.Watch, reflection): it runs as a
 /// task for as long as its call is open, reading the caller's messages from `requests` and

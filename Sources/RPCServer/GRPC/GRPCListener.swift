@@ -1,13 +1,13 @@
 import Codec
 import Domain
 import Listening
-import Logging
-import NIOCore
+public import Logging
+public import NIOCore
 import NIOExtras
 import NIOHTTP2
-import NIOPosix
+public import NIOPosix
 import NIOSSL
-import ServiceLifecycle
+public import ServiceLifecycle
 
 /// Standard gRPC (HTTP/2) on a listener of its own beside the framing's, as a `Service`: every
 /// method of the registry, the standard `grpc.health.v1.Health` and server reflection, with the

@@ -1,4 +1,4 @@
-import Telemetry
+public import Telemetry
 
 /// What the listeners count for `/metrics`: the calls of each transport, with
 /// go-grpc-prometheus's names, and the connections.

@@ -1,5 +1,5 @@
 import Codec
-import Domain
+public import Domain
 
 extension MethodRegistry {
     /// Registers AdminService: every method admin-only.

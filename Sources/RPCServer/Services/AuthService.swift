@@ -1,5 +1,5 @@
 import Codec
-import Domain
+public import Domain
 
 extension MethodRegistry {
     /// Registers AuthService: callable anonymously.

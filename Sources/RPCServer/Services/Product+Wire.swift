@@ -1,5 +1,5 @@
-import Codec
-import Domain
+public import Codec
+public import Domain
 import Foundation
 import SwiftProtobuf
 

@@ -1,6 +1,6 @@
-import Codec
+public import Codec
 import Foundation
-import NIOSSL
+public import NIOSSL
 
 /// The server's TLS settings: one `NIOSSLContext` built at start and shared by every connection.
 public enum ServerTLS {

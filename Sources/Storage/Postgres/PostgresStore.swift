@@ -1,7 +1,7 @@
 import Domain
 import Foundation
-import Logging
-import Metrics
+public import Logging
+public import Metrics
 import NIOPosix
 import PostgresNIO
 import Synchronization

@@ -1,7 +1,7 @@
 import Domain
 import Foundation
 import GRDB
-import Metrics
+public import Metrics
 
 #if canImport(Glibc)
 import Glibc

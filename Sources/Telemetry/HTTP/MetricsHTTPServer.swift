@@ -1,9 +1,9 @@
 import Listening
-import Logging
-import NIOCore
+public import Logging
+public import NIOCore
 import NIOHTTP1
-import NIOPosix
-import ServiceLifecycle
+public import NIOPosix
+public import ServiceLifecycle
 import Synchronization
 
 /// The operator's HTTP listener, as a `Service`: `/metrics` for Prometheus, `/healthz` and

@@ -1,5 +1,5 @@
 import Foundation
-import Logging
+public import Logging
 import Synchronization
 
 /// Writes one JSON object per line, for log pipelines: `time` (RFC 3339, UTC, microseconds),
