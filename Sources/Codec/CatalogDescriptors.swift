@@ -6,7 +6,7 @@ public import SwiftProtobuf
 /// gRPC reflection serves it; docs/API.md is written from it.
 public enum CatalogDescriptors {
     /// The serialized `google.protobuf.FileDescriptorSet`.
-    public static var serializedSet: [UInt8] { PackageResources.catalog_protoset }
+    static var serializedSet: [UInt8] { PackageResources.catalog_protoset }
 
     /// The set, with the method options of `catalog/v1/options.proto` readable as extensions.
     public static func fileDescriptorSet() throws -> Google_Protobuf_FileDescriptorSet {

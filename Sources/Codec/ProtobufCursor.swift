@@ -89,7 +89,7 @@ public struct ProtobufCursor {
 
     /// A length-delimited value: where its bytes are in `bytes`, skipped here.
     @inlinable @inline(__always)
-    public mutating func readLengthDelimited() throws(MalformedMessageError) -> Range<Int> {
+    mutating func readLengthDelimited() throws(MalformedMessageError) -> Range<Int> {
         let length = try self.readVarint()
         guard length <= UInt64(self.end - self.index) else { throw MalformedMessageError() }
         let start = self.index

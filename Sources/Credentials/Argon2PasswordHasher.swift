@@ -14,9 +14,9 @@ public final class Argon2PasswordHasher: PasswordHasher {
     public struct Parameters: Sendable {
         public var memoryKiB: UInt32 = 19 * 1024
         public var iterations: UInt32 = 2
-        public var parallelism: UInt32 = 1
-        public var saltLength = 16
-        public var hashLength = 32
+        var parallelism: UInt32 = 1
+        var saltLength = 16
+        var hashLength = 32
 
         public init() {}
     }
@@ -108,7 +108,7 @@ public final class Argon2PasswordHasher: PasswordHasher {
 }
 
 /// libargon2 refused to hash; its message names the parameter, never the password.
-public struct Argon2Error: Error, CustomStringConvertible {
+struct Argon2Error: Error, CustomStringConvertible {
     public var code: Int32
 
     public var description: String {

@@ -51,7 +51,7 @@ public struct Daemon: Sendable {
     let shutdownBound: Duration
 
     /// Where the listeners listen, once all are bound; `nil` if one stopped without binding.
-    public func listeningAddresses() async -> ListeningAddresses? {
+    func listeningAddresses() async -> ListeningAddresses? {
         guard let framing = await self.server.listeningAddress(), let framingPort = framing.port else { return nil }
         var addresses = ListeningAddresses(framing: "\(framing.ipAddress ?? "?"):\(framingPort)")
         if let grpc = self.grpc {
@@ -66,7 +66,7 @@ public struct Daemon: Sendable {
     }
 
     /// Where each listener listens, for the daemon's ready line.
-    public struct ListeningAddresses: Sendable {
+    struct ListeningAddresses: Sendable {
         public var framing: String
         public var grpcPort: Int?
         public var metrics: String?

@@ -17,7 +17,7 @@ public struct DaemonMetrics: Sendable {
     public var factory: any MetricsFactory { self.exposition.factory }
 
     /// Counts logins and refreshes by outcome, as the identity service tells of them.
-    public func identityObserver() -> @Sendable (IdentityEvent) -> Void {
+    func identityObserver() -> @Sendable (IdentityEvent) -> Void {
         let logins = self.counters("catalog_logins_total", by: "outcome", IdentityEvent.LoginOutcome.self)
         let refreshes = self.counters("catalog_token_refreshes_total", by: "outcome", IdentityEvent.RefreshOutcome.self)
         return { event in
@@ -29,7 +29,7 @@ public struct DaemonMetrics: Sendable {
     }
 
     /// Counts the catalog's reads that missed the cache, by kind.
-    public func cacheMissObserver() -> @Sendable (CacheMiss) -> Void {
+    func cacheMissObserver() -> @Sendable (CacheMiss) -> Void {
         let misses = self.counters("catalog_product_cache_misses_total", by: "read", CacheMiss.self)
         return { miss in misses[miss]?.increment() }
     }

@@ -17,7 +17,7 @@ public struct FlagOrEnvironment: Sendable {
     /// `CATALOG_LISTEN`.
     public let variable: String
     /// The default as help shows it, when there is one.
-    public let defaultText: String?
+    let defaultText: String?
 
     public init(flag: String, variable: String, default defaultText: String? = nil) {
         self.flag = flag

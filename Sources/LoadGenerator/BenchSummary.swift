@@ -5,11 +5,11 @@ import Histogram
 /// What a bench run reports, as text for people and JSON for scripts (`rpc-client bench`; the
 /// benchmark scripts read the JSON).
 public struct BenchSummary: Encodable, Sendable {
-    public struct Latency: Encodable, Sendable {
+    struct Latency: Encodable, Sendable {
         public var p50: Double
-        public var p90: Double
+        var p90: Double
         public var p99: Double
-        public var p99_9: Double
+        var p99_9: Double
         public var max: Double
         public var mean: Double
     }
@@ -20,20 +20,20 @@ public struct BenchSummary: Encodable, Sendable {
     public var inFlight: Int
     public var rate: Double?
     /// Open loop: microseconds between sends of the calls that came due.
-    public var tickMicroseconds: Int?
-    public var warmupSeconds: Double
-    public var durationSeconds: Double
+    var tickMicroseconds: Int?
+    var warmupSeconds: Double
+    var durationSeconds: Double
     public var products: Int
     public var caller: String
     public var calls: Int
     public var callsPerSecond: Double
     /// Milliseconds.
-    public var latencyMs: Latency
+    var latencyMs: Latency
     /// Measured calls that failed, by status code name.
     public var errors: [String: Int]
     public var unanswered: Int
     /// CPU microseconds per measured call: this generator's, and the server's when its pid was given.
-    public var cpuUsPerCall: CPU
+    var cpuUsPerCall: CPU
 
     public struct CPU: Encodable, Sendable {
         public var generator: Double?

@@ -23,7 +23,7 @@ public struct LoadPlan: Sendable {
     public var warmup: Duration
     public var duration: Duration
     /// How long after the end answers are still awaited, in nanoseconds.
-    public var drainLimit: UInt64 = 5_000_000_000
+    var drainLimit: UInt64 = 5_000_000_000
 
     public init(shape: Shape, connections: Int, requestTails: [[UInt8]], warmup: Duration, duration: Duration) {
         self.shape = shape
@@ -74,6 +74,6 @@ public struct LoadWindow: Sendable {
         self.end = self.measureFrom + UInt64(plan.duration.nanoseconds)
     }
 
-    public var warmupSeconds: Double { Double(self.measureFrom - self.start) / 1e9 }
-    public var measuredSeconds: Double { Double(self.end - self.measureFrom) / 1e9 }
+    var warmupSeconds: Double { Double(self.measureFrom - self.start) / 1e9 }
+    var measuredSeconds: Double { Double(self.end - self.measureFrom) / 1e9 }
 }

@@ -24,12 +24,12 @@ public final class NotificationWorker: Service {
         /// from the first to the second, so an outage costs a few reads a minute.
         public var outageBackoff = RetryBackoff(initial: .seconds(1), maximum: .seconds(30))
         /// A failure to read the outbox is logged at most once per this, with a count.
-        public var outageLogInterval: Duration = .seconds(60)
+        var outageLogInterval: Duration = .seconds(60)
         /// How the worker waits (the poll, the backoff): `Task.sleep`, or a test's virtual time.
         public var sleep: @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
         /// How long a claimed notification is held before another worker may take it.
         public var lease: TimeInterval = 60
-        public var batchSize = 16
+        var batchSize = 16
         /// Told of each attempt once the store has its outcome: for tests, which await
         /// deliveries instead of polling the outbox.
         public var recorded: @Sendable (DeliveryOutcome) -> Void = { _ in }

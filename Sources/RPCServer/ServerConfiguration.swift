@@ -29,10 +29,10 @@ public struct ServerConfiguration: Sendable {
     /// drain under `writeBufferLowWaterMark`; a peer that takes none of them for this long is
     /// closed without waiting for a closing frame.
     public var writeTimeout: Duration = .seconds(30)
-    public var writeBufferHighWaterMark = 1024 * 1024
-    public var writeBufferLowWaterMark = 256 * 1024
+    var writeBufferHighWaterMark = 1024 * 1024
+    var writeBufferLowWaterMark = 256 * 1024
     /// The deadline of a call that sets `timeout_ms` 0.
-    public var defaultCallTimeout: Duration = .seconds(30)
+    var defaultCallTimeout: Duration = .seconds(30)
     /// At shutdown, calls in flight get this long to finish; then they are answered UNAVAILABLE
     /// and their connections closed.
     public var drainTimeout: Duration = .seconds(10)
@@ -40,8 +40,8 @@ public struct ServerConfiguration: Sendable {
     /// the cache) one connection may have running, and waiting behind them, before it is
     /// answered RESOURCE_EXHAUSTED: within the daemon's own bound (`ProductCatalog.Configuration`),
     /// one client cannot take all of it.
-    public var maxStoreReadsPerConnection = 2
-    public var maxStoreReadsWaitingPerConnection = 8
+    var maxStoreReadsPerConnection = 2
+    var maxStoreReadsWaitingPerConnection = 8
     /// How often the store is probed for the Health service.
     public var healthProbeInterval: Duration = .seconds(1)
     /// Proxies whose connections start with a PROXY protocol v2 header naming the client: the
@@ -69,7 +69,7 @@ public struct ServerConfiguration: Sendable {
 
     /// 80% of the process's open-file limit: the rest stays for the database, the listener
     /// and log files, so that `accept` never fails for want of a descriptor.
-    public static func defaultMaxConnections() -> Int {
+    static func defaultMaxConnections() -> Int {
         var limit = rlimit()
         guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else {
             return 10_000

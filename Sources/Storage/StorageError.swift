@@ -1,5 +1,5 @@
 /// A fault inside a store that no caller can fix; reported to clients as INTERNAL only.
-public enum StorageError: Error, CustomStringConvertible {
+enum StorageError: Error, CustomStringConvertible {
     case corruptRow(String)
     /// The database refused a statement for a reason other than losing it: a summary for the
     /// log line, and the database's own error, kept whole.

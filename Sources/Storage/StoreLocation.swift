@@ -8,7 +8,7 @@ public enum StoreLocation: Sendable {
     case postgres(PostgresURL)
 
     /// The file SQLite uses in the data directory when no URL is given.
-    public static func defaultSQLitePath(dataDir: String) -> String {
+    static func defaultSQLitePath(dataDir: String) -> String {
         dataDir.hasSuffix("/") ? dataDir + "catalog.sqlite" : dataDir + "/catalog.sqlite"
     }
 

@@ -3,8 +3,8 @@ public import Foundation
 /// The admin field rules of PROTOCOL.md section 7; each check records one violation named
 /// after the request field.
 public enum AdminValidation {
-    public static let usernameLength = 3...150
-    public static let passwordLength = 12...1024
+    static let usernameLength = 3...150
+    static let passwordLength = 12...1024
     static let maxEmailLength = 254
 
     static func username(_ text: String, into violations: inout [FieldViolation]) -> String? {

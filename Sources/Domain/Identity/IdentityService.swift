@@ -10,13 +10,13 @@ public final class IdentityService: Sendable {
         public var accessTokenLifetime: TimeInterval = 15 * 60
         public var refreshTokenLifetime: TimeInterval = 7 * 24 * 3600
         /// Failed logins allowed per username, per client address and per both.
-        public var loginThrottle = LoginThrottleRules()
+        var loginThrottle = LoginThrottleRules()
         /// Failed refreshes and logouts (a token that is not live) allowed per client address.
         public var refreshThrottle = LoginThrottleRules.Limit(failures: 20, window: 60)
         /// Refreshes and logouts writing to the store at once, daemon-wide, and waiting behind them
         /// before RESOURCE_EXHAUSTED: anonymous callers cannot queue the store's writer.
-        public var maxTokenWrites = 4
-        public var maxTokenWritesWaiting = 32
+        var maxTokenWrites = 4
+        var maxTokenWritesWaiting = 32
         /// The clock; tests move it.
         public var now: @Sendable () -> Date = { Timestamp.now() }
         /// Told of events an operator must see, such as a reused refresh token.
@@ -86,7 +86,7 @@ public final class IdentityService: Sendable {
     /// The caller a bearer token names when its claims were verified before; `nil` when
     /// the token must first be verified (`verifiedCaller`). Answers from memory only.
     /// - Throws: `unauthenticated` for an expired or revoked token.
-    public func cachedCaller(bearerToken: String) throws(DomainError) -> Caller? {
+    func cachedCaller(bearerToken: String) throws(DomainError) -> Caller? {
         try self.checkedCaller(bearerToken: bearerToken)?.caller
     }
 

@@ -19,7 +19,7 @@ public struct ProductChange: Sendable, Hashable {
     public var sku: UUID
     public var name: String
     /// For updates: each changed field, in the order of the Product message.
-    public var fieldChanges: [FieldChange]
+    var fieldChanges: [FieldChange]
 
     public init(actor: AdminIdentity, action: Action, sku: UUID, name: String, fieldChanges: [FieldChange] = []) {
         self.actor = actor

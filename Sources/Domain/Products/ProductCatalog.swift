@@ -6,7 +6,7 @@ import Synchronization
 public final class ProductCatalog: Sendable {
     public struct Configuration: Sendable {
         /// The currency of a product created without one.
-        public var defaultCurrency = "MXN"
+        var defaultCurrency = "MXN"
         /// At most this many products are cached; past it, cache misses read the store.
         public var cacheCapacity = 1_000_000
         /// Called after a change and its notifications committed, to wake the mail worker.
@@ -17,8 +17,8 @@ public final class ProductCatalog: Sendable {
         /// daemon: running at once, and waiting behind them before RESOURCE_EXHAUSTED. Below the
         /// store's connections (20 on PostgreSQL), so writes and the view flush always find one.
         /// (While the cache holds the whole catalog, listings are answered from memory.)
-        public var maxAnonymousStoreReads = 8
-        public var maxAnonymousStoreReadsWaiting = 64
+        var maxAnonymousStoreReads = 8
+        var maxAnonymousStoreReadsWaiting = 64
         /// The wall clock: products' create and update times, the view buckets; and how the
         /// periodic flush waits (a test clock in tests).
         public var now: @Sendable () -> Date = Date.init

@@ -4,7 +4,7 @@ public import Foundation
 /// or records one violation named after the request field and returns `nil`.
 public enum ProductValidation {
     public static let nameLength = 1...200
-    public static let brandLength = 1...100
+    static let brandLength = 1...100
     public static let priceCents: ClosedRange<Int64> = 0...1_000_000_000_000
 
     /// Parses a sku or product id: any-case UUID text.

@@ -26,7 +26,7 @@ public final class ViewCounter: Sendable {
     }
 
     /// The views counted and not yet drained.
-    public func pendingCount() -> UInt64 {
+    func pendingCount() -> UInt64 {
         self.shards.reduce(0) { total, shard in
             total + shard.counts.withLock { $0.values.reduce(0, +) }
         }

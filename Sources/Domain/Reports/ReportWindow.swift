@@ -36,7 +36,7 @@ public struct ReportWindow: Sendable, Hashable {
     /// Hourly buckets are kept this long by default; then only daily ones.
     public static let defaultHourlyRetention: Int64 = 90 * 86_400
     /// A series has at most this many points.
-    public static let maxPoints = 10_000
+    static let maxPoints = 10_000
 
     public init(start: Int64, end: Int64, granularity: ViewGranularity) {
         self.start = start
@@ -97,7 +97,7 @@ public struct ReportWindow: Sendable, Hashable {
     /// that any calendar year fits. A total reads every bucket of its window and of the window
     /// before it, so this bounds a report's work by what two years of history hold, whatever
     /// the window asked (years 1 to 9999 would scan everything ever stored).
-    public static let maxTotalsDays: Int64 = 366
+    static let maxTotalsDays: Int64 = 366
 
     /// The window of a total (TopProducts, BrandViews): whole hours while it and the window
     /// before it are within the hourly retention, else whole days.
@@ -173,7 +173,7 @@ extension ReportWindow {
     /// Hourly buckets that start before this UTC day start are folded into daily ones: the
     /// day before the one the retention ends in, so that an hourly report the retention
     /// allows never meets a folded hour, even asked of a daemon whose clock is a little behind.
-    public static func foldCutoff(now: Date, hourlyRetention: Int64 = Self.defaultHourlyRetention) -> Int64 {
+    static func foldCutoff(now: Date, hourlyRetention: Int64 = Self.defaultHourlyRetention) -> Int64 {
         ViewGranularity.day.bucketStart(containing: Self.seconds(now) - hourlyRetention) - ViewGranularity.day.seconds
     }
 }

@@ -6,9 +6,9 @@ public import Foundation
 /// so "now" is never read from the wall clock here.
 public struct ViewReports: Sendable {
     /// `limit` 0 means this many products.
-    public static let defaultLimit = 10
+    static let defaultLimit = 10
     /// At most this many products in one TopProducts answer.
-    public static let maxLimit = 1000
+    static let maxLimit = 1000
 
     /// Reports running at once, daemon-wide, and waiting behind them; past both, a report is
     /// refused with `resourceExhausted`. A report may read a year of buckets: a few at once

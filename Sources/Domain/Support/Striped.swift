@@ -2,7 +2,7 @@ import Synchronization
 
 /// A value split into independently locked stripes, so that threads touching different
 /// keys rarely wait for one another and no single lock serialises the hot path.
-public final class Striped<Value: Sendable>: Sendable {
+final class Striped<Value: Sendable>: Sendable {
     private final class Stripe: Sendable {
         let mutex: Mutex<Value>
         init(_ value: Value) { self.mutex = Mutex(value) }
@@ -21,7 +21,7 @@ public final class Striped<Value: Sendable>: Sendable {
 
     /// Runs `body` on the stripe that holds `key`.
     @inline(__always)
-    public func withStripe<Key: Hashable, Result: Sendable, Failure: Error>(
+    func withStripe<Key: Hashable, Result: Sendable, Failure: Error>(
         for key: Key,
         _ body: (inout Value) throws(Failure) -> Result
     ) throws(Failure) -> Result {
@@ -31,7 +31,7 @@ public final class Striped<Value: Sendable>: Sendable {
     }
 
     /// Runs `body` on every stripe in turn, each under its own lock.
-    public func forEachStripe(_ body: (inout Value) -> Void) {
+    func forEachStripe(_ body: (inout Value) -> Void) {
         for stripe in self.stripes {
             stripe.mutex.withLock { (value: inout sending Value) in body(&value) }
         }

@@ -18,7 +18,7 @@ public struct ClientConfiguration: Sendable {
     public var port: Int
     public var security: Security
     /// The deadline of a call that gives none.
-    public var defaultTimeout: Duration = .seconds(30)
+    var defaultTimeout: Duration = .seconds(30)
     public var connectTimeout: Duration = .seconds(10)
     /// The largest frame accepted from the server; a larger one fails the connection
     /// (RESOURCE_EXHAUSTED) before it is buffered.

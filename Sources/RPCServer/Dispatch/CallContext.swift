@@ -13,7 +13,7 @@ public final class CallContext: Sendable {
     public let clientAddress: String?
     public let logger: Logger
     /// Bounds the store reads of the call's connection (`ServerConfiguration.maxStoreReadsPerConnection`).
-    public let connectionReads: WorkLimiter?
+    let connectionReads: WorkLimiter?
 
     public init(caller: Caller, clientAddress: String?, logger: Logger, connectionReads: WorkLimiter? = nil) {
         self.caller = caller

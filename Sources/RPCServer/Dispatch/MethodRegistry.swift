@@ -21,7 +21,7 @@ public struct MethodRegistry: Sendable {
         self.handlers[ByteBuffer(string: method)] = handler
     }
 
-    public mutating func registerStreaming(_ method: String, _ handler: StreamingMethodHandler) {
+    mutating func registerStreaming(_ method: String, _ handler: StreamingMethodHandler) {
         var handler = handler
         handler.metricsIndex = self.name(method)
         self.streamingHandlers[ByteBuffer(string: method)] = handler
@@ -46,7 +46,7 @@ public struct MethodRegistry: Sendable {
 
     /// The methods as the call metrics label them, each at its handler's `metricsIndex`;
     /// `CallMetrics` counts any other name at `unknownMethodIndex`, right after them.
-    public var callMethods: [CallMethod] {
+    var callMethods: [CallMethod] {
         self.names.map { name in
             let type = self.streamingHandlers[ByteBuffer(string: name)]?.callType ?? "unary"
             return CallMethod(fullName: name, type: type) ?? CallMethod(service: "", method: name, type: type)

@@ -6,7 +6,7 @@ public import SwiftProtobuf
 /// task for as long as its call is open, reading the caller's messages from `requests` and
 /// sending its own with `responses`. Returning ends the call with OK, throwing with the error's
 /// status; the call's task is cancelled when the caller goes, which ends both sequences.
-public struct StreamingMethodHandler: Sendable {
+struct StreamingMethodHandler: Sendable {
     /// Which side streams: go-grpc-prometheus's `grpc_type` label of its calls.
     public enum Shape: String, Sendable {
         case serverStreaming = "server_stream"
@@ -33,7 +33,7 @@ public struct StreamingMethodHandler: Sendable {
 }
 
 /// One streaming call, as its handler sees it.
-public struct StreamingCall: Sendable {
+struct StreamingCall: Sendable {
     /// The caller's request messages, serialized, in order; it ends when the caller ends its side.
     public let requests: AsyncStream<ByteBuffer>
     public let context: CallContext
@@ -57,7 +57,7 @@ public struct StreamingCall: Sendable {
     }
 
     /// The first request message, decoded: what a server-streaming method reads.
-    public func firstRequest<Request: SwiftProtobuf.Message>(_ type: Request.Type) async throws -> Request {
+    func firstRequest<Request: SwiftProtobuf.Message>(_ type: Request.Type) async throws -> Request {
         for await payload in self.requests {
             return try decodeRequest(Request.self, from: payload)
         }

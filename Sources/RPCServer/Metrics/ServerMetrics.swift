@@ -3,8 +3,8 @@ public import Telemetry
 /// What the listeners count for `/metrics`: the calls of each transport, with
 /// go-grpc-prometheus's names, and the connections.
 public final class ServerMetrics: Sendable {
-    public let framingCalls: CallMetrics
-    public let grpcCalls: CallMetrics
+    let framingCalls: CallMetrics
+    let grpcCalls: CallMetrics
     let framingConnections = ConnectionMetrics()
     let grpcConnections = ConnectionMetrics()
 

@@ -18,7 +18,7 @@ public final class PostgresStore: Sendable {
         /// The longest a call waits for the database, queueing for a connection included.
         public var timeout: Duration = .seconds(5)
         /// Connections in the pool, per daemon.
-        public var maximumConnections = 20
+        var maximumConnections = 20
         /// Where each call's latency and outcome are recorded (the daemon's metrics).
         public var metrics: any MetricsFactory = NOOPMetricsHandler.instance
 

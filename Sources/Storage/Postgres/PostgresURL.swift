@@ -22,7 +22,7 @@ public struct PostgresURL: Sendable, CustomStringConvertible {
     public var database: String
     public var sslMode: SSLMode
     /// PEM file of the CA certificates that sign the server's, for verify-ca and verify-full.
-    public var sslRootCertificatePath: String?
+    var sslRootCertificatePath: String?
 
     /// - Throws: `PostgresURLError` naming what is wrong, never echoing the password.
     public init(_ text: String) throws {
@@ -136,7 +136,7 @@ public struct PostgresURL: Sendable, CustomStringConvertible {
 }
 
 /// A database URL that cannot be used; the message never holds the password.
-public struct PostgresURLError: Error, CustomStringConvertible {
+struct PostgresURLError: Error, CustomStringConvertible {
     public var description: String
 
     init(_ problem: String) {
