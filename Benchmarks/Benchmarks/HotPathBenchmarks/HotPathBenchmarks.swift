@@ -139,7 +139,9 @@ struct OneProductStore: ProductStore {
     func loadProducts(limit: Int) async throws -> [Product] { [self.product] }
     func product(sku: UUID) async throws -> Product? { sku == self.product.sku ? self.product : nil }
     func listProducts(after: UUID?, brand: String?, limit: Int) async throws -> [Product] { [] }
-    func insertProduct(_ product: Product, change: ProductChange) async throws {}
+    func insertProduct(_ product: Product, change: ProductChange, continueViewHistory: Bool) async throws -> UInt64 {
+        1
+    }
     func updateProduct(
         sku: UUID,
         _ update: @escaping @Sendable (Product) throws -> ProductUpdate
@@ -152,6 +154,6 @@ struct OneProductStore: ProductStore {
     ) async throws
         -> Product
     { self.product }
-    func addViews(_ counts: [UUID: UInt64]) async throws -> [UUID: UInt64] { counts }
+    func addViews(_ counts: [UUID: UInt64], hour: Int64) async throws -> [UUID: UInt64] { counts }
     func isReachable() async -> Bool { true }
 }
