@@ -27,6 +27,9 @@ public final class NotificationWorker: Service {
         var outageLogInterval: Duration = .seconds(60)
         /// How the worker waits (the poll, the backoff): `Task.sleep`, or a test's virtual time.
         public var sleep: @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
+        /// The wall clock: what is due, when a retry is, when a message was sent (a test's clock
+        /// in tests).
+        public var now: @Sendable () -> Date = Date.init
         /// How long a claimed notification is held before another worker may take it.
         public var lease: TimeInterval = 60
         var batchSize = 16
@@ -129,7 +132,7 @@ public final class NotificationWorker: Service {
             let batch: [ChangeNotification]
             do {
                 batch = try await self.store.claimDueNotifications(
-                    now: Date(),
+                    now: self.configuration.now(),
                     limit: self.configuration.batchSize,
                     lease: self.configuration.lease
                 )
@@ -152,7 +155,8 @@ public final class NotificationWorker: Service {
         let message = MailMessage(
             notification: notification,
             from: self.configuration.from,
-            hostname: self.configuration.hostname
+            hostname: self.configuration.hostname,
+            date: self.configuration.now()
         )
         var logger = self.logger
         logger[metadataKey: "notification"] = "\(notification.id.canonicalText)"
@@ -166,13 +170,13 @@ public final class NotificationWorker: Service {
                 self.metrics.sendDuration.recordInterval(since: started, succeeded: false)
                 throw error
             }
-            try await self.store.markSent(notification.id, at: Date())
+            try await self.store.markSent(notification.id, at: self.configuration.now())
             self.metrics.sent.increment()
             self.configuration.recorded(.sent)
             logger.debug("notification sent")
         } catch {
             let attempts = notification.attempts + 1
-            let retryAt = self.configuration.retry.nextAttempt(after: attempts, now: Date())
+            let retryAt = self.configuration.retry.nextAttempt(after: attempts, now: self.configuration.now())
             let reason = String(describing: error)
             do {
                 try await self.store.markAttemptFailed(notification.id, error: reason, retryAt: retryAt)

@@ -9,7 +9,14 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "The daemon's address, HOST:PORT.")
     var server = "127.0.0.1:7443"
 
-    @Option(help: "PEM CA certificate to trust. Default: $CATALOG_CA, then ./.catalog/tls/cert.pem when it exists.")
+    /// `--ca`, else `CATALOG_CA`, else the daemon's own certificate when run beside it.
+    static let caSetting = FlagOrEnvironment(
+        flag: "--ca",
+        variable: "CATALOG_CA",
+        default: "./.catalog/tls/cert.pem when it exists"
+    )
+
+    @Option(help: ArgumentHelp(Self.caSetting.help("PEM CA certificate to trust."), valueName: "path"))
     var ca: String?
 
     @Option(help: "PEM client certificate, for servers that require one (with --key).")
@@ -39,8 +46,9 @@ struct ConnectionOptions: ParsableArguments {
 
     private func security() -> ClientConfiguration.Security {
         let defaultCA = "./.catalog/tls/cert.pem"
-        let environmentCA = Environment.value("CATALOG_CA")
-        let ca = self.ca ?? environmentCA ?? (FileManager.default.fileExists(atPath: defaultCA) ? defaultCA : nil)
+        let ca =
+            Self.caSetting.text(flag: self.ca)?.text
+            ?? (FileManager.default.fileExists(atPath: defaultCA) ? defaultCA : nil)
         switch (ca, self.cert, self.key) {
         case (let ca?, let cert?, let key?):
             return .mutualTLS(trustedCAPath: ca, certificatePath: cert, privateKeyPath: key)

@@ -24,6 +24,7 @@ import Testing
     private func withFixture(
         smtpURL: String,
         retry: RetryPolicy = RetryPolicy(),
+        now: @escaping @Sendable () -> Date = Date.init,
         _ body: @Sendable (Fixture) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("outbox-\(UUID().uuidString)")
@@ -54,6 +55,7 @@ import Testing
         let retriesScheduled = EventCounter()
         var configuration = NotificationWorker.Configuration()
         configuration.retry = retry
+        configuration.now = now
         configuration.recorded = { outcome in
             switch outcome {
             case .sent: sent.increment()
@@ -179,6 +181,30 @@ import Testing
             let messages = try await smtp.waitForMessages(2, limit: .seconds(5))
             #expect(messages.allSatisfy { $0.header("Subject")?.contains(product.sku.canonicalText) == true })
             try await smtp.stop()
+        }
+    }
+
+    /// What is due and when a retry is come from the worker's clock, not the machine's.
+    @Test func dueAndRetryTimesComeFromTheWorkersClock() async throws {
+        let reservation = try PortReservation()
+        var retry = RetryPolicy()
+        retry.initialDelay = 3600
+        retry.maxDelay = 3600
+        retry.jitter = 0
+        // A day ahead: the machine's clock would find nothing due an hour after a retry.
+        let later = Timestamp.truncated(Date().addingTimeInterval(86_400))
+        try await self.withFixture(smtpURL: "smtp://127.0.0.1:\(reservation.port)", retry: retry, now: { later }) {
+            fixture in
+            _ = try await fixture.catalog.createProduct(
+                NewProduct(name: "Lamp", brand: "Acme", priceCents: 1),
+                by: try #require(fixture.admins["alice"])
+            )
+            try await fixture.retriesScheduled.wait(forAtLeast: 2, limit: .seconds(60))
+            let pending = try await fixture.store.listNotifications(status: .pending, after: nil, limit: 10)
+            #expect(pending.count == 2)
+            for notification in pending {
+                #expect(abs(notification.nextAttemptTime.timeIntervalSince(later) - 3600) < 0.001)
+            }
         }
     }
 
