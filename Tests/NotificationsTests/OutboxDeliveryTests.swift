@@ -191,9 +191,10 @@ import Testing
         retry.initialDelay = 3600
         retry.maxDelay = 3600
         retry.jitter = 0
-        // A day ahead: the machine's clock would find nothing due an hour after a retry.
+        // A day ahead of the machine's clock: a retry timed by the machine's would be a day off.
         let later = Timestamp.truncated(Date().addingTimeInterval(86_400))
-        try await self.withFixture(smtpURL: "smtp://127.0.0.1:\(reservation.port)", retry: retry, now: { later }) {
+        let clock: @Sendable () -> Date = { later }
+        try await self.withFixture(smtpURL: "smtp://127.0.0.1:\(reservation.port)", retry: retry, now: clock) {
             fixture in
             _ = try await fixture.catalog.createProduct(
                 NewProduct(name: "Lamp", brand: "Acme", priceCents: 1),
