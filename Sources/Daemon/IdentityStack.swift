@@ -36,13 +36,15 @@ public struct IdentityStack: Sendable {
 
     /// Opens the store at `location`, runs `body` with the identity service over it, and shuts
     /// the hasher down however `body` ends: the host commands' whole setup.
+    /// - Parameter timeout: how long a call waits for PostgreSQL (`--database-timeout`).
     public static func withIdentity<Result: Sendable>(
         at location: StoreLocation,
+        timeout: Duration,
         dataDir: String,
         logger: Logger,
         _ body: (IdentityService) async throws -> Result
     ) async throws -> Result {
-        try await location.withStore(logger: logger) { opened in
+        try await location.withStore(timeout: timeout, logger: logger) { opened in
             let stack = try await IdentityStack(store: opened.store, dataDir: dataDir, logger: logger)
             do {
                 let result = try await body(stack.identity)

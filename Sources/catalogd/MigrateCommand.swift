@@ -12,7 +12,10 @@ struct MigrateCommand: AsyncParsableCommand {
     func run() async throws {
         let dataDir = try self.store.resolvedDataDir()
         // Opening the store applies what is pending; several daemons may do it at once.
-        try await self.store.location(dataDir: dataDir).withStore(logger: Logger(label: "catalogd")) { _ in }
+        try await self.store.location(dataDir: dataDir).withStore(
+            timeout: .seconds(self.store.databaseTimeout),
+            logger: Logger(label: "catalogd")
+        ) { _ in }
         print("migrations applied")
     }
 }

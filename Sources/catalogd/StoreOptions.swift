@@ -58,6 +58,7 @@ struct StoreOptions: ParsableArguments {
         let dataDir = try self.resolvedDataDir()
         try await IdentityStack.withIdentity(
             at: try self.location(dataDir: dataDir),
+            timeout: .seconds(self.databaseTimeout),
             dataDir: dataDir,
             logger: Logger(label: "catalogd")
         ) { identity in

@@ -13,7 +13,12 @@ import Testing
     @Test func madeOnceWithItsPasswordInASecretFile() async throws {
         try await withTemporaryDirectory { directory in
             let location = StoreLocation.sqlite(path: directory + "/catalog.sqlite")
-            try await IdentityStack.withIdentity(at: location, dataDir: directory, logger: Logger(label: "test")) {
+            try await IdentityStack.withIdentity(
+                at: location,
+                timeout: .seconds(5),
+                dataDir: directory,
+                logger: Logger(label: "test")
+            ) {
                 identity in
                 var announced: [String] = []
                 let path = try await InitialSuperuser.createIfNoAdmins(
