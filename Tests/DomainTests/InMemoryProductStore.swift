@@ -82,6 +82,7 @@ final class InMemoryProductStore: ProductStore {
 
     func deleteProduct(
         sku: UUID,
+        at time: Date,
         _ check: @escaping @Sendable (Product) throws -> ProductChange
     ) async throws -> Product {
         try self.enter()

@@ -27,9 +27,12 @@ import Testing
                 continueViewHistory: false
             )
             _ = try await store.updateProduct(sku: product.sku, Fixtures.rename(to: "Desk", by: actor))
-            _ = try await store.deleteProduct(sku: product.sku) { Fixtures.deleted($0, by: actor) }
+            // The delete is stamped with the time the catalog gives, not the store's clock.
+            let deletedAt = Timestamp.truncated(Date(timeIntervalSince1970: 1_900_000_000.25))
+            _ = try await store.deleteProduct(sku: product.sku, at: deletedAt) { Fixtures.deleted($0, by: actor) }
             let outbox = try await store.listNotifications(status: nil, after: nil, limit: 10)
             #expect(outbox.count == 3)
+            #expect(outbox.first?.createTime == deletedAt, "newest first: the delete's, at its given time")
             // What the metrics show of it: three pending, the oldest the creation's.
             let backlog = try await store.outboxBacklog()
             #expect(backlog == OutboxBacklog(pending: 3, oldestCreateTime: outbox.map(\.createTime).min()))

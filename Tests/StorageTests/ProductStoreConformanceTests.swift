@@ -50,16 +50,16 @@ import Testing
             }
             #expect(refusedUpdate?.code == .aborted)
             await #expect(throws: DomainError.self) {
-                _ = try await store.deleteProduct(sku: product.sku) { _ -> ProductChange in
+                _ = try await store.deleteProduct(sku: product.sku, at: Timestamp.now()) { _ -> ProductChange in
                     throw DomainError(.failedPrecondition, "no")
                 }
             }
             #expect(try await store.product(sku: product.sku) == updated, "a refused change writes nothing")
 
-            #expect(try await store.deleteProduct(sku: product.sku) { Fixtures.deleted($0) } == updated)
+            #expect(try await store.deleteProduct(sku: product.sku, at: Timestamp.now()) { Fixtures.deleted($0) } == updated)
             #expect(try await store.product(sku: product.sku) == nil)
             let missing = await #expect(throws: DomainError.self) {
-                _ = try await store.deleteProduct(sku: product.sku) { Fixtures.deleted($0) }
+                _ = try await store.deleteProduct(sku: product.sku, at: Timestamp.now()) { Fixtures.deleted($0) }
             }
             #expect(missing?.code == .notFound)
             let missingUpdate = await #expect(throws: DomainError.self) {
@@ -110,7 +110,7 @@ import Testing
             let deleted = Fixtures.product()
             try await store.insertProduct(kept, change: Fixtures.created(kept), continueViewHistory: false)
             try await store.insertProduct(deleted, change: Fixtures.created(deleted), continueViewHistory: false)
-            _ = try await store.deleteProduct(sku: deleted.sku) { Fixtures.deleted($0) }
+            _ = try await store.deleteProduct(sku: deleted.sku, at: Timestamp.now()) { Fixtures.deleted($0) }
             #expect(try await store.addViews([kept.sku: 5, deleted.sku: 3, UUID(): 1], hour: 0) == [kept.sku: 5])
             #expect(try await store.addViews([kept.sku: 2], hour: 0) == [kept.sku: 7])
             #expect(try await store.product(sku: kept.sku)?.views == 7)

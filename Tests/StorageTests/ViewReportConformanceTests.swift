@@ -45,7 +45,7 @@ import Testing
                     #expect(totals == model.flush(counts, hour: hour, live: Set(live.keys)))
                 case 7:
                     if let sku = live.keys.randomElement(using: &generator) {
-                        _ = try await store.deleteProduct(sku: sku) { Fixtures.deleted($0) }
+                        _ = try await store.deleteProduct(sku: sku, at: Timestamp.now()) { Fixtures.deleted($0) }
                         model.delete(sku)
                         live[sku] = nil
                     }
@@ -100,7 +100,7 @@ import Testing
             try await store.insertProduct(product, change: Fixtures.created(product), continueViewHistory: false)
             _ = try await store.addViews([product.sku: 3], hour: Self.monday)
             _ = try await store.updateProduct(sku: product.sku, Fixtures.rename(to: "Desk lamp"))
-            _ = try await store.deleteProduct(sku: product.sku) { Fixtures.deleted($0) }
+            _ = try await store.deleteProduct(sku: product.sku, at: Timestamp.now()) { Fixtures.deleted($0) }
             #expect(
                 try await store.addViews([product.sku: 5], hour: Self.monday) == [:],
                 "views after deletion are not counted"
@@ -139,7 +139,7 @@ import Testing
             let first = Fixtures.product(name: "First")
             try await store.insertProduct(first, change: Fixtures.created(first), continueViewHistory: false)
             _ = try await store.addViews([first.sku: 4], hour: Self.monday)
-            _ = try await store.deleteProduct(sku: first.sku) { Fixtures.deleted($0) }
+            _ = try await store.deleteProduct(sku: first.sku, at: Timestamp.now()) { Fixtures.deleted($0) }
 
             let fresh = Fixtures.product(name: "Fresh", sku: first.sku)
             #expect(
@@ -150,7 +150,7 @@ import Testing
             #expect(both.map(\.name) == ["First", "Fresh"], "the deleted history stays apart, most views first")
             #expect(both.map(\.deleted) == [true, false])
 
-            _ = try await store.deleteProduct(sku: first.sku) { Fixtures.deleted($0) }
+            _ = try await store.deleteProduct(sku: first.sku, at: Timestamp.now()) { Fixtures.deleted($0) }
             let continued = Fixtures.product(name: "Continued", sku: first.sku)
             #expect(
                 try await store.insertProduct(continued, change: Fixtures.created(continued), continueViewHistory: true)

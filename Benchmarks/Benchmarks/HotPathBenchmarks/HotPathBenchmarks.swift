@@ -150,6 +150,7 @@ struct OneProductStore: ProductStore {
     { self.product }
     func deleteProduct(
         sku: UUID,
+        at time: Date,
         _ check: @escaping @Sendable (Product) throws -> ProductChange
     ) async throws
         -> Product

@@ -183,7 +183,8 @@ public final class ProductCatalog: Sendable {
     }
 
     public func deleteProduct(sku: UUID, expectedVersion: UInt64, by actor: AdminIdentity) async throws {
-        let deleted = try await self.store.deleteProduct(sku: sku) { current in
+        let now = Timestamp.truncated(self.configuration.now())
+        let deleted = try await self.store.deleteProduct(sku: sku, at: now) { current in
             try checkExpectedVersion(expectedVersion, of: current)
             return ProductChange(actor: actor, action: .deleted, sku: current.sku, name: current.name)
         }

@@ -31,11 +31,13 @@ public protocol ProductStore: Sendable {
         _ update: @escaping @Sendable (Product) throws -> ProductUpdate
     ) async throws -> Product
 
-    /// In one transaction: deletes the product (its view history stays, marked deleted) once `check(current)` returns the change,
-    /// and stores its notifications; returns the deleted product.
+    /// In one transaction: deletes the product (its view history stays, marked deleted at
+    /// `time`) once `check(current)` returns the change, and stores its notifications, written
+    /// at `time`; returns the deleted product.
     /// - Throws: `DomainError` `notFound` when there is no such product, or what `check` throws.
     func deleteProduct(
         sku: UUID,
+        at time: Date,
         _ check: @escaping @Sendable (Product) throws -> ProductChange
     ) async throws -> Product
 

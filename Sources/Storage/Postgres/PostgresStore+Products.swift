@@ -109,12 +109,12 @@ extension PostgresStore: ProductStore {
 
     public func deleteProduct(
         sku: UUID,
+        at now: Date,
         _ check: @escaping @Sendable (Product) throws -> ProductChange
     ) async throws -> Product {
         try await self.transaction { connection in
             let current = try await self.lockProduct(sku, on: connection)
             let change = try check(current)
-            let now = Timestamp.now()
             try await connection.query("DELETE FROM products WHERE sku = \(sku)", logger: self.logger)
             try await connection.query(
                 """

@@ -101,12 +101,12 @@ extension SQLiteStore: ProductStore {
 
     public func deleteProduct(
         sku: UUID,
+        at now: Date,
         _ check: @escaping @Sendable (Product) throws -> ProductChange
     ) async throws -> Product {
         try await self.write { db in
             let current = try Self.requireProduct(db, sku: sku)
             let change = try check(current)
-            let now = Timestamp.now()
             try db.execute(sql: "DELETE FROM products WHERE sku = ?", arguments: [sku.canonicalText])
             try db.execute(
                 sql: "UPDATE view_histories SET deleted_time = ? WHERE sku = ? AND deleted_time IS NULL",

@@ -64,10 +64,11 @@ final class CountingProductStore: ProductStore {
 
     func deleteProduct(
         sku: UUID,
+        at time: Date,
         _ check: @escaping @Sendable (Product) throws -> ProductChange
     ) async throws -> Product {
         self.count()
-        return try await self.store.deleteProduct(sku: sku, check)
+        return try await self.store.deleteProduct(sku: sku, at: time, check)
     }
 
     func addViews(_ counts: [UUID: UInt64], hour: Int64) async throws -> [UUID: UInt64] {
