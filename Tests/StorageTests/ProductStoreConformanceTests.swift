@@ -56,7 +56,9 @@ import Testing
             }
             #expect(try await store.product(sku: product.sku) == updated, "a refused change writes nothing")
 
-            #expect(try await store.deleteProduct(sku: product.sku, at: Timestamp.now()) { Fixtures.deleted($0) } == updated)
+            #expect(
+                try await store.deleteProduct(sku: product.sku, at: Timestamp.now()) { Fixtures.deleted($0) } == updated
+            )
             #expect(try await store.product(sku: product.sku) == nil)
             let missing = await #expect(throws: DomainError.self) {
                 _ = try await store.deleteProduct(sku: product.sku, at: Timestamp.now()) { Fixtures.deleted($0) }
